@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Command, Option } from "commander";
+import { stringify } from "yaml";
+import { type Operation, type OperationResult, openStack, runOperation, type StackTarget } from "./runner.js";
+import { loadTemplate } from "./template.js";
+
+interface CommonOptions {
+  template: string;
+  stack: string;
+  home: string;
+}
+
+async function target(options: CommonOptions): Promise<StackTarget> {
+  const template = await loadTemplate(options.template);
+  return { ...template, stackName: options.stack, home: path.resolve(options.home) };
+}
+
+/** Outputs as YAML, with secrets shown as `[secret]`. */
+function printOutputs(outputs: OperationResult["outputs"]): void {
+  const shown = Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.secret ? "[secret]" : o.value]));
+  process.stdout.write(stringify(shown));
+}
+
+function withCommon(command: Command): Command {
+  return command
+    .addOption(new Option("-t, --template <name|dir>", "stack template: a bundled name or a folder").default("local"))
+    .addOption(new Option("-s, --stack <name>", "stack (environment) name").default("dev"))
+    .addOption(new Option("--home <dir>", "state, passphrase and local data").env("STRATA_HOME").default(".strata"));
+}
+
+const program = new Command()
+  .name("strata")
+  .description("Deploy and operate Strata data platforms with the Pulumi engine.")
+  .showHelpAfterError();
+
+for (const operation of ["up", "preview", "refresh", "destroy"] as const satisfies readonly Operation[]) {
+  withCommon(program.command(operation).description(`${operation} a stack`)).action(async (options: CommonOptions) => {
+    const result = await runOperation(operation, await target(options), { onOutput: (t) => process.stdout.write(t) });
+    if (operation !== "destroy") printOutputs(result.outputs);
+  });
+}
+
+withCommon(program.command("outputs").description("print a stack's outputs")).action(async (options: CommonOptions) => {
+  const stack = await openStack(await target(options));
+  printOutputs(await stack.outputs());
+});
+
+withCommon(program.command("history").description("list a stack's deployments, oldest first")).action(
+  async (options: CommonOptions) => {
+    const stack = await openStack(await target(options));
+    const history = (await stack.history()).reverse();
+    // The file backend reports version 0 for every entry; number them ourselves.
+    history.forEach((h, i) => {
+      const changes = Object.entries(h.resourceChanges ?? {}).map(([k, n]) => `${k}=${n}`).join(" ");
+      process.stdout.write(`${i + 1}\t${h.startTime}\t${h.kind}\t${h.result}\t${changes}\n`);
+    });
+  },
+);
+
+withCommon(program.command("demo").description("deploy the local data platform demo and show it working")).action(
+  async (options: CommonOptions) => {
+    const base = await target(options);
+    const stack = await openStack(base);
+    // The demo needs a password; make one the first time, kept encrypted in stack config.
+    const config = await stack.getAllConfig();
+    if (!Object.keys(config).some((k) => k.endsWith(":warehousePassword"))) {
+      await stack.setConfig("warehousePassword", { value: randomBytes(18).toString("base64url"), secret: true });
+    }
+    const result = await runOperation("up", base, { onOutput: (t) => process.stdout.write(t) });
+    process.stdout.write("\n== Stack outputs\n");
+    printOutputs(result.outputs);
+    const file = result.outputs.warehousePasswordFile?.value;
+    if (typeof file === "string") {
+      const mode = (fs.statSync(file).mode & 0o777).toString(8).padStart(4, "0");
+      process.stdout.write(`\n== Secret "warehouse-password" is stored in ${file} with mode ${mode}; its value is not printed.\n`);
+    }
+  },
+);
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`strata: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,3 @@
+export * from "./runner.js";
+export * from "./template.js";
+export * from "./toolchain.js";

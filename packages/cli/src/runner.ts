@@ -1,0 +1,136 @@
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createRequire } from "node:module";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { loadToolchain } from "./toolchain.js";
+
+/** Which stack of which template to operate on. */
+export interface StackTarget {
+  /** Folder holding the template's Pulumi.yaml and its per-environment Pulumi.<stack>.yaml files. */
+  readonly workDir: string;
+  /** Stack (environment) name, e.g. `dev`. */
+  readonly stackName: string;
+  /** The template's program, run inline by the engine. */
+  readonly program: PulumiFn;
+  /**
+   * Strata home: holds the file backend (`state/`), the passphrase and, unless
+   * `strata:dataDir` is configured, the stack's local data (`data/<project>/<stack>`).
+   */
+  readonly home: string;
+  /** Stack config to set before the operation (`key` or `namespace:key`). */
+  readonly config?: ConfigMap;
+}
+
+export type Operation = "up" | "preview" | "refresh" | "destroy";
+
+/** What an operation did. */
+export interface OperationResult {
+  readonly operation: Operation;
+  /** Resource changes by kind (`create`, `update`, `same`, `delete`, ...). */
+  readonly changes: Record<string, number>;
+  /** Stack outputs after the operation, secrets still marked. */
+  readonly outputs: Record<string, { value: unknown; secret: boolean }>;
+}
+
+export interface RunOptions {
+  /** Receives the engine's progress output as it happens. */
+  readonly onOutput?: (text: string) => void;
+}
+
+const require = createRequire(import.meta.url);
+const { LocalWorkspace, PulumiCommand } = pulumi.automation;
+type ConfigMap = pulumi.automation.ConfigMap;
+type PulumiFn = pulumi.automation.PulumiFn;
+type Stack = pulumi.automation.Stack;
+type UpdateSummary = pulumi.automation.UpdateSummary;
+
+/** The project name declared in `<workDir>/Pulumi.yaml`. */
+export function projectName(workDir: string): string {
+  const file = path.join(workDir, "Pulumi.yaml");
+  const project = parseYaml(fs.readFileSync(file, "utf8")) as { name?: unknown };
+  if (typeof project?.name !== "string") throw new Error(`${file} has no project name`);
+  return project.name;
+}
+
+/** `$PULUMI_CONFIG_PASSPHRASE`, else a random one kept in `<home>/passphrase` (mode 0600). */
+function passphrase(home: string): string {
+  if (process.env.PULUMI_CONFIG_PASSPHRASE) return process.env.PULUMI_CONFIG_PASSPHRASE;
+  const file = path.join(home, "passphrase");
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600, flag: "wx" });
+  }
+  return fs.readFileSync(file, "utf8").trim();
+}
+
+/**
+ * Opens (creating if needed) a stack with a local file backend under `home`,
+ * the project's own Pulumi CLI, and an environment in which the engine's
+ * dynamic-provider host finds Node >= 22 and @pulumi/pulumi.
+ */
+export async function openStack(target: StackTarget): Promise<Stack> {
+  const toolchain = loadToolchain();
+  const project = projectName(target.workDir);
+  const stateDir = path.join(target.home, "state");
+  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const pulumiBin = path.join(toolchain.pulumiRoot, "bin");
+  const nodeModules = path.dirname(path.dirname(path.dirname(require.resolve("@pulumi/pulumi/package.json"))));
+  const pulumiCommand = await PulumiCommand.get({ root: toolchain.pulumiRoot });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: target.stackName, projectName: project, program: target.program },
+    {
+      workDir: target.workDir,
+      pulumiCommand,
+      envVars: {
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: passphrase(target.home),
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_HOME: path.join(target.home, "pulumi-home"),
+        // The shim `pulumi-resource-pulumi-nodejs` runs `node` and resolves @pulumi/pulumi from its cwd.
+        PATH: [pulumiBin, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
+        NODE_PATH: nodeModules,
+      },
+    },
+  );
+  const dataDir = path.join(target.home, "data", project, target.stackName);
+  const existing = await stack.getAllConfig();
+  const config: ConfigMap = { ...target.config };
+  if (!("strata:dataDir" in existing) && !("strata:dataDir" in config)) config["strata:dataDir"] = { value: dataDir };
+  if (Object.keys(config).length > 0) await stack.setAllConfig(config);
+  return stack;
+}
+
+function outputsOf(outputs: Record<string, { value: unknown; secret: boolean }>): OperationResult["outputs"] {
+  return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: v.value, secret: v.secret }]));
+}
+
+function changesOf(summary: UpdateSummary | undefined): Record<string, number> {
+  return { ...(summary?.resourceChanges ?? {}) };
+}
+
+/** Runs one engine operation on a stack and reports what it changed. */
+export async function runOperation(operation: Operation, target: StackTarget, options: RunOptions = {}): Promise<OperationResult> {
+  const stack = await openStack(target);
+  const onOutput = options.onOutput;
+  const common = { onOutput, color: "never" as const };
+  switch (operation) {
+    case "up": {
+      const result = await stack.up(common);
+      return { operation, changes: changesOf(result.summary), outputs: outputsOf(result.outputs) };
+    }
+    case "preview": {
+      const result = await stack.preview({ ...common, diff: true });
+      return { operation, changes: { ...result.changeSummary }, outputs: outputsOf(await stack.outputs()) };
+    }
+    case "refresh": {
+      const result = await stack.refresh(common);
+      return { operation, changes: changesOf(result.summary), outputs: outputsOf(await stack.outputs()) };
+    }
+    case "destroy": {
+      const result = await stack.destroy(common);
+      return { operation, changes: changesOf(result.summary), outputs: {} };
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * A stack template: a folder holding Pulumi.yaml and `program.js`, whose
+ * default export is the program function.
+ */
+export interface Template {
+  readonly workDir: string;
+  readonly program: pulumi.automation.PulumiFn;
+}
+
+/** The repository's `stacks/` folder, next to `packages/cli`. */
+export function bundledStacksDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "stacks");
+}
+
+/** Resolves `local` to the bundled `stacks/local`, or takes a folder path as given. */
+export function templateDir(nameOrPath: string): string {
+  if (/^[a-z][a-z0-9-]*$/.test(nameOrPath) && !fs.existsSync(nameOrPath)) return path.join(bundledStacksDir(), nameOrPath);
+  return path.resolve(nameOrPath);
+}
+
+/** Loads a template's program module. */
+export async function loadTemplate(nameOrPath: string): Promise<Template> {
+  const workDir = templateDir(nameOrPath);
+  const module = path.join(workDir, "program.js");
+  if (!fs.existsSync(path.join(workDir, "Pulumi.yaml")) || !fs.existsSync(module)) {
+    throw new Error(`${workDir} is not a built stack template: it needs Pulumi.yaml and program.js (run npm run build).`);
+  }
+  const loaded = (await import(pathToFileURL(module).href)) as { default?: unknown };
+  if (typeof loaded.default !== "function") throw new Error(`${module} has no default-exported program function`);
+  return { workDir, program: loaded.default as pulumi.automation.PulumiFn };
+}

@@ -1,0 +1,35 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** Absolute paths of the engines `scripts/setup.sh` provides, as it records them. */
+export interface Toolchain {
+  /** Folder whose `bin/` holds the `pulumi` CLI and the dynamic-provider shim. */
+  readonly pulumiRoot: string;
+  readonly pulumiVersion: string;
+  /** A JDK >= 24 for Trino. */
+  readonly javaHome: string;
+  /** Unpacked Trino server. */
+  readonly trinoHome: string;
+  readonly trinoVersion: string;
+  /** PostgreSQL server binaries (initdb, pg_ctl, postgres). */
+  readonly postgresBin: string;
+}
+
+/** The cache folder of the setup: `$STRATA_CACHE`, else `$XDG_CACHE_HOME/strata`, else `~/.cache/strata`. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.STRATA_CACHE) return path.resolve(env.STRATA_CACHE);
+  return path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "strata");
+}
+
+/** Reads `toolchain.json` from the cache; fails with one line saying how to create it. */
+export function loadToolchain(env: NodeJS.ProcessEnv = process.env): Toolchain {
+  const file = path.join(cacheDir(env), "toolchain.json");
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new Error(`No toolchain at ${file}. Run scripts/setup.sh first (it builds the Pulumi CLI and fetches Trino).`);
+  }
+  return JSON.parse(text) as Toolchain;
+}

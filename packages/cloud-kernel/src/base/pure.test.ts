@@ -1,0 +1,130 @@
+import { describe, expect, test } from "vitest";
+import {
+  IssueCollector,
+  StrataValidationError,
+  contextFromConfig,
+  formatIssue,
+  isDevEnvironment,
+  showValue,
+  statefulOptions,
+  toIdentifier,
+  validateName,
+} from "@strata/cloud-kernel";
+
+const config = (values: Record<string, string>) => ({ get: (key: string) => values[key] });
+
+describe("validateName", () => {
+  test.each(["a", "orders", "orders-db", "db2", "a".repeat(63)])("accepts %s", (name) => {
+    expect(validateName("Secret", name)).toEqual([]);
+  });
+
+  test.each([
+    ["", "is empty"],
+    ["Orders", "cannot be used"],
+    ["orders_db", "cannot be used"],
+    ["orders-", "cannot be used"],
+    ["1orders", "cannot be used"],
+    ["a/b", "cannot be used"],
+    ["..", "cannot be used"],
+    ["with space", "cannot be used"],
+    ["a".repeat(64), "cannot be used"],
+  ])("rejects %j", (name, problem) => {
+    const [issue, ...rest] = validateName("Secret", name);
+    expect(rest).toEqual([]);
+    expect(issue).toMatchObject({ primitive: "Secret", name, field: "name", value: name });
+    expect(issue?.problem).toContain(problem);
+    expect(issue?.fix).toMatch(/lower-case letters, digits and "-"/);
+  });
+
+  test("reports another field against the primitive's own name", () => {
+    expect(validateName("LocalSecretStore", "store", "fileName", "Bad Name")).toEqual([
+      expect.objectContaining({ name: "store", field: "fileName", value: "Bad Name" }),
+    ]);
+  });
+
+  test("maps names to Trino identifiers", () => {
+    expect(toIdentifier("orders-db-2")).toBe("orders_db_2");
+  });
+});
+
+describe("validation errors", () => {
+  test("one issue reads as one line naming primitive, field, value and fix", () => {
+    const checks = new IssueCollector("Secret", "db");
+    checks.add("value", "", "is empty", "give a non-empty value");
+    expect(new StrataValidationError(checks.issues).message).toBe(
+      'Secret "db": value="" is empty. Fix: give a non-empty value',
+    );
+  });
+
+  test("several issues are listed together", () => {
+    const checks = new IssueCollector("Depot", "x");
+    checks.add("a", 1, "is wrong", "fix a");
+    checks.add("b", 2, "is wrong", "fix b");
+    const error = new StrataValidationError(checks.issues);
+    expect(error.message).toBe('2 problems:\n  - Depot "x": a=1 is wrong. Fix: fix a\n  - Depot "x": b=2 is wrong. Fix: fix b');
+    expect(error.issues).toHaveLength(2);
+    expect(error).toBeInstanceOf(Error);
+  });
+
+  test("sensitive values are never printed", () => {
+    const issue = { primitive: "Secret", name: "db", field: "value", value: "hunter2", problem: "is weak", fix: "longer", sensitive: true };
+    expect(formatIssue(issue)).not.toContain("hunter2");
+    expect(formatIssue(issue)).toContain("[secret]");
+  });
+
+  test.each([
+    [undefined, "undefined"],
+    ["x", '"x"'],
+    [{ a: 1 }, '{"a":1}'],
+    ["y".repeat(200), `"${"y".repeat(78)}…`],
+  ])("shows %j as %s", (value, shown) => {
+    expect(showValue(value)).toBe(shown);
+  });
+});
+
+describe("environments", () => {
+  test.each(["dev", "test", "dev-alice", "test-ci-7"])("%s is a dev environment", (env) => {
+    expect(isDevEnvironment(env)).toBe(true);
+    expect(statefulOptions(env)).toEqual({ protect: false, retainOnDelete: false });
+  });
+
+  test.each(["prod", "staging", "eu-prod", "develop", "dev_", "production-dev"])("%s keeps its data", (env) => {
+    expect(isDevEnvironment(env)).toBe(false);
+    expect(statefulOptions(env)).toEqual({ protect: true, retainOnDelete: true });
+  });
+});
+
+describe("contextFromConfig", () => {
+  test("defaults: local target, stack name as environment, data under the home directory", () => {
+    const context = contextFromConfig(config({}), "proj", "prod");
+    expect(context.target).toBe("local");
+    expect(context.environment).toBe("prod");
+    expect(context.dataDir).toMatch(/\/\.local\/share\/strata\/proj\/prod$/);
+  });
+
+  test("reads strata:* config", () => {
+    expect(contextFromConfig(config({ target: "local", environment: "dev", dataDir: "/srv/x/../data" }), "p", "s")).toEqual({
+      target: "local",
+      environment: "dev",
+      dataDir: "/srv/data",
+    });
+  });
+
+  test("rejects an unknown target, a bad environment and a relative data directory at once", () => {
+    let error: unknown;
+    try {
+      contextFromConfig(config({ target: "mainframe", environment: "Prod!", dataDir: "data" }), "p", "s");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StrataValidationError);
+    const issues = (error as StrataValidationError).issues;
+    expect(issues.map((i) => [i.field, i.value])).toEqual([
+      ["strata:target", "mainframe"],
+      ["strata:environment", "Prod!"],
+      ["strata:dataDir", "data"],
+    ]);
+    expect((error as Error).message).toContain('Stack config "p/s": strata:target="mainframe"');
+    expect((error as Error).message).toContain("pulumi config set strata:target local");
+  });
+});

@@ -1,0 +1,2 @@
+export * from "./secret-file.js";
+export * from "./secret-store.js";

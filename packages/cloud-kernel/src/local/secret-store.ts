@@ -1,0 +1,65 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { IssueCollector, StrataComponent, type PrimitiveArgs, type ValidationIssue, validateName, validatedInput } from "../base/index.js";
+import { SecretFile } from "./secret-file.js";
+
+/** Arguments of the local {@link LocalSecretStore}. */
+export interface LocalSecretStoreArgs extends PrimitiveArgs {
+  /**
+   * The secret value. Wrapped with `pulumi.secret`, so state holds only ciphertext.
+   * Must not be empty.
+   */
+  value: pulumi.Input<string>;
+  /**
+   * Directory holding the secret files of this stack.
+   * @default `<context.dataDir>/secrets`
+   */
+  directory?: string;
+  /**
+   * File name inside `directory`. Changing it moves the file (replacement).
+   * @default the store's name
+   */
+  fileName?: string;
+}
+
+function checkValue(name: string, value: unknown): ValidationIssue[] {
+  const checks = new IssueCollector("LocalSecretStore", name);
+  if (value === "") checks.add("value", value, "is empty", "give a non-empty value");
+  return checks.issues;
+}
+
+/** Checks the arguments that can be checked before deployment. Pure. */
+export function validateLocalSecretStoreArgs(name: string, args: LocalSecretStoreArgs): ValidationIssue[] {
+  const checks = new IssueCollector("LocalSecretStore", name);
+  checks.addAll(checkValue(name, args.value));
+  if (args.directory !== undefined && !path.isAbsolute(args.directory)) {
+    checks.add("directory", args.directory, "is not an absolute path", "give an absolute directory or leave it out");
+  }
+  if (args.fileName !== undefined) checks.addAll(validateName("LocalSecretStore", name, "fileName", args.fileName));
+  return checks.issues;
+}
+
+/**
+ * The SecretStore capability on the local target: the value stays encrypted
+ * in Pulumi state and is written to `<directory>/<name>` with mode 0600 for
+ * the local processes that read it.
+ */
+export class LocalSecretStore extends StrataComponent {
+  /** Absolute path of the file holding the value. */
+  readonly reference: pulumi.Output<string>;
+  /** The raw file resource (escape hatch). */
+  readonly file: SecretFile;
+
+  constructor(name: string, args: LocalSecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    super({ layer: "cloud", kind: "LocalSecretStore" }, name, args, opts, validateLocalSecretStoreArgs(name, args));
+    const directory = args.directory ?? path.join(this.context.dataDir, "secrets");
+    const value = validatedInput(args.value, (v) => checkValue(name, v));
+    this.file = new SecretFile(
+      this.childName("file"),
+      { path: path.join(directory, args.fileName ?? name), value },
+      this.childOptions({ additionalSecretOutputs: ["value"] }),
+    );
+    this.reference = this.file.path;
+    this.finish({ reference: this.reference });
+  }
+}

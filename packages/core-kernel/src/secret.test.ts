@@ -1,0 +1,87 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeEach, describe, expect, test } from "vitest";
+import { installMocks, promiseOf, thrown } from "../../../test/support/mocks.js";
+
+const mocks = await installMocks({ stack: "dev", config: { "strata:dataDir": "/srv/strata/dev" } });
+const { Secret, validateSecretArgs, catalogEntries, resetCatalog, StrataValidationError } = await import("@strata/core-kernel");
+
+beforeEach(async () => {
+  // Let registrations still in flight from the previous test land first.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  mocks.registered.length = 0;
+  resetCatalog();
+});
+
+describe("Secret on the local target", () => {
+  test("creates a LocalSecretStore and a 0600 secret file under <dataDir>/secrets, value kept secret", async () => {
+    const secret = new Secret("db-password", { value: "s3cr3t-value", owner: "data-platform", tags: { tier: "gold" } });
+    const [reference, value, valueIsSecret, storeUrn, fileUrn] = await Promise.all([
+      promiseOf(secret.reference),
+      promiseOf(secret.value),
+      pulumi.isSecret(secret.value),
+      promiseOf(secret.store.urn),
+      promiseOf(secret.store.file.urn),
+    ]);
+    expect(reference).toBe("/srv/strata/dev/secrets/db-password");
+    expect(value).toBe("s3cr3t-value");
+    expect(valueIsSecret).toBe(true);
+    expect(storeUrn).toBe("urn:pulumi:dev::strata-test::strata:core:Secret$strata:cloud:LocalSecretStore::db-password-store");
+    expect(fileUrn).toMatch(/strata:cloud:LocalSecretStore\$pulumi-nodejs:dynamic\/strata-local:SecretFile::db-password-store-file$/);
+
+    expect(mocks.registered.map((r) => [r.type, r.name])).toEqual([
+      ["strata:core:Secret", "db-password"],
+      ["strata:cloud:LocalSecretStore", "db-password-store"],
+      ["pulumi-nodejs:dynamic/strata-local:SecretFile", "db-password-store-file"],
+    ]);
+    const file = mocks.byName("db-password-store-file");
+    expect(file.inputs.path).toBe("/srv/strata/dev/secrets/db-password");
+    // Sent to the engine wrapped as a secret, so state holds only ciphertext.
+    expect(file.inputs.value).toEqual({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: "s3cr3t-value" });
+    expect(typeof file.inputs.__provider).toBe("string");
+    // The serialized provider is stored in state in clear: it must never carry the value.
+    expect(file.inputs.__provider).not.toContain("s3cr3t-value");
+    const fileSecret = await pulumi.isSecret((secret.store.file as unknown as { value: pulumi.Output<string> }).value);
+    expect(fileSecret).toBe(true);
+  });
+
+  test("a secret Output stays secret", async () => {
+    const secret = new Secret("token", { value: pulumi.secret("abc") });
+    expect(await pulumi.isSecret(secret.value)).toBe(true);
+    expect(await promiseOf(secret.reference)).toBe("/srv/strata/dev/secrets/token");
+  });
+
+  test("registers its catalog entry", () => {
+    new Secret("api-token", { value: "x", owner: "team-a", domain: "sales", description: "Token for the CRM" });
+    expect(catalogEntries()).toEqual([
+      {
+        kind: "Secret",
+        name: "api-token",
+        address: "strata:secret/api-token",
+        owner: "team-a",
+        domain: "sales",
+        description: "Token for the CRM",
+        tags: {},
+        inputs: [],
+      },
+    ]);
+  });
+
+  test.each([
+    ["", "db", 'Secret "": name="" is empty'],
+    ["db/../../etc", "x", 'Secret "db/../../etc": name="db/../../etc" cannot be used as a file name'],
+    ["DB_PASSWORD", "x", 'Secret "DB_PASSWORD": name="DB_PASSWORD" cannot be used'],
+    ["db", "", 'Secret "db": value="" is empty. Fix: give a non-empty value'],
+  ])("rejects name=%j value=%j before registering anything", async (name, value, message) => {
+    const error = thrown(() => new Secret(name, { value }));
+    expect(error).toBeInstanceOf(StrataValidationError);
+    expect(error.message).toContain(message);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(mocks.registered).toEqual([]);
+  });
+
+  test("a value that is not a string is rejected", () => {
+    expect(validateSecretArgs("db", { value: 42 as unknown as string })).toEqual([
+      expect.objectContaining({ field: "value", value: "number", problem: "is not a string" }),
+    ]);
+  });
+});

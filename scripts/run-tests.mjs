@@ -1,0 +1,40 @@
+// The whole test suite: type-check, lint, then every vitest project, ending
+// with one plain line `N passed, N failed` and a non-zero exit on any failure.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const started = Date.now();
+function run(label, command, args) {
+  const t0 = Date.now();
+  console.log(`[test] ${label}`);
+  const result = spawnSync(command, args, { stdio: "inherit" });
+  console.log(`[test] ${label}: ${result.status === 0 ? "ok" : "FAILED"} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return result.status === 0;
+}
+
+const checks = [
+  run("type-check packages", "npx", ["--no-install", "tsc", "-b"]),
+  run("type-check tests", "npx", ["--no-install", "tsc", "-p", "tsconfig.test.json"]),
+  run("lint", "npx", ["--no-install", "eslint", "--max-warnings", "0", "."]),
+];
+
+const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "strata-vitest-")), "report.json");
+run("vitest", "npx", ["--no-install", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)]);
+
+let passed = checks.filter(Boolean).length;
+let failed = checks.length - passed;
+let skipped = 0;
+if (fs.existsSync(report)) {
+  const json = JSON.parse(fs.readFileSync(report, "utf8"));
+  passed += json.numPassedTests;
+  failed += json.numFailedTests + (json.numFailedTestSuites ?? 0);
+  skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+  if (json.numTotalTests === 0) failed += 1;
+} else {
+  failed += 1;
+}
+console.log(`[test] total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(failed === 0 ? 0 : 1);

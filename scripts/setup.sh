@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Brings every engine Strata runs onto this machine, idempotently:
+# Node.js 22, the npm dependencies, the Pulumi CLI (built from the Go module
+# proxy), Trino 476 with a JDK >= 24, PostgreSQL 15; then builds the
+# TypeScript packages and records absolute paths in $STRATA_CACHE/toolchain.json.
+#
+# Everything downloaded or built is cached outside the clone, in
+# $STRATA_CACHE (default: ${XDG_CACHE_HOME:-~/.cache}/strata). Point it at an
+# empty directory to try a cold run.
+set -euo pipefail
+
+NODE_VERSION=22.23.3
+PULUMI_VERSION=3.274.1
+TRINO_VERSION=476
+POSTGRES_MAJOR=15
+MIN_JAVA=24
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${STRATA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/strata}
+mkdir -p "$CACHE/logs"
+CACHE=$(cd "$CACHE" && pwd)
+STEPS=8
+STEP=0
+STARTED=$(date +%s)
+
+die() { echo "setup: $*" >&2; exit 1; }
+step() { STEP=$((STEP + 1)); STEP_STARTED=$(date +%s); printf '[setup %d/%d] %s ... ' "$STEP" "$STEPS" "$1"; }
+done_step() { echo "${1:-ok} ($(($(date +%s) - STEP_STARTED)) s)"; }
+# Runs a noisy command with its output in a log; on failure shows the tail and the log's path.
+logged() {
+  local log="$CACHE/logs/$1.log"; shift
+  if ! "$@" >"$log" 2>&1; then
+    echo "failed"; tail -n 20 "$log" >&2
+    die "step failed: $* (full log: $log)"
+  fi
+}
+
+# One setup at a time per cache (the demo and the tests may start together).
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$CACHE/.lock"
+  flock 9
+fi
+
+# --- Prerequisites: fail with one line naming what is missing and how to get it.
+command -v npm >/dev/null 2>&1 || die "npm not found: install Node.js with npm (any version; setup fetches Node $NODE_VERSION itself), e.g. apt-get install -y npm"
+command -v go >/dev/null 2>&1 || die "go not found: install Go >= 1.24 and put it on PATH (the Pulumi CLI is built from the Go module proxy)"
+command -v mvn >/dev/null 2>&1 || die "mvn not found: install Maven, e.g. apt-get install -y maven (Trino is fetched from Maven Central)"
+command -v python3 >/dev/null 2>&1 || die "python3 not found: install it, e.g. apt-get install -y python3 (Trino's launcher needs it)"
+
+java_major() { "$1/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1; }
+find_java_home() {
+  local candidate major
+  for candidate in "${STRATA_JAVA_HOME:-}" "${JAVA_HOME:-}" /usr/lib/jvm/*; do
+    [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] || continue
+    major=$(java_major "$candidate")
+    if [ -n "$major" ] && [ "$major" -ge "$MIN_JAVA" ]; then echo "$candidate"; return 0; fi
+  done
+  return 1
+}
+JAVA_HOME_FOUND=$(find_java_home) || die "no JDK >= $MIN_JAVA found (looked at \$STRATA_JAVA_HOME, \$JAVA_HOME, /usr/lib/jvm/*): install one, e.g. a Temurin 25 JDK, and set STRATA_JAVA_HOME to it"
+
+# --- 1. Node.js 22 from the npm package `node`, which ships the official binary.
+step "Node.js $NODE_VERSION"
+NODE_DIR="$CACHE/node/$NODE_VERSION"
+if [ -x "$NODE_DIR/node_modules/.bin/node" ] && [ "$("$NODE_DIR/node_modules/.bin/node" --version)" = "v$NODE_VERSION" ]; then
+  done_step "cached"
+else
+  rm -rf "$NODE_DIR"; mkdir -p "$NODE_DIR"
+  printf '{ "private": true, "allowScripts": { "node": true } }\n' >"$NODE_DIR/package.json"
+  logged node npm install --prefix "$NODE_DIR" --cache "$CACHE/npm" --no-audit --no-fund "node@$NODE_VERSION"
+  done_step
+fi
+export PATH="$NODE_DIR/node_modules/.bin:$PATH"
+
+# --- 2. npm dependencies, reinstalled only when package-lock.json changed.
+step "npm dependencies"
+LOCK_HASH=$(sha256sum "$REPO/package-lock.json" | cut -d' ' -f1)
+STAMP="$REPO/node_modules/.strata-lock-sha256"
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$LOCK_HASH" ]; then
+  done_step "up to date"
+else
+  (cd "$REPO" && logged npm npm ci --cache "$CACHE/npm" --no-audit --no-fund)
+  echo "$LOCK_HASH" >"$STAMP"
+  done_step
+fi
+
+# --- 3. Pulumi CLI, built from its Go module (the vendor's downloads are unreachable).
+step "Pulumi CLI v$PULUMI_VERSION"
+PULUMI_ROOT="$CACHE/pulumi/v$PULUMI_VERSION"
+export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-buildvcs=false
+if [ -x "$PULUMI_ROOT/bin/pulumi" ] && [ "$("$PULUMI_ROOT/bin/pulumi" version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
+  done_step "cached"
+else
+  WRAPPER="$CACHE/go/pulumi-cli-$PULUMI_VERSION"
+  rm -rf "$WRAPPER"; mkdir -p "$WRAPPER" "$PULUMI_ROOT/bin"
+  (
+    cd "$WRAPPER"
+    logged pulumi-mod go mod init strata-pulumi-cli
+    # The upstream clipboard module is not served; this fork is API-identical.
+    logged pulumi-mod go mod edit -replace github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e
+    logged pulumi-get go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION"
+    # Without the version stamp `pulumi version` prints nothing and the Automation API refuses the CLI.
+    logged pulumi-build go build -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+      -o "$PULUMI_ROOT/bin/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  )
+  mv "$PULUMI_ROOT/bin/pulumi.tmp" "$PULUMI_ROOT/bin/pulumi"
+  rm -rf "$WRAPPER"
+  done_step "built"
+fi
+# The engine starts dynamic providers through this shim, shipped in the SDK module.
+SHIM="$GOMODCACHE/github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION/nodejs/dist/pulumi-resource-pulumi-nodejs"
+if [ ! -x "$PULUMI_ROOT/bin/pulumi-resource-pulumi-nodejs" ]; then
+  [ -f "$SHIM" ] || (cd "$CACHE" && logged pulumi-shim go mod download "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION")
+  install -m 0755 "$SHIM" "$PULUMI_ROOT/bin/pulumi-resource-pulumi-nodejs"
+fi
+
+# --- 4. JDK (found above).
+step "JDK >= $MIN_JAVA"
+done_step "$JAVA_HOME_FOUND"
+
+# --- 5. Trino server from Maven Central (the archive hard-links jars across plugins: extract it whole).
+step "Trino $TRINO_VERSION"
+TRINO_HOME="$CACHE/trino/$TRINO_VERSION"
+if [ -x "$TRINO_HOME/bin/launcher" ] && [ -f "$TRINO_HOME/.complete" ]; then
+  done_step "cached"
+else
+  M2="$CACHE/m2"
+  logged trino-download mvn -B -q dependency:get -Dmaven.repo.local="$M2" \
+    -Dartifact="io.trino:trino-server:$TRINO_VERSION:tar.gz" -Dtransitive=false
+  ARCHIVE="$M2/io/trino/trino-server/$TRINO_VERSION/trino-server-$TRINO_VERSION.tar.gz"
+  rm -rf "$TRINO_HOME" "$TRINO_HOME.tmp"; mkdir -p "$TRINO_HOME.tmp"
+  logged trino-extract tar -xzf "$ARCHIVE" -C "$TRINO_HOME.tmp" --strip-components=1
+  mv "$TRINO_HOME.tmp" "$TRINO_HOME"
+  touch "$TRINO_HOME/.complete"
+  # The unpacked server is the cache; the 784 MB archive is not needed again.
+  rm -rf "$M2/io/trino/trino-server"
+  done_step "installed"
+fi
+
+# --- 6. PostgreSQL server binaries from Debian.
+step "PostgreSQL $POSTGRES_MAJOR"
+PG_BIN="/usr/lib/postgresql/$POSTGRES_MAJOR/bin"
+if [ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/pg_ctl" ] && [ -x "$PG_BIN/postgres" ]; then
+  done_step "present"
+else
+  command -v apt-get >/dev/null 2>&1 || die "PostgreSQL $POSTGRES_MAJOR server not found in $PG_BIN and no apt-get: install the postgresql-$POSTGRES_MAJOR package"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  logged postgres-apt-update $SUDO apt-get update
+  logged postgres-apt-install env DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "postgresql-$POSTGRES_MAJOR"
+  [ -x "$PG_BIN/initdb" ] || die "postgresql-$POSTGRES_MAJOR installed but $PG_BIN/initdb is missing"
+  done_step "installed"
+fi
+
+# --- 7. Record the toolchain for the strata CLI, the tests and the benchmarks.
+step "toolchain.json"
+cat >"$CACHE/toolchain.json.tmp" <<EOF
+{
+  "pulumiRoot": "$PULUMI_ROOT",
+  "pulumiVersion": "$PULUMI_VERSION",
+  "javaHome": "$JAVA_HOME_FOUND",
+  "trinoHome": "$TRINO_HOME",
+  "trinoVersion": "$TRINO_VERSION",
+  "postgresBin": "$PG_BIN"
+}
+EOF
+mv "$CACHE/toolchain.json.tmp" "$CACHE/toolchain.json"
+done_step "$CACHE/toolchain.json"
+
+# --- 8. Compile the TypeScript packages and stack templates (incremental).
+step "TypeScript build"
+(cd "$REPO" && logged build npx --no-install tsc -b)
+done_step
+
+PULUMI_SDK=$(node -p "require('$REPO/node_modules/@pulumi/pulumi/package.json').version")
+echo "[setup] versions: Node $(node --version | tr -d v), Pulumi CLI $("$PULUMI_ROOT/bin/pulumi" version | tr -d v)," \
+  "@pulumi/pulumi $PULUMI_SDK, Java $(java_major "$JAVA_HOME_FOUND") ($JAVA_HOME_FOUND)," \
+  "Trino $TRINO_VERSION, PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"
+echo "[setup] done in $(($(date +%s) - STARTED)) s; cache: $CACHE"

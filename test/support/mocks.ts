@@ -1,0 +1,60 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks.js";
+
+/** One resource registered under mocks, with its resolved inputs. */
+export type Registered = MockResourceArgs;
+
+/**
+ * Installs Pulumi mocks that record every registration. Call before
+ * importing the code under test; clear `registered` between tests.
+ */
+export async function installMocks(options: { preview?: boolean; stack?: string; config?: Record<string, string> } = {}) {
+  const registered: Registered[] = [];
+  pulumi.runtime.setAllConfig(
+    { "strata:dataDir": "/var/lib/strata/test", ...options.config },
+    [],
+  );
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        registered.push(args);
+        return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
+      },
+      call(args) {
+        throw new Error(`unexpected call ${args.token} under mocks`);
+      },
+    },
+    "strata-test",
+    options.stack ?? "dev",
+    options.preview ?? false,
+  );
+  return {
+    registered,
+    /** The registration of the resource named `name`; fails the test if absent. */
+    byName(name: string): Registered {
+      const found = registered.find((r) => r.name === name);
+      if (!found) throw new Error(`no resource named ${name}; registered: ${registered.map((r) => r.name).join(", ")}`);
+      return found;
+    },
+  };
+}
+
+/** Resolves an Output to its value (undefined while unknown in preview). */
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+/** Whether an Output is marked secret. */
+export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
+  return pulumi.isSecret(output);
+}
+
+/** The error `fn` throws; fails the test if it does not throw. */
+export function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected an error, none was thrown");
+}
