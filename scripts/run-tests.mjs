@@ -29,7 +29,11 @@ let skipped = 0;
 if (fs.existsSync(report)) {
   const json = JSON.parse(fs.readFileSync(report, "utf8"));
   passed += json.numPassedTests;
-  failed += json.numFailedTests + (json.numFailedTestSuites ?? 0);
+  // A file that failed to load has no failed test of its own: count it once.
+  const brokenFiles = json.testResults.filter(
+    (r) => r.status === "failed" && !r.assertionResults.some((a) => a.status === "failed"),
+  ).length;
+  failed += json.numFailedTests + brokenFiles;
   skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
   if (json.numTotalTests === 0) failed += 1;
 } else {

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, Option } from "commander";
 import { stringify } from "yaml";
-import { type Operation, type OperationResult, openStack, runOperation, type StackTarget } from "./runner.js";
+import { type Operation, type OperationResult, failureSummary, openStack, runOperation, type StackTarget } from "./runner.js";
 import { loadTemplate } from "./template.js";
 
 interface CommonOptions {
@@ -81,6 +81,6 @@ withCommon(program.command("demo").description("deploy the local data platform d
 );
 
 program.parseAsync().catch((error: unknown) => {
-  process.stderr.write(`strata: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`strata: ${failureSummary(error)}\n`);
   process.exitCode = 1;
 });

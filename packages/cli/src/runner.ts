@@ -134,3 +134,21 @@ export async function runOperation(operation: Operation, target: StackTarget, op
     }
   }
 }
+
+/**
+ * The lines of an engine failure a person needs: the engine's `error:` lines
+ * (Strata validation errors among them), without the command line and the
+ * repeated stdout/stderr dump of the Automation API.
+ */
+export function failureSummary(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const lines = text
+    .split("\n")
+    .map((line) => line.trim())
+    // `error: ...` from the engine; `Kind "name": field=value ... Fix: ...` and `N problems:` from our validators.
+    .filter((line) => /^error: /.test(line) || /^(- )?[A-Z][A-Za-z ]* ".*": \S+=.* Fix: /.test(line) || /^\d+ problems:$/.test(line))
+    .map((line) => line.replace(/^error: (error: )?/, "").replace(/^Unhandled exception: \w*Error: /, ""))
+    .filter((line) => !/^update failed$|^preview failed$|^an unhandled error occurred/i.test(line));
+  const unique = [...new Set(lines)];
+  return unique.length > 0 ? unique.join("\n") : text;
+}

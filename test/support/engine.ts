@@ -1,0 +1,69 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
+import { type Operation, type OperationResult, openStack, runOperation, type StackTarget } from "@strata/cli";
+
+/**
+ * A throw-away stack on the real engine: its own Strata home (file backend,
+ * passphrase, local data) and its own work directory holding a Pulumi.yaml,
+ * all under one temporary directory.
+ */
+export class TestStack {
+  readonly root: string;
+  readonly home: string;
+  readonly workDir: string;
+  /** Everything the engine printed, across operations. */
+  log = "";
+
+  constructor(
+    readonly project: string,
+    readonly program: pulumi.automation.PulumiFn,
+    readonly stackName = "dev",
+  ) {
+    this.root = fs.mkdtempSync(path.join(os.tmpdir(), `${project}-`));
+    this.home = path.join(this.root, "home");
+    this.workDir = path.join(this.root, "work");
+    fs.mkdirSync(this.workDir, { recursive: true });
+    fs.writeFileSync(path.join(this.workDir, "Pulumi.yaml"), `name: ${project}\nruntime: nodejs\n`);
+  }
+
+  /** The stack's local data directory (strata:dataDir as the runner sets it). */
+  get dataDir(): string {
+    return path.join(this.home, "data", this.project, this.stackName);
+  }
+
+  target(config?: StackTarget["config"]): StackTarget {
+    return { workDir: this.workDir, stackName: this.stackName, program: this.program, home: this.home, config };
+  }
+
+  run(operation: Operation, config?: StackTarget["config"]): Promise<OperationResult> {
+    return runOperation(operation, this.target(config), { onOutput: (text) => (this.log += text) });
+  }
+
+  /** The URN types of the resources in the stack's state. */
+  async resourceTypes(): Promise<string[]> {
+    const stack = await openStack(this.target());
+    const deployment = await stack.exportStack();
+    const resources = (deployment.deployment?.resources ?? []) as Array<{ type: string }>;
+    return resources.map((r) => r.type);
+  }
+
+  /** Every file under the stack's root whose contents include `needle`. */
+  filesContaining(needle: string): string[] {
+    const hits: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (entry.isFile() && fs.readFileSync(full).includes(needle)) hits.push(full);
+      }
+    };
+    walk(this.root);
+    return hits;
+  }
+
+  remove(): void {
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,62 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ESLint } from "eslint";
+import { describe, expect, test } from "vitest";
+
+const repo = path.resolve(import.meta.dirname, "..", "..");
+const eslint = new ESLint({ cwd: repo });
+
+async function importErrors(file: string, specifier: string): Promise<string[]> {
+  const [result] = await eslint.lintText(`import * as m from "${specifier}";\nexport const x = m;\n`, {
+    filePath: path.join(repo, file),
+  });
+  return (result?.messages ?? []).filter((m) => m.ruleId === "no-restricted-imports").map((m) => m.message);
+}
+
+// The dependency rule: cli -> user-kernel -> core-kernel -> cloud-kernel.
+const cases: Array<[string, string, boolean]> = [
+  ["packages/cloud-kernel/src/x.ts", "@strata/core-kernel", false],
+  ["packages/cloud-kernel/src/x.ts", "@pulumi/aws", true],
+  ["packages/core-kernel/src/x.ts", "@strata/cloud-kernel", true],
+  ["packages/core-kernel/src/x.ts", "@strata/user-kernel", false],
+  ["packages/core-kernel/src/x.ts", "@pulumi/aws", false],
+  ["packages/core-kernel/src/x.ts", "@pulumi/gcp/sql", false],
+  ["packages/core-kernel/src/x.ts", "@pulumi/kubernetes", true],
+  ["packages/user-kernel/src/x.ts", "@strata/core-kernel", true],
+  ["packages/user-kernel/src/x.ts", "@strata/cloud-kernel", false],
+  ["packages/user-kernel/src/x.ts", "@pulumi/azure-native", false],
+  ["packages/user-kernel/src/x.ts", "@strata/cli", false],
+  ["packages/cli/src/x.ts", "@strata/user-kernel", true],
+  ["packages/cli/src/x.ts", "@strata/core-kernel", false],
+  ["packages/cli/src/x.ts", "@strata/cloud-kernel", false],
+  ["stacks/local/x.ts", "@strata/user-kernel", true],
+  ["stacks/local/x.ts", "@strata/cloud-kernel", false],
+  ["examples/x.ts", "@pulumi/aws", false],
+];
+
+describe("layer rule", () => {
+  test.each(cases)("%s importing %s allowed=%s", async (file, specifier, allowed) => {
+    const errors = await importErrors(file, specifier);
+    expect(errors.length === 0).toBe(allowed);
+  });
+
+  // package.json dependencies follow the same rule, so npm cannot pull a layer sideways either.
+  const allowedDeps: Record<string, string[]> = {
+    "packages/cloud-kernel": ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native", "@pulumi/kubernetes"],
+    "packages/core-kernel": ["@pulumi/pulumi", "@pulumi/kubernetes", "@strata/cloud-kernel"],
+    "packages/user-kernel": ["@pulumi/pulumi", "@strata/core-kernel"],
+    "packages/cli": ["@pulumi/pulumi", "@strata/user-kernel", "commander", "yaml"],
+  };
+  test.each(Object.entries(allowedDeps))("%s depends only on what its layer may use", (dir, allowed) => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repo, dir, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
+    const extra = Object.keys(pkg.dependencies ?? {}).filter((d) => !allowed.includes(d));
+    expect(extra).toEqual([]);
+  });
+
+  test("exactly one copy of @pulumi/pulumi is installed (two break mocks and registration)", () => {
+    const copies = fs.globSync("**/node_modules/@pulumi/pulumi/package.json", { cwd: repo });
+    expect(copies).toEqual(["node_modules/@pulumi/pulumi/package.json"]);
+  });
+});
