@@ -11,7 +11,7 @@ describe("examples/secret.ts", () => {
     expect(mocks.registered.map((r) => r.type)).toEqual([
       "strata:core:Secret",
       "strata:cloud:LocalSecretStore",
-      "pulumi-nodejs:dynamic/strata-local:SecretFile",
+      "pulumi-nodejs:dynamic/strata-local:File",
     ]);
   });
 });

@@ -1,18 +1,70 @@
+import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { Secret, strataProgram } from "@strata/user-kernel";
+import { Cluster, Compute, Database, Depot, Policy, Secret, Workspace, strataProgram } from "@strata/user-kernel";
+
+/** The query the demo runs as each user: customers joined across the warehouse (PostgreSQL) and TPC-H depots. */
+export const DEMO_QUERY = `
+SELECT c.name, c.email, c.region, n.name AS nation, count(o.id) AS orders, sum(o.amount) AS amount_cents
+FROM warehouse.public.customers c
+JOIN tpch.tiny.nation n ON n.nationkey = c.nation_key
+LEFT JOIN warehouse.public.orders o ON o.customer_id = c.id
+GROUP BY c.name, c.email, c.region, n.name
+ORDER BY c.name`;
 
 /**
- * The local data platform. Stack config:
- * - `warehousePassword` (secret): password of the warehouse database owner;
- * - `strata:dataDir`: where local data lives (the strata CLI sets it).
+ * The local data platform: a PostgreSQL warehouse seeded by migrations, a
+ * TPC-H depot, a Trino cluster federating both, and policies for three
+ * users: `admin` sees everything, `analyst` sees masked emails and EU rows
+ * only, `guest` is denied.
+ *
+ * Stack config: `warehousePassword` (secret). The strata command also sets
+ * `strata:dataDir` and the engine locations (`strata:trinoHome`, ...).
  */
 export default strataProgram(() => {
   const config = new pulumi.Config();
   const warehousePassword = new Secret("warehouse-password", {
     value: config.requireSecret("warehousePassword"),
     owner: "data-platform",
-    domain: "platform",
     description: "Password of the warehouse database owner",
   });
-  return { warehousePasswordFile: warehousePassword.reference };
+  const warehouse = new Database("warehouse", {
+    password: warehousePassword,
+    migrations: { directory: fileURLToPath(new URL("./migrations", import.meta.url)) },
+    owner: "sales-engineering",
+    domain: "sales",
+  });
+  const tpch = new Depot("tpch", { source: { kind: "tpch" }, owner: "data-platform", description: "TPC-H reference data" });
+  const admins = new Policy("admins", {
+    owner: "data-platform",
+    access: [
+      { groups: ["admins"], depot: "warehouse", access: "all" },
+      { groups: ["admins"], depot: "tpch", access: "read" },
+    ],
+  });
+  const analysts = new Policy("analysts", {
+    owner: "data-platform",
+    access: [
+      { groups: ["analysts"], depot: "warehouse", access: "read" },
+      { groups: ["analysts"], depot: "tpch", access: "read" },
+    ],
+    masks: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", column: "email", mask: "email" }],
+    filters: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", where: "region = 'EU'" }],
+  });
+  const compute = new Compute("analytics-compute", { memoryMb: 2048, owner: "data-platform" });
+  const cluster = new Cluster("analytics", {
+    compute,
+    depots: [warehouse.depot, tpch],
+    policies: [admins, analysts],
+    groups: { admins: ["admin"], analysts: ["analyst"] },
+    owner: "data-platform",
+  });
+  const marketing = new Workspace("marketing", { owner: "marketing" });
+  return {
+    endpoint: cluster.endpoint,
+    trinoPid: cluster.pid,
+    catalogs: cluster.catalogs,
+    warehouse: { host: warehouse.host, port: warehouse.port, database: warehouse.databaseName, migrations: warehouse.appliedMigrations },
+    marketingDirectory: marketing.directory,
+    warehousePasswordFile: warehousePassword.reference,
+  };
 });

@@ -43,7 +43,7 @@ describe("layer rule", () => {
   // package.json dependencies follow the same rule, so npm cannot pull a layer sideways either.
   const allowedDeps: Record<string, string[]> = {
     "packages/cloud-kernel": ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native", "@pulumi/kubernetes"],
-    "packages/core-kernel": ["@pulumi/pulumi", "@pulumi/kubernetes", "@strata/cloud-kernel"],
+    "packages/core-kernel": ["@pulumi/pulumi", "@pulumi/kubernetes", "@strata/cloud-kernel", "trino-client"],
     "packages/user-kernel": ["@pulumi/pulumi", "@strata/core-kernel"],
     "packages/cli": ["@pulumi/pulumi", "@strata/user-kernel", "commander", "yaml"],
   };

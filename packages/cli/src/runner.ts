@@ -54,6 +54,21 @@ export function projectName(workDir: string): string {
   return project.name;
 }
 
+/**
+ * A `Pulumi.<stack>.yaml` whose stack is not in the backend (its state was
+ * deleted) carries an encryption salt for a passphrase that may be gone, and
+ * the engine would refuse it ("incorrect passphrase"). Move it aside, with a
+ * note, so the stack starts afresh; its secret values could not be read anyway.
+ */
+function setAsideOrphanedStackFile(workDir: string, stateDir: string, project: string, stackName: string): void {
+  const file = path.join(workDir, `Pulumi.${stackName}.yaml`);
+  const state = path.join(stateDir, ".pulumi", "stacks", project, `${stackName}.json`);
+  if (!fs.existsSync(file) || fs.existsSync(state) || !/^encryptionsalt:/m.test(fs.readFileSync(file, "utf8"))) return;
+  const aside = `${file}.orphaned-${Date.now()}`;
+  fs.renameSync(file, aside);
+  process.stderr.write(`strata: stack "${stackName}" has no state in ${stateDir}; its old config file was moved to ${aside}\n`);
+}
+
 /** `$PULUMI_CONFIG_PASSPHRASE`, else a random one kept in `<home>/passphrase` (mode 0600). */
 function passphrase(home: string): string {
   if (process.env.PULUMI_CONFIG_PASSPHRASE) return process.env.PULUMI_CONFIG_PASSPHRASE;
@@ -74,9 +89,13 @@ export async function openStack(target: StackTarget): Promise<Stack> {
   const toolchain = loadToolchain();
   const project = projectName(target.workDir);
   const stateDir = path.join(target.home, "state");
+  // The home is traversable (not listable) so a server running as another system user
+  // (PostgreSQL as `postgres` when we are root) can reach its own directory below it.
+  fs.mkdirSync(target.home, { recursive: true, mode: 0o711 });
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const pulumiBin = path.join(toolchain.pulumiRoot, "bin");
   const nodeModules = path.dirname(path.dirname(path.dirname(require.resolve("@pulumi/pulumi/package.json"))));
+  setAsideOrphanedStackFile(target.workDir, stateDir, project, target.stackName);
   const pulumiCommand = await PulumiCommand.get({ root: toolchain.pulumiRoot });
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: target.stackName, projectName: project, program: target.program },
@@ -94,10 +113,20 @@ export async function openStack(target: StackTarget): Promise<Stack> {
       },
     },
   );
-  const dataDir = path.join(target.home, "data", project, target.stackName);
+  // Machine-specific defaults, only where the stack's config does not say otherwise.
+  const defaults: Record<string, string> = {
+    "strata:dataDir": path.join(target.home, "data", project, target.stackName),
+    "strata:postgresBin": toolchain.postgresBin,
+    "strata:trinoHome": toolchain.trinoHome,
+    "strata:javaHome": toolchain.javaHome,
+  };
+  // Created traversable, so servers running as another system user reach their folders below it.
+  fs.mkdirSync(defaults["strata:dataDir"]!, { recursive: true, mode: 0o711 });
   const existing = await stack.getAllConfig();
   const config: ConfigMap = { ...target.config };
-  if (!("strata:dataDir" in existing) && !("strata:dataDir" in config)) config["strata:dataDir"] = { value: dataDir };
+  for (const [key, value] of Object.entries(defaults)) {
+    if (!(key in existing) && !(key in config)) config[key] = { value };
+  }
   if (Object.keys(config).length > 0) await stack.setAllConfig(config);
   return stack;
 }

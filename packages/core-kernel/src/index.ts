@@ -5,6 +5,8 @@ export {
   type TargetName,
   type ValidationIssue,
   AVAILABLE_TARGETS,
+  LocalPostgresServer,
+  LocalObjectStore,
   StrataValidationError,
   contextFromConfig,
   isDevEnvironment,
@@ -12,4 +14,13 @@ export {
   statefulOptions,
 } from "@strata/cloud-kernel";
 export * from "./catalog.js";
+export * from "./cluster.js";
+export * from "./compute.js";
+export * from "./database.js";
+export * from "./depot.js";
+export * from "./policy.js";
+export * from "./policy-compile.js";
+export * from "./query.js";
 export * from "./secret.js";
+export * from "./trino-config.js";
+export * from "./workspace.js";

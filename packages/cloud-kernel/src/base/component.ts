@@ -77,19 +77,21 @@ export abstract class StrataComponent extends pulumi.ComponentResource {
   private readonly retainOnDelete: boolean | undefined;
 
   /**
-   * @param issues what the subclass's validator found; thrown together with
-   *   the name and common-argument checks, before registration.
+   * @param issues what the subclass's validator found, or a validator that
+   *   needs the stack context; thrown together with the name and
+   *   common-argument checks, before registration.
    */
   protected constructor(
     type: ComponentType,
     name: string,
     args: PrimitiveArgs,
     opts: pulumi.ComponentResourceOptions | undefined,
-    issues: readonly ValidationIssue[],
+    issues: readonly ValidationIssue[] | ((context: StrataContext) => readonly ValidationIssue[]),
   ) {
-    const all = [...validateName(type.kind, name), ...validatePrimitiveArgs(type.kind, name, args), ...issues];
-    if (all.length > 0) throw new StrataValidationError(all);
     const context = args.context ?? stackContext();
+    const own = typeof issues === "function" ? issues(context) : issues;
+    const all = [...validateName(type.kind, name), ...validatePrimitiveArgs(type.kind, name, args), ...own];
+    if (all.length > 0) throw new StrataValidationError(all);
     super(`strata:${type.layer}:${type.kind}`, name, {}, opts);
     this.resourceName = name;
     this.kind = type.kind;

@@ -26,6 +26,18 @@ export interface StrataContext {
    * @default `~/.local/share/strata/<project>/<stack>`
    */
   readonly dataDir: string;
+  /** Local target: the engines this machine provides (`scripts/setup.sh` records them; the strata command sets them). */
+  readonly tools: LocalTools;
+}
+
+/** Where the local target finds its engines. */
+export interface LocalTools {
+  /** PostgreSQL server binaries. Config `strata:postgresBin`. @default "/usr/lib/postgresql/15/bin" */
+  readonly postgresBin: string;
+  /** Unpacked Trino server. Config `strata:trinoHome`. @default none: a Cluster requires it */
+  readonly trinoHome?: string;
+  /** JDK >= 24 for Trino. Config `strata:javaHome`. @default none: a Cluster requires it */
+  readonly javaHome?: string;
 }
 
 /** The stack config a context is read from; `pulumi.Config` satisfies it. */
@@ -58,8 +70,16 @@ export function contextFromConfig(config: ConfigSource, project: string, stack: 
   if (!path.isAbsolute(dataDir)) {
     checks.add("strata:dataDir", dataDir, "is not an absolute path", "give an absolute directory, e.g. /var/lib/strata/dev");
   }
+  const tools: LocalTools = {
+    postgresBin: config.get("postgresBin") ?? "/usr/lib/postgresql/15/bin",
+    ...(config.get("trinoHome") === undefined ? {} : { trinoHome: config.get("trinoHome") }),
+    ...(config.get("javaHome") === undefined ? {} : { javaHome: config.get("javaHome") }),
+  };
+  for (const [key, value] of Object.entries(tools)) {
+    if (!path.isAbsolute(value)) checks.add(`strata:${key}`, value, "is not an absolute path", "give an absolute directory");
+  }
   if (checks.issues.length > 0) throw new StrataValidationError(checks.issues);
-  return { target: target as TargetName, environment, dataDir: path.normalize(dataDir) };
+  return { target: target as TargetName, environment, dataDir: path.normalize(dataDir), tools };
 }
 
 let cached: { key: string; context: StrataContext } | undefined;
@@ -70,7 +90,8 @@ export function stackContext(): StrataContext {
   const stack = pulumi.getStack();
   const config = new pulumi.Config("strata");
   // Keyed by the raw config too: a process may deploy the same stack twice with new config.
-  const key = JSON.stringify([project, stack, config.get("target"), config.get("environment"), config.get("dataDir")]);
+  const keys = ["target", "environment", "dataDir", "postgresBin", "trinoHome", "javaHome"];
+  const key = JSON.stringify([project, stack, ...keys.map((k) => config.get(k))]);
   if (cached?.key !== key) cached = { key, context: contextFromConfig(config, project, stack) };
   return cached.context;
 }

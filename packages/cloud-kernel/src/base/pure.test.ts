@@ -103,17 +103,19 @@ describe("contextFromConfig", () => {
   });
 
   test("reads strata:* config", () => {
-    expect(contextFromConfig(config({ target: "local", environment: "dev", dataDir: "/srv/x/../data" }), "p", "s")).toEqual({
+    const values = { target: "local", environment: "dev", dataDir: "/srv/x/../data", trinoHome: "/opt/trino", javaHome: "/opt/jdk" };
+    expect(contextFromConfig(config(values), "p", "s")).toEqual({
       target: "local",
       environment: "dev",
       dataDir: "/srv/data",
+      tools: { postgresBin: "/usr/lib/postgresql/15/bin", trinoHome: "/opt/trino", javaHome: "/opt/jdk" },
     });
   });
 
   test("rejects an unknown target, a bad environment and a relative data directory at once", () => {
     let error: unknown;
     try {
-      contextFromConfig(config({ target: "mainframe", environment: "Prod!", dataDir: "data" }), "p", "s");
+      contextFromConfig(config({ target: "mainframe", environment: "Prod!", dataDir: "data", trinoHome: "trino" }), "p", "s");
     } catch (e) {
       error = e;
     }
@@ -123,6 +125,7 @@ describe("contextFromConfig", () => {
       ["strata:target", "mainframe"],
       ["strata:environment", "Prod!"],
       ["strata:dataDir", "data"],
+      ["strata:trinoHome", "trino"],
     ]);
     expect((error as Error).message).toContain('Stack config "p/s": strata:target="mainframe"');
     expect((error as Error).message).toContain("pulumi config set strata:target local");

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, type PrimitiveArgs, type ValidationIssue, validateName, validatedInput } from "../base/index.js";
-import { SecretFile } from "./secret-file.js";
+import { LocalFile } from "./file.js";
 
 /** Arguments of the local {@link LocalSecretStore}. */
 export interface LocalSecretStoreArgs extends PrimitiveArgs {
@@ -48,16 +48,16 @@ export class LocalSecretStore extends StrataComponent {
   /** Absolute path of the file holding the value. */
   readonly reference: pulumi.Output<string>;
   /** The raw file resource (escape hatch). */
-  readonly file: SecretFile;
+  readonly file: LocalFile;
 
   constructor(name: string, args: LocalSecretStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "cloud", kind: "LocalSecretStore" }, name, args, opts, validateLocalSecretStoreArgs(name, args));
     const directory = args.directory ?? path.join(this.context.dataDir, "secrets");
     const value = validatedInput(args.value, (v) => checkValue(name, v));
-    this.file = new SecretFile(
+    this.file = new LocalFile(
       this.childName("file"),
-      { path: path.join(directory, args.fileName ?? name), value },
-      this.childOptions({ additionalSecretOutputs: ["value"] }),
+      { path: path.join(directory, args.fileName ?? name), content: value, mode: 0o600, secret: true },
+      this.childOptions(),
     );
     this.reference = this.file.path;
     this.finish({ reference: this.reference });

@@ -1,0 +1,117 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** Inputs of a {@link LocalFile}. */
+export interface LocalFileArgs {
+  /** Absolute path of the file. Changing it replaces the file (the old one is removed). */
+  path: pulumi.Input<string>;
+  /** Contents. A secret Input stays a secret: state then holds only ciphertext. */
+  content: pulumi.Input<string>;
+  /** Permission bits. @default 0o600 */
+  mode?: number;
+  /**
+   * Keep `content` out of outputs and mark it secret in state even when the
+   * Input is not. @default false
+   */
+  secret?: boolean;
+  /** Content may be the empty string. @default false */
+  allowEmpty?: boolean;
+}
+
+interface LocalFileInputs {
+  path: string;
+  content: string;
+  mode: number;
+  allowEmpty: boolean;
+}
+
+interface LocalFileOutputs {
+  path: string;
+  mode: number;
+}
+
+// Methods of a dynamic provider are serialized into state and run in the
+// provider's own process: they import what they need inside the method and
+// only call functions defined in this file.
+
+/** Writes `content` to `file` atomically (temporary file + rename) with `mode`, in a 0700 directory if it creates one. */
+async function writeFileAtomically(file: string, content: string, mode: number): Promise<void> {
+  const fs = await import("node:fs/promises");
+  const path = await import("node:path");
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await fs.writeFile(temporary, content, { mode, flag: "wx" });
+    await fs.chmod(temporary, mode);
+    await fs.rename(temporary, file);
+  } finally {
+    await fs.rm(temporary, { force: true });
+  }
+}
+
+const localFileProvider: pulumi.dynamic.ResourceProvider<LocalFileInputs, LocalFileOutputs> = {
+  async check(_olds, news) {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    if (typeof news.path !== "string" || !news.path.startsWith("/")) {
+      failures.push({ property: "path", reason: `path must be absolute, got ${JSON.stringify(news.path)}` });
+    }
+    if (typeof news.content !== "string" || (news.content.length === 0 && !news.allowEmpty)) {
+      failures.push({ property: "content", reason: "content must be a non-empty string" });
+    }
+    return { inputs: news, failures };
+  },
+
+  async diff(_id, olds, news) {
+    // Old outputs carry no content; a change of content is found by the
+    // engine comparing old and new inputs, so answer "unknown" unless the path moved.
+    if (olds.path !== news.path) return { changes: true, replaces: ["path"], deleteBeforeReplace: false };
+    return {};
+  },
+
+  async create(inputs) {
+    await writeFileAtomically(inputs.path, inputs.content, inputs.mode);
+    return { id: inputs.path, outs: { path: inputs.path, mode: inputs.mode } };
+  },
+
+  async read(id, props) {
+    const fs = await import("node:fs/promises");
+    try {
+      await fs.access(id);
+      return { id, props };
+    } catch {
+      // Gone from disk: an empty id makes refresh drop it, and the next up writes it again.
+      return { id: "" };
+    }
+  },
+
+  async update(_id, _olds, news) {
+    await writeFileAtomically(news.path, news.content, news.mode);
+    return { outs: { path: news.path, mode: news.mode } };
+  },
+
+  async delete(id) {
+    const fs = await import("node:fs/promises");
+    await fs.rm(id, { force: true });
+  },
+};
+
+/**
+ * A file on this machine written by a dynamic provider: create writes it,
+ * update rewrites it in place (atomically), delete removes it, refresh
+ * notices when it has gone. Outputs are the path and mode, never the content.
+ */
+export class LocalFile extends pulumi.dynamic.Resource {
+  declare readonly path: pulumi.Output<string>;
+  declare readonly mode: pulumi.Output<number>;
+
+  constructor(name: string, args: LocalFileArgs, opts?: pulumi.CustomResourceOptions) {
+    const content = args.secret ? pulumi.secret(args.content) : args.content;
+    super(
+      localFileProvider,
+      name,
+      { path: args.path, content, mode: args.mode ?? 0o600, allowEmpty: args.allowEmpty ?? false },
+      args.secret ? pulumi.mergeOptions(opts, { additionalSecretOutputs: ["content"] }) : opts,
+      "strata-local",
+      "File",
+    );
+  }
+}

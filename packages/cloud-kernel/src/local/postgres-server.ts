@@ -1,0 +1,85 @@
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { IssueCollector, StrataComponent, type PrimitiveArgs, type ValidationIssue } from "../base/index.js";
+import { FreePort } from "./port.js";
+import { type PostgresAdminAccess, PostgresDataDirectory } from "./postgres.js";
+import { LocalProcess } from "./process.js";
+
+/** Arguments of a {@link LocalPostgresServer}. */
+export interface LocalPostgresServerArgs extends PrimitiveArgs {
+  /**
+   * TCP port on 127.0.0.1. Changing it restarts the server.
+   * @default a free port picked at first deployment and kept
+   */
+  port?: number;
+  /** Memory for shared buffers, in MiB. @default 128 */
+  sharedBuffersMb?: number;
+  /**
+   * System user that runs the server when deploying as root (PostgreSQL
+   * refuses to run as root). Ignored for other users, who run it themselves.
+   * @default "postgres"
+   */
+  runAs?: string;
+}
+
+export function validateLocalPostgresServerArgs(name: string, args: LocalPostgresServerArgs): ValidationIssue[] {
+  const checks = new IssueCollector("LocalPostgresServer", name);
+  if (args.port !== undefined && (!Number.isInteger(args.port) || args.port < 1024 || args.port > 65535)) {
+    checks.add("port", args.port, "is not a usable port", "give an integer from 1024 to 65535, or leave it out to pick a free one");
+  }
+  if (args.sharedBuffersMb !== undefined && (!Number.isInteger(args.sharedBuffersMb) || args.sharedBuffersMb < 16)) {
+    checks.add("sharedBuffersMb", args.sharedBuffersMb, "is below 16 MiB", "give at least 16");
+  }
+  return checks.issues;
+}
+
+/**
+ * The PostgresServer capability on the local target: a PostgreSQL instance
+ * of its own (initdb + postgres) in `<dataDir>/postgres/<name>`, listening
+ * on 127.0.0.1 only, with peer authentication on its private socket for
+ * administration and SCRAM passwords over TCP. Its data directory is
+ * protected and retained outside dev stacks.
+ */
+export class LocalPostgresServer extends StrataComponent {
+  readonly host: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  /** How local providers administer it (psql over the socket as the superuser). */
+  readonly adminAccess: pulumi.Output<PostgresAdminAccess>;
+  readonly dataDirectory: PostgresDataDirectory;
+  readonly process: LocalProcess;
+
+  constructor(name: string, args: LocalPostgresServerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super({ layer: "cloud", kind: "LocalPostgresServer" }, name, args, opts, validateLocalPostgresServerArgs(name, args));
+    const binDir = this.context.tools.postgresBin;
+    const runAs = os.userInfo().uid === 0 ? (args.runAs ?? "postgres") : "";
+    const root = path.join(this.context.dataDir, "postgres", name);
+    this.port = args.port === undefined ? new FreePort(this.childName("port"), this.childOptions()).port : pulumi.output(args.port);
+    this.dataDirectory = new PostgresDataDirectory(
+      this.childName("data"),
+      { directory: path.join(root, "data"), socketDirectory: path.join(root, "socket"), binDir, runAs, traverseFrom: this.context.dataDir },
+      this.statefulChildOptions(),
+    );
+    const sharedBuffers = `shared_buffers=${args.sharedBuffersMb ?? 128}MB`;
+    this.process = new LocalProcess(
+      this.childName("server"),
+      {
+        command: path.join(binDir, "postgres"),
+        args: pulumi
+          .all([this.dataDirectory.directory, this.dataDirectory.socketDirectory, this.port])
+          .apply(([data, socket, port]) => ["-D", data, "-p", String(port), "-k", socket, "-c", "listen_addresses=127.0.0.1", "-c", sharedBuffers]),
+        cwd: root,
+        logFile: path.join(root, "server.log"),
+        port: this.port,
+        health: { kind: "tcp" },
+        runAs,
+      },
+      this.childOptions({ dependsOn: [this.dataDirectory] }),
+    );
+    this.host = pulumi.output("127.0.0.1");
+    this.adminAccess = pulumi
+      .all([this.dataDirectory.socketDirectory, this.process.port])
+      .apply(([socketDirectory, port]) => ({ binDir, socketDirectory, port, runAs }));
+    this.finish({ host: this.host, port: this.port });
+  }
+}

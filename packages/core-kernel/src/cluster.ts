@@ -1,0 +1,232 @@
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  FreePort,
+  IssueCollector,
+  LocalFile,
+  LocalLinks,
+  LocalProcess,
+  StrataComponent,
+  type PrimitiveArgs,
+  type StrataContext,
+  type ValidationIssue,
+  claimPort,
+} from "@strata/cloud-kernel";
+import { Compute } from "./compute.js";
+import { Depot } from "./depot.js";
+import { Policy } from "./policy.js";
+import { compilePolicies, renderRules } from "./policy-compile.js";
+import { compileTrinoServerFiles, renderGroups } from "./trino-config.js";
+
+/** Arguments of a {@link Cluster}. */
+export interface ClusterArgs extends PrimitiveArgs {
+  /**
+   * The Compute it runs on: memory (80 % becomes JVM heap) and worker threads.
+   * @default a Compute of 2048 MiB and every core, named `<name>-compute`
+   */
+  compute?: Compute;
+  /**
+   * Depots mounted as catalogs. Adding or removing one restarts the server
+   * with the new set of catalogs; the others stay.
+   * @default []
+   */
+  depots?: Depot[];
+  /**
+   * Policies compiled into the server's access rules (first match wins,
+   * anything not allowed is denied). Changes apply within seconds, without a
+   * restart. With no policies at all, every query is denied.
+   * @default []
+   */
+  policies?: Policy[];
+  /** Group membership for policies that name groups: group -> users. @default {} */
+  groups?: Record<string, string[]>;
+  /**
+   * HTTP port on 127.0.0.1. Changing it restarts the server.
+   * @default a free port picked at first deployment and kept
+   */
+  port?: number;
+  /** Seconds to wait for the server to be ready. @default 180 */
+  startTimeoutSeconds?: number;
+}
+
+const NAME = /^[A-Za-z0-9_.@-]+$/;
+
+/** Checks a Cluster's arguments, its policies against its depots included. Pure but for the program-wide port claims. */
+export function validateClusterArgs(name: string, args: ClusterArgs, context: StrataContext): ValidationIssue[] {
+  const checks = new IssueCollector("Cluster", name);
+  if (!context.tools.trinoHome || !context.tools.javaHome) {
+    checks.add(
+      context.tools.trinoHome ? "strata:javaHome" : "strata:trinoHome",
+      context.tools.trinoHome ? context.tools.javaHome : context.tools.trinoHome,
+      "is not set in stack config",
+      "run scripts/setup.sh and deploy with the strata command (it sets both), or set strata:trinoHome and strata:javaHome",
+    );
+  }
+  if (args.port !== undefined) {
+    if (!Number.isInteger(args.port) || args.port < 1024 || args.port > 65535) {
+      checks.add("port", args.port, "is not a usable port", "give an integer from 1024 to 65535, or leave it out to pick a free one");
+    } else {
+      const owner = claimPort(args.port, `Cluster "${name}"`);
+      if (owner) checks.add("port", args.port, `is already taken by ${owner}`, "give each Cluster its own port, or leave port out");
+    }
+  }
+  if (args.compute !== undefined && !(args.compute instanceof Compute)) {
+    checks.add("compute", typeof args.compute, "is not a Compute", "pass a Compute created in this program");
+  }
+  const depots = args.depots ?? [];
+  const seen = new Map<string, string>();
+  depots.forEach((depot, i) => {
+    if (!(depot instanceof Depot)) {
+      checks.add(`depots[${i}]`, typeof depot, "is not a Depot", "pass Depots created in this program");
+      return;
+    }
+    const other = seen.get(depot.catalogName);
+    if (other !== undefined) {
+      checks.add(`depots[${i}]`, depot.catalogName, `has the same catalog name as Depot "${other}"`, "give each Depot its own catalogName");
+    }
+    seen.set(depot.catalogName, depot.resourceName);
+  });
+  for (const [group, members] of Object.entries(args.groups ?? {})) {
+    if (!NAME.test(group)) checks.add(`groups.${group}`, group, "is not a valid group name", 'use letters, digits, ".", "_", "@" or "-"');
+    members.forEach((m, i) => {
+      if (!NAME.test(m)) checks.add(`groups.${group}[${i}]`, m, "is not a valid user name", 'use letters, digits, ".", "_", "@" or "-"');
+    });
+  }
+  const policies = (args.policies ?? []).filter((p) => p instanceof Policy);
+  const { problems } = compilePolicies(
+    policies.map((p) => p.spec),
+    depots.filter((d) => d instanceof Depot).map((d) => ({ name: d.catalogName, catalog: d.catalogName })),
+  );
+  // Problems inside one policy were reported by the Policy itself; here only what needs the Cluster.
+  const issues = checks.issues;
+  for (const p of problems.filter((p) => p.scope !== "rule")) {
+    issues.push({ primitive: "Policy", name: p.policy, field: p.field, value: p.value, problem: `${p.problem} (Cluster "${name}")`, fix: p.fix });
+  }
+  return issues;
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * A distributed SQL engine (Trino) that federates its Depots. On the local
+ * target: a single-node Trino 476 process listening on 127.0.0.1, with only
+ * the plugins its Depots need, heap from its Compute, catalogs from its
+ * Depots (credentials as environment variables), and access rules from its
+ * Policies, reloaded every 2 s without a restart.
+ */
+export class Cluster extends StrataComponent {
+  /** `http://127.0.0.1:<port>`. */
+  readonly endpoint: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  /** Process id of the server (changes on restart). */
+  readonly pid: pulumi.Output<number>;
+  /** Server log file. */
+  readonly logFile: pulumi.Output<string>;
+  /** Catalog names, sorted. */
+  readonly catalogs: string[];
+  /** Path of the access rules file. */
+  readonly rulesFile: string;
+  readonly compute: Compute;
+  /** The server process (escape hatch). */
+  readonly server: LocalProcess;
+
+  constructor(name: string, args: ClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super({ layer: "core", kind: "Cluster" }, name, args, opts, (context) => validateClusterArgs(name, args, context));
+    const trinoHome = this.context.tools.trinoHome!;
+    const javaHome = this.context.tools.javaHome!;
+    const root = path.join(this.context.dataDir, "clusters", name);
+    const etc = path.join(root, "etc");
+    const depots = [...(args.depots ?? [])].sort((a, b) => a.catalogName.localeCompare(b.catalogName));
+    const groups = args.groups && Object.keys(args.groups).length > 0 ? args.groups : undefined;
+    this.compute = args.compute ?? new Compute(this.childName("compute"), { context: this.context, owner: args.owner }, this.childOptions());
+    this.catalogs = depots.map((d) => d.catalogName);
+    this.rulesFile = path.join(etc, "rules.json");
+    const groupsFile = groups ? path.join(etc, "groups.txt") : undefined;
+
+    this.port = args.port === undefined ? new FreePort(this.childName("port"), this.childOptions()).port : pulumi.output(args.port);
+
+    const plugins = [...new Set([...depots.flatMap((d) => d.plugins), ...(groups ? ["password-authenticators"] : [])])].sort();
+    const pluginDir = new LocalLinks(
+      this.childName("plugins"),
+      { directory: path.join(root, "plugin"), links: Object.fromEntries(plugins.map((p) => [p, path.join(trinoHome, "plugin", p)])) },
+      this.childOptions(),
+    );
+
+    const serverFiles = this.port.apply((port) =>
+      compileTrinoServerFiles({
+        nodeId: name,
+        port,
+        heapMb: this.compute.heapMb,
+        cpus: this.compute.cpus,
+        dataDir: path.join(root, "data"),
+        pluginDir: path.join(root, "plugin"),
+        rulesFile: this.rulesFile,
+        groupsFile,
+      }),
+    );
+    // Child names are fixed per file so adding a file never renames another.
+    const roles: Record<string, string> = {
+      "node.properties": "config-node",
+      "config.properties": "config-server",
+      "jvm.config": "config-jvm",
+      "log.properties": "config-log",
+      "access-control.properties": "config-access-control",
+      "group-provider.properties": "config-group-provider",
+    };
+    const files: LocalFile[] = [];
+    const restartInputs: pulumi.Output<string>[] = [pulumi.output(plugins.join(","))];
+    for (const [file, role] of Object.entries(roles)) {
+      if (file === "group-provider.properties" && !groups) continue;
+      const content = serverFiles.apply((f) => f[file]!);
+      files.push(new LocalFile(this.childName(role), { path: path.join(etc, file), content }, this.childOptions()));
+      restartInputs.push(content);
+    }
+    for (const depot of depots) {
+      files.push(
+        new LocalFile(
+          this.childName(`catalog-${depot.catalogName.replace(/_/g, "-")}`),
+          { path: path.join(etc, "catalog", `${depot.catalogName}.properties`), content: depot.catalogProperties },
+          this.childOptions(),
+        ),
+      );
+      restartInputs.push(pulumi.interpolate`${depot.catalogName}:${depot.catalogProperties}`);
+    }
+    // Reloaded by the running server: not part of the restart trigger.
+    const { rules } = compilePolicies(
+      (args.policies ?? []).map((p) => p.spec),
+      depots.map((d) => ({ name: d.catalogName, catalog: d.catalogName })),
+    );
+    files.push(new LocalFile(this.childName("access-rules"), { path: this.rulesFile, content: renderRules(rules) }, this.childOptions()));
+    if (groups && groupsFile) {
+      files.push(new LocalFile(this.childName("groups"), { path: groupsFile, content: renderGroups(groups) }, this.childOptions()));
+    }
+
+    const secretEnv = pulumi.all(depots.map((d) => d.environment)).apply((envs) => Object.assign({}, ...envs) as Record<string, string>);
+    this.server = new LocalProcess(
+      this.childName("server"),
+      {
+        command: path.join(trinoHome, "bin", "launcher"),
+        args: ["run", `--etc-dir=${etc}`, `--data-dir=${path.join(root, "data")}`],
+        cwd: root,
+        env: { JAVA_HOME: javaHome, PATH: `${path.join(javaHome, "bin")}:/usr/local/bin:/usr/bin:/bin` },
+        secretEnv,
+        logFile: path.join(root, "server.log"),
+        port: this.port,
+        health: { kind: "http", path: "/v1/info", bodyIncludes: '"starting":false' },
+        startTimeoutSeconds: args.startTimeoutSeconds ?? 180,
+        restartTrigger: pulumi.all(restartInputs).apply((parts) => sha256(parts.join("\n\u0000"))),
+      },
+      this.childOptions({ dependsOn: [pluginDir, ...files] }),
+    );
+    this.pid = this.server.pid;
+    this.logFile = this.server.logFile;
+    this.endpoint = pulumi.interpolate`http://127.0.0.1:${this.server.port}`;
+    this.finish(
+      { endpoint: this.endpoint, port: this.port, pid: this.pid, catalogs: this.catalogs },
+      { inputs: depots.map((d) => d.address) },
+    );
+  }
+}

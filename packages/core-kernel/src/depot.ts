@@ -1,0 +1,145 @@
+import * as pulumi from "@pulumi/pulumi";
+import { IssueCollector, StrataComponent, type PrimitiveArgs, type ValidationIssue, toIdentifier } from "@strata/cloud-kernel";
+import type { Secret } from "./secret.js";
+
+/** A PostgreSQL database reached over TCP with a user and a password from a Secret. */
+export interface PostgresSource {
+  kind: "postgresql";
+  host: pulumi.Input<string>;
+  port: pulumi.Input<number>;
+  database: pulumi.Input<string>;
+  user: pulumi.Input<string>;
+  /** The password, as a Secret: it reaches Trino only through an environment variable. */
+  password: Secret;
+}
+
+/** Trino's in-memory connector: tables live as long as the Cluster process. */
+export interface MemorySource {
+  kind: "memory";
+}
+
+/** Trino's TPC-H benchmark data, generated on the fly (schemas tiny, sf1, ...). */
+export interface TpchSource {
+  kind: "tpch";
+}
+
+export type DepotSource = PostgresSource | MemorySource | TpchSource;
+
+/** Arguments of a {@link Depot}. */
+export interface DepotArgs extends PrimitiveArgs {
+  /** The source system and how to reach it. Changing the kind changes the catalog's connector. */
+  source: DepotSource;
+  /**
+   * Trino catalog name, and the first part of this depot's addresses
+   * (`strata://<catalogName>/<schema>/<table>`). Changing it renames the catalog.
+   * @default the name with "-" as "_"
+   */
+  catalogName?: string;
+}
+
+const KINDS = ["postgresql", "memory", "tpch"];
+const CATALOG = /^[a-z][a-z0-9_]{0,62}$/;
+/** Catalog names Trino keeps for itself. */
+const RESERVED = ["system", "information_schema"];
+
+export function validateDepotArgs(name: string, args: DepotArgs): ValidationIssue[] {
+  const checks = new IssueCollector("Depot", name);
+  const catalog = args.catalogName ?? toIdentifier(name);
+  if (!CATALOG.test(catalog)) {
+    checks.add("catalogName", catalog, "is not a Trino catalog name", "use lower-case letters, digits and _, starting with a letter");
+  } else if (RESERVED.includes(catalog)) {
+    checks.add(args.catalogName === undefined ? "name" : "catalogName", catalog, "is reserved by Trino", "choose another name");
+  }
+  const kind = (args.source as { kind?: unknown } | undefined)?.kind;
+  if (!KINDS.includes(kind as string)) {
+    checks.add("source.kind", kind, "is not a supported source", `use one of ${KINDS.map((k) => `"${k}"`).join(", ")}`);
+  }
+  if (kind === "postgresql") {
+    const source = args.source as PostgresSource;
+    for (const field of ["host", "port", "database", "user", "password"] as const) {
+      if (source[field] === undefined || source[field] === "") {
+        checks.add(`source.${field}`, source[field], "is missing", `give the ${field} of the PostgreSQL database`);
+      }
+    }
+  }
+  return checks.issues;
+}
+
+/** Environment variable a catalog's password is read from: `STRATA_DEPOT_<CATALOG>_PASSWORD`. */
+export function passwordVariable(catalog: string): string {
+  return `STRATA_DEPOT_${catalog.toUpperCase()}_PASSWORD`;
+}
+
+/** The Trino plugin folders a source kind needs (the PostgreSQL connector maps PostGIS types, hence geospatial). */
+export const PLUGINS_OF: Record<DepotSource["kind"], string[]> = { postgresql: ["geospatial", "postgresql"], memory: ["memory"], tpch: ["tpch"] };
+
+/**
+ * A catalog's properties. Credentials are `${ENV:...}` references, never values.
+ * Pure; keys in a stable order.
+ */
+export function compileCatalogProperties(catalog: string, source: { kind: string; host?: string; port?: number; database?: string; user?: string }): Record<string, string> {
+  switch (source.kind) {
+    case "postgresql":
+      return {
+        "connector.name": "postgresql",
+        "connection-url": `jdbc:postgresql://${source.host}:${source.port}/${source.database}`,
+        "connection-user": source.user ?? "",
+        "connection-password": `\${ENV:${passwordVariable(catalog)}}`,
+      };
+    case "memory":
+      return { "connector.name": "memory" };
+    case "tpch":
+      return { "connector.name": "tpch" };
+    default:
+      throw new Error(`unknown source kind ${source.kind}`);
+  }
+}
+
+/** Renders properties as a Java properties file, keys in the given order. */
+export function renderProperties(properties: Record<string, string>): string {
+  return Object.entries(properties)
+    .map(([key, value]) => `${key}=${value}`)
+    .join("\n")
+    .concat("\n");
+}
+
+/**
+ * A uniform way to a source system: a Trino catalog on every Cluster that
+ * mounts it, addressed `strata://<catalogName>/<schema>/<table>`.
+ * Credentials come from Secrets and reach Trino only as environment
+ * variables referenced by `${ENV:...}`.
+ *
+ * @example
+ * const tpch = new Depot("tpch", { source: { kind: "tpch" } });
+ * new Cluster("analytics", { depots: [tpch] });
+ */
+export class Depot extends StrataComponent {
+  /** Trino catalog name. */
+  readonly catalogName: string;
+  /** `strata://<catalogName>`; datasets are `strata://<catalogName>/<schema>/<table>`. */
+  readonly address: string;
+  /** Trino plugins the catalog needs. */
+  readonly plugins: string[];
+  /** Contents of `<catalogName>.properties`: no credential values. */
+  readonly catalogProperties: pulumi.Output<string>;
+  /** Environment the Cluster process needs for this catalog (secret). */
+  readonly environment: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: DepotArgs, opts?: pulumi.ComponentResourceOptions) {
+    super({ layer: "core", kind: "Depot" }, name, args, opts, validateDepotArgs(name, args));
+    this.catalogName = args.catalogName ?? toIdentifier(name);
+    this.address = `strata://${this.catalogName}`;
+    this.plugins = PLUGINS_OF[args.source.kind];
+    const source = args.source;
+    if (source.kind === "postgresql") {
+      this.catalogProperties = pulumi
+        .all([source.host, source.port, source.database, source.user])
+        .apply(([host, port, database, user]) => renderProperties(compileCatalogProperties(this.catalogName, { kind: "postgresql", host, port, database, user })));
+      this.environment = pulumi.secret(source.password.value.apply((password) => ({ [passwordVariable(this.catalogName)]: password })));
+    } else {
+      this.catalogProperties = pulumi.output(renderProperties(compileCatalogProperties(this.catalogName, source)));
+      this.environment = pulumi.output<Record<string, string>>({});
+    }
+    this.finish({ catalogName: this.catalogName, address: this.address }, { address: this.address });
+  }
+}

@@ -1,0 +1,115 @@
+import { Trino, type QueryResult } from "trino-client";
+
+/** A failed query: Trino's error name (e.g. `PERMISSION_DENIED`, `TABLE_NOT_FOUND`) and message. */
+export class TrinoQueryError extends Error {
+  constructor(
+    readonly errorName: string,
+    readonly errorType: string,
+    message: string,
+    readonly sql: string,
+  ) {
+    super(`${errorName}: ${message}`);
+    this.name = "TrinoQueryError";
+  }
+}
+
+/** Columns and rows of a finished query. BIGINT values are `bigint`, exact. */
+export interface QueryRows {
+  columns: { name: string; type: string }[];
+  rows: unknown[][];
+}
+
+export interface TrinoSessionOptions {
+  /** Cluster endpoint, e.g. `http://127.0.0.1:8080`. */
+  endpoint: string;
+  /** The user queries run as; policies apply to this name. */
+  user: string;
+  catalog?: string;
+  schema?: string;
+  /** Client name shown in Trino's query list. @default "strata" */
+  source?: string;
+  /** Attempts when the server answers 502, 503 or 504 (e.g. while it starts). @default 5 */
+  attempts?: number;
+}
+
+const RETRIED = new Set([502, 503, 504]);
+
+/** The parts of trino-client's inner client we hook. */
+interface InnerClient {
+  clientConfig: { transformResponse?: unknown };
+  request: (cfg: unknown) => Promise<unknown>;
+}
+
+/**
+ * JSON.parse that keeps integers beyond 2^53 exact as `bigint` (Node >= 22
+ * passes each literal's source text to the reviver).
+ */
+export function parseExactJson(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
+    typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value) && context?.source
+      ? BigInt(context.source)
+      : value,
+  );
+}
+
+function httpStatus(error: unknown): number | undefined {
+  const status = (error as { response?: { status?: unknown } })?.response?.status;
+  return typeof status === "number" ? status : undefined;
+}
+
+/**
+ * One user's session with a Cluster, over trino-client. Differences from
+ * the bare client: a query error returned inside a result page is thrown as
+ * {@link TrinoQueryError}; 502/503/504 answers are retried with back-off;
+ * BIGINT stays exact. Use one session per user: the catalog, schema and
+ * session properties set by statements stick to it.
+ */
+export class TrinoSession {
+  private readonly client: Trino;
+  private readonly attempts: number;
+
+  constructor(readonly options: TrinoSessionOptions) {
+    this.attempts = options.attempts ?? 5;
+    this.client = Trino.create({
+      server: options.endpoint,
+      source: options.source ?? "strata",
+      catalog: options.catalog,
+      schema: options.schema,
+      extraHeaders: { "X-Trino-User": options.user },
+    });
+    // Two hooks into trino-client's inner HTTP client (private, hence the casts):
+    // it parses JSON with plain JSON.parse, which rounds BIGINT, so its axios
+    // configuration gets our exact parser; and every request (submission and
+    // each page) goes through `request`, where transient answers are retried.
+    const inner = (this.client as unknown as { client: InnerClient }).client;
+    inner.clientConfig.transformResponse = [(data: unknown) => (typeof data === "string" && data.length > 0 ? parseExactJson(data) : data)];
+    const request = inner.request.bind(inner);
+    inner.request = async (cfg: unknown) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await request(cfg);
+        } catch (error) {
+          const status = httpStatus(error);
+          if (status === undefined || !RETRIED.has(status) || attempt >= this.attempts) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (attempt - 1)));
+        }
+      }
+    };
+  }
+
+  /** Runs one statement to completion and returns all rows. */
+  async query(sql: string): Promise<QueryRows> {
+    const iterator = await this.client.query(sql);
+    let columns: QueryRows["columns"] = [];
+    const rows: unknown[][] = [];
+    for await (const page of iterator as AsyncIterable<QueryResult>) {
+      if (page.error) throw new TrinoQueryError(page.error.errorName, page.error.errorType, page.error.message, sql);
+      if (page.columns) columns = page.columns.map((c) => ({ name: c.name, type: c.type }));
+      for (const row of page.data ?? []) rows.push(row as unknown[]);
+    }
+    // Small BIGINTs arrive as numbers; make the whole column bigint so callers see one type.
+    const bigints = columns.flatMap((c, i) => (c.type === "bigint" ? [i] : []));
+    for (const row of rows) for (const i of bigints) if (typeof row[i] === "number") row[i] = BigInt(row[i] as number);
+    return { columns, rows };
+  }
+}

@@ -1,0 +1,81 @@
+// The files of a single-node Trino server. Pure: tested without Pulumi.
+import { renderProperties } from "./depot.js";
+
+/** What a local Trino server is configured from. */
+export interface TrinoServerSpec {
+  /** Node id: the Cluster's name. */
+  nodeId: string;
+  port: number;
+  heapMb: number;
+  cpus: number;
+  dataDir: string;
+  pluginDir: string;
+  rulesFile: string;
+  /** Group membership file, when the Cluster has groups. */
+  groupsFile?: string;
+}
+
+/** Seconds between reloads of the access rules and group files: policy changes apply without a restart. */
+export const RELOAD_SECONDS = 2;
+
+/** Largest power of two <= n (Trino requires task.concurrency to be one). */
+function powerOfTwoAtMost(n: number): number {
+  return 2 ** Math.floor(Math.log2(Math.max(1, n)));
+}
+
+/** File name (relative to etc/) -> contents. */
+export function compileTrinoServerFiles(spec: TrinoServerSpec): Record<string, string> {
+  // Half the heap for queries leaves Trino's default 30 % heap headroom and room to spare.
+  const queryMb = Math.floor(spec.heapMb / 2);
+  const files: Record<string, string> = {
+    "node.properties": renderProperties({
+      "node.environment": "strata",
+      "node.id": spec.nodeId,
+      "node.data-dir": spec.dataDir,
+      // Announce and listen on loopback only: the local target is never reachable from the network.
+      "node.internal-address": "127.0.0.1",
+      "node.bind-ip": "127.0.0.1",
+    }),
+    "config.properties": renderProperties({
+      coordinator: "true",
+      "node-scheduler.include-coordinator": "true",
+      "http-server.http.port": String(spec.port),
+      "discovery.uri": `http://127.0.0.1:${spec.port}`,
+      "plugin.dir": spec.pluginDir,
+      "query.max-memory": `${queryMb}MB`,
+      "query.max-memory-per-node": `${queryMb}MB`,
+      "task.concurrency": String(powerOfTwoAtMost(spec.cpus)),
+    }),
+    "jvm.config": [
+      "-server",
+      `-Xmx${spec.heapMb}m`,
+      "-XX:+UseG1GC",
+      "-XX:+ExitOnOutOfMemoryError",
+      "-Djdk.attach.allowAttachSelf=true",
+      "",
+    ].join("\n"),
+    "log.properties": renderProperties({ "io.trino": "INFO" }),
+    "access-control.properties": renderProperties({
+      "access-control.name": "file",
+      "security.config-file": spec.rulesFile,
+      "security.refresh-period": `${RELOAD_SECONDS}s`,
+    }),
+  };
+  if (spec.groupsFile !== undefined) {
+    files["group-provider.properties"] = renderProperties({
+      "group-provider.name": "file",
+      "file.group-file": spec.groupsFile,
+      "file.refresh-period": `${RELOAD_SECONDS}s`,
+    });
+  }
+  return files;
+}
+
+/** Trino's group file: `group:user1,user2` per line, sorted. */
+export function renderGroups(groups: Record<string, string[]>): string {
+  return Object.keys(groups)
+    .sort()
+    .map((g) => `${g}:${[...new Set(groups[g])].sort().join(",")}`)
+    .join("\n")
+    .concat("\n");
+}
