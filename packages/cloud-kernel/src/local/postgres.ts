@@ -52,13 +52,6 @@ async function psql(access: PostgresAdminAccess, database: string, sql: string):
   return runAsServerUser(access.runAs, `${access.binDir}/psql`, args, sql);
 }
 
-/** The superuser's role name: the system user running the server. */
-async function superuser(access: PostgresAdminAccess): Promise<string> {
-  if (access.runAs) return access.runAs;
-  const os = await import("node:os");
-  return os.userInfo().username;
-}
-
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -321,6 +314,7 @@ async function applyMigrations(inputs: MigrationsInputs): Promise<string[]> {
       throw new Error(
         `${inputs.label}: migrations[${index}] (id "${migration.id}") failed and was rolled back: ${reason}. ` +
           `Fix: correct the SQL of migration "${migration.id}"; the migrations before it stay applied`,
+        { cause: error },
       );
     }
   }
