@@ -3,13 +3,23 @@ import * as pulumi from "@pulumi/pulumi";
 import { Cluster, Compute, Database, Depot, Policy, Secret, Workspace, strataProgram } from "@strata/user-kernel";
 
 /** The query the demo runs as each user: customers joined across the warehouse (PostgreSQL) and TPC-H depots. */
-export const DEMO_QUERY = `
+const DEMO_QUERY = `
 SELECT c.name, c.email, c.region, n.name AS nation, count(o.id) AS orders, sum(o.amount) AS amount_cents
 FROM warehouse.public.customers c
 JOIN tpch.tiny.nation n ON n.nationkey = c.nation_key
 LEFT JOIN warehouse.public.orders o ON o.customer_id = c.id
 GROUP BY c.name, c.email, c.region, n.name
 ORDER BY c.name`;
+
+/** What `strata demo` shows after deploying: the same query as each user, and what each should see. */
+export const demo = {
+  query: DEMO_QUERY,
+  users: [
+    { user: "admin", expect: "every customer, emails in clear" },
+    { user: "analyst", expect: "EU customers only, emails masked" },
+    { user: "guest", expect: "access denied" },
+  ],
+};
 
 /**
  * The local data platform: a PostgreSQL warehouse seeded by migrations, a

@@ -3,9 +3,11 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, Option } from "commander";
+import Table from "cli-table3";
+import { TrinoQueryError, TrinoSession } from "@strata/user-kernel";
 import { stringify } from "yaml";
 import { type Operation, type OperationResult, failureSummary, openStack, runOperation, type StackTarget } from "./runner.js";
-import { loadTemplate } from "./template.js";
+import { type DemoSpec, loadTemplate } from "./template.js";
 
 interface CommonOptions {
   template: string;
@@ -13,9 +15,26 @@ interface CommonOptions {
   home: string;
 }
 
-async function target(options: CommonOptions): Promise<StackTarget> {
+async function target(options: CommonOptions): Promise<StackTarget & { demo?: DemoSpec }> {
   const template = await loadTemplate(options.template);
   return { ...template, stackName: options.stack, home: path.resolve(options.home) };
+}
+
+/** Runs the demo query as each user and prints what each one gets. */
+async function showQueries(endpoint: string, demo: DemoSpec): Promise<void> {
+  process.stdout.write(`\n== The same query as each user:\n${demo.query.trim()}\n`);
+  for (const { user, expect } of demo.users) {
+    process.stdout.write(`\n-- as ${user} (expected: ${expect})\n`);
+    try {
+      const result = await new TrinoSession({ endpoint, user }).query(demo.query);
+      const table = new Table({ head: result.columns.map((c) => c.name), style: { head: [], border: [] } });
+      for (const row of result.rows) table.push(row.map((v) => (v === null ? "NULL" : String(v))));
+      process.stdout.write(`${table.toString()}\n${result.rows.length} rows\n`);
+    } catch (error) {
+      if (!(error instanceof TrinoQueryError)) throw error;
+      process.stdout.write(`${error.message}\n`);
+    }
+  }
 }
 
 /** Outputs as YAML, with secrets shown as `[secret]`. */
@@ -77,6 +96,9 @@ withCommon(program.command("demo").description("deploy the local data platform d
       const mode = (fs.statSync(file).mode & 0o777).toString(8).padStart(4, "0");
       process.stdout.write(`\n== Secret "warehouse-password" is stored in ${file} with mode ${mode}; its value is not printed.\n`);
     }
+    const endpoint = result.outputs.endpoint?.value;
+    if (base.demo && typeof endpoint === "string") await showQueries(endpoint, base.demo);
+    process.stdout.write(`\nTrino: ${String(endpoint)}. Tear down with: npm run strata -- destroy --stack ${options.stack}\n`);
   },
 );
 

@@ -10,6 +10,14 @@ import type * as pulumi from "@pulumi/pulumi";
 export interface Template {
   readonly workDir: string;
   readonly program: pulumi.automation.PulumiFn;
+  /** What `strata demo` runs after deploying, when the template exports `demo`. */
+  readonly demo?: DemoSpec;
+}
+
+/** A query to run as several users against the stack's `endpoint` output. */
+export interface DemoSpec {
+  readonly query: string;
+  readonly users: readonly { user: string; expect: string }[];
 }
 
 /** The repository's `stacks/` folder, next to `packages/cli`. */
@@ -30,7 +38,7 @@ export async function loadTemplate(nameOrPath: string): Promise<Template> {
   if (!fs.existsSync(path.join(workDir, "Pulumi.yaml")) || !fs.existsSync(module)) {
     throw new Error(`${workDir} is not a built stack template: it needs Pulumi.yaml and program.js (run npm run build).`);
   }
-  const loaded = (await import(pathToFileURL(module).href)) as { default?: unknown };
+  const loaded = (await import(pathToFileURL(module).href)) as { default?: unknown; demo?: DemoSpec };
   if (typeof loaded.default !== "function") throw new Error(`${module} has no default-exported program function`);
-  return { workDir, program: loaded.default as pulumi.automation.PulumiFn };
+  return { workDir, program: loaded.default as pulumi.automation.PulumiFn, ...(loaded.demo ? { demo: loaded.demo } : {}) };
 }

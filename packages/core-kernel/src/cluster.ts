@@ -215,7 +215,7 @@ export class Cluster extends StrataComponent {
         secretEnv,
         logFile: path.join(root, "server.log"),
         port: this.port,
-        health: { kind: "http", path: "/v1/info", bodyIncludes: '"starting":false' },
+        health: { kind: "trino" },
         startTimeoutSeconds: args.startTimeoutSeconds ?? 180,
         restartTrigger: pulumi.all(restartInputs).apply((parts) => sha256(parts.join("\n\u0000"))),
       },

@@ -5,7 +5,9 @@ export type HealthCheck =
   /** A TCP connection to 127.0.0.1:port succeeds. */
   | { kind: "tcp" }
   /** `GET http://127.0.0.1:port<path>` answers 200, and the body contains `bodyIncludes` if given. */
-  | { kind: "http"; path: string; bodyIncludes?: string };
+  | { kind: "http"; path: string; bodyIncludes?: string }
+  /** A Trino server: started, and `SELECT 1` runs to completion (so a worker node is registered). */
+  | { kind: "trino" };
 
 /** Inputs of a {@link LocalProcess}. */
 export interface LocalProcessArgs {
@@ -91,16 +93,41 @@ async function portInUse(port: number): Promise<boolean> {
   });
 }
 
-async function healthy(port: number, health: HealthCheck): Promise<boolean> {
-  if (health.kind === "tcp") return portInUse(port);
+async function httpGet(url: string): Promise<{ status: number; body: string } | undefined> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}${health.path}`, { signal: AbortSignal.timeout(2000) });
-    if (response.status !== 200) return false;
-    const body = await response.text();
-    return health.bodyIncludes === undefined || body.includes(health.bodyIncludes);
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return { status: response.status, body: await response.text() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `SELECT 1` over Trino's HTTP protocol; true when it finishes without error. */
+async function trinoAnswers(port: number): Promise<boolean> {
+  try {
+    const headers = { "X-Trino-User": "strata-health", "X-Trino-Source": "strata-health" };
+    let response = await fetch(`http://127.0.0.1:${port}/v1/statement`, { method: "POST", body: "SELECT 1", headers, signal: AbortSignal.timeout(5000) });
+    for (let page = 0; page < 100; page++) {
+      if (response.status !== 200) return false;
+      const result = (await response.json()) as { nextUri?: string; error?: unknown };
+      if (result.error) return false;
+      if (!result.nextUri) return true;
+      response = await fetch(result.nextUri, { headers, signal: AbortSignal.timeout(5000) });
+    }
+    return false;
   } catch {
     return false;
   }
+}
+
+async function healthy(port: number, health: HealthCheck): Promise<boolean> {
+  if (health.kind === "tcp") return portInUse(port);
+  if (health.kind === "trino") {
+    const info = await httpGet(`http://127.0.0.1:${port}/v1/info`);
+    return info?.status === 200 && info.body.includes('"starting":false') && (await trinoAnswers(port));
+  }
+  const answer = await httpGet(`http://127.0.0.1:${port}${health.path}`);
+  return answer?.status === 200 && (health.bodyIncludes === undefined || answer.body.includes(health.bodyIncludes));
 }
 
 /** What a failed start-up left in its log: the first ERROR and the lines after it, else the last lines. */
