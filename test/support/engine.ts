@@ -22,6 +22,8 @@ export class TestStack {
     readonly stackName = "dev",
   ) {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), `${project}-`));
+    // Traversable, like a user's home: PostgreSQL runs as its own system user below it when we are root.
+    fs.chmodSync(this.root, 0o711);
     this.home = path.join(this.root, "home");
     this.workDir = path.join(this.root, "work");
     fs.mkdirSync(this.workDir, { recursive: true });

@@ -2,11 +2,14 @@ import { createHash } from "node:crypto";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  type ColumnReference,
   FreePort,
   IssueCollector,
   LocalFile,
+  LocalFileSet,
   LocalLinks,
   LocalProcess,
+  PostgresColumnCheck,
   StrataComponent,
   type PrimitiveArgs,
   type StrataContext,
@@ -16,7 +19,7 @@ import {
 import { Compute } from "./compute.js";
 import { Depot } from "./depot.js";
 import { Policy } from "./policy.js";
-import { compilePolicies, renderRules } from "./policy-compile.js";
+import { HEALTH_USER, type PolicySpec, compilePolicies, renderRules } from "./policy-compile.js";
 import { compileTrinoServerFiles, renderGroups } from "./trino-config.js";
 
 /** Arguments of a {@link Cluster}. */
@@ -106,6 +109,24 @@ export function validateClusterArgs(name: string, args: ClusterArgs, context: St
   return issues;
 }
 
+/** The tables and columns policies name in one depot, for checking against the source. */
+export function referencesOf(policies: PolicySpec[], catalog: string): ColumnReference[] {
+  const refs: ColumnReference[] = [];
+  for (const p of [...policies].sort((a, b) => a.name.localeCompare(b.name))) {
+    const primitive = `Policy "${p.name}"`;
+    (p.access ?? []).forEach((r, i) => {
+      if (r.depot === catalog && r.schema !== undefined && r.table !== undefined) refs.push({ primitive, field: `access[${i}].table`, schema: r.schema, table: r.table });
+    });
+    (p.masks ?? []).forEach((r, i) => {
+      if (r.depot === catalog) refs.push({ primitive, field: `masks[${i}].column`, schema: r.schema, table: r.table, column: r.column });
+    });
+    (p.filters ?? []).forEach((r, i) => {
+      if (r.depot === catalog) refs.push({ primitive, field: `filters[${i}].table`, schema: r.schema, table: r.table });
+    });
+  }
+  return refs;
+}
+
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
@@ -176,7 +197,7 @@ export class Cluster extends StrataComponent {
       "access-control.properties": "config-access-control",
       "group-provider.properties": "config-group-provider",
     };
-    const files: LocalFile[] = [];
+    const files: pulumi.Resource[] = [];
     const restartInputs: pulumi.Output<string>[] = [pulumi.output(plugins.join(","))];
     for (const [file, role] of Object.entries(roles)) {
       if (file === "group-provider.properties" && !groups) continue;
@@ -184,22 +205,40 @@ export class Cluster extends StrataComponent {
       files.push(new LocalFile(this.childName(role), { path: path.join(etc, file), content }, this.childOptions()));
       restartInputs.push(content);
     }
-    for (const depot of depots) {
-      files.push(
-        new LocalFile(
-          this.childName(`catalog-${depot.catalogName.replace(/_/g, "-")}`),
-          { path: path.join(etc, "catalog", `${depot.catalogName}.properties`), content: depot.catalogProperties },
-          this.childOptions(),
-        ),
-      );
-      restartInputs.push(pulumi.interpolate`${depot.catalogName}:${depot.catalogProperties}`);
-    }
+    // One resource for the whole catalog folder, so a removed Depot's file is gone before the restart.
+    const catalogFiles = Object.fromEntries(depots.map((d) => [`${d.catalogName}.properties`, d.catalogProperties]));
+    files.push(new LocalFileSet(this.childName("catalogs"), { directory: path.join(etc, "catalog"), files: catalogFiles }, this.childOptions()));
+    for (const depot of depots) restartInputs.push(pulumi.interpolate`${depot.catalogName}:${depot.catalogProperties}`);
     // Reloaded by the running server: not part of the restart trigger.
     const { rules } = compilePolicies(
       (args.policies ?? []).map((p) => p.spec),
       depots.map((d) => ({ name: d.catalogName, catalog: d.catalogName })),
     );
-    files.push(new LocalFile(this.childName("access-rules"), { path: this.rulesFile, content: renderRules(rules) }, this.childOptions()));
+    // Tables and columns that policies name are checked against PostgreSQL depots before the rules change.
+    const checks = depots.flatMap((depot) => {
+      const references = referencesOf((args.policies ?? []).map((p) => p.spec), depot.catalogName);
+      if (depot.source.kind !== "postgresql" || references.length === 0) return [];
+      const source = depot.source;
+      return [
+        new PostgresColumnCheck(
+          this.childName(`policy-check-${depot.catalogName.replace(/_/g, "-")}`),
+          {
+            psql: path.join(this.context.tools.postgresBin, "psql"),
+            host: source.host,
+            port: source.port,
+            database: source.database,
+            user: source.user,
+            password: source.password.value,
+            depot: depot.catalogName,
+            references,
+          },
+          this.childOptions(),
+        ),
+      ];
+    });
+    files.push(
+      new LocalFile(this.childName("access-rules"), { path: this.rulesFile, content: renderRules(rules) }, this.childOptions({ dependsOn: checks })),
+    );
     if (groups && groupsFile) {
       files.push(new LocalFile(this.childName("groups"), { path: groupsFile, content: renderGroups(groups) }, this.childOptions()));
     }
@@ -209,13 +248,15 @@ export class Cluster extends StrataComponent {
       this.childName("server"),
       {
         command: path.join(trinoHome, "bin", "launcher"),
-        args: ["run", `--etc-dir=${etc}`, `--data-dir=${path.join(root, "data")}`],
+        args: ["run", `--etc-dir=${etc}`, `--data-dir=${path.join(root, "data")}`, `--pid-file=${path.join(root, "launcher.pid")}`],
+        // The launcher refuses to start while its pid file names a live pid; a stopped predecessor may not be reaped yet.
+        staleFiles: [path.join(root, "launcher.pid")],
         cwd: root,
         env: { JAVA_HOME: javaHome, PATH: `${path.join(javaHome, "bin")}:/usr/local/bin:/usr/bin:/bin` },
         secretEnv,
         logFile: path.join(root, "server.log"),
         port: this.port,
-        health: { kind: "trino" },
+        health: { kind: "trino", user: HEALTH_USER },
         startTimeoutSeconds: args.startTimeoutSeconds ?? 180,
         restartTrigger: pulumi.all(restartInputs).apply((parts) => sha256(parts.join("\n\u0000"))),
       },

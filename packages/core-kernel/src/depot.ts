@@ -124,12 +124,15 @@ export class Depot extends StrataComponent {
   readonly catalogProperties: pulumi.Output<string>;
   /** Environment the Cluster process needs for this catalog (secret). */
   readonly environment: pulumi.Output<Record<string, string>>;
+  /** The source, as given. */
+  readonly source: DepotSource;
 
   constructor(name: string, args: DepotArgs, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "core", kind: "Depot" }, name, args, opts, validateDepotArgs(name, args));
     this.catalogName = args.catalogName ?? toIdentifier(name);
     this.address = `strata://${this.catalogName}`;
     this.plugins = PLUGINS_OF[args.source.kind];
+    this.source = args.source;
     const source = args.source;
     if (source.kind === "postgresql") {
       this.catalogProperties = pulumi

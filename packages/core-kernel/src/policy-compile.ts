@@ -93,6 +93,14 @@ export interface TrinoRules {
 }
 
 const IDENT = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * The identity the Cluster's readiness check queries as. It may read the
+ * list of Trino nodes (system.runtime.nodes) and nothing else: readiness
+ * means a worker node is active, which a coordinator-only `SELECT 1` does
+ * not prove.
+ */
+export const HEALTH_USER = "strata-health";
 const SUBJECT = /^[A-Za-z0-9_.@-]+$/;
 
 /** A regex matching exactly these names (Trino matches the whole name). */
@@ -314,7 +322,9 @@ export function compilePolicies(policies: PolicySpec[], depotList: DepotRef[]): 
       cmp(a.subject.pattern, b.subject.pattern),
   );
 
-  const tables: Json[] = ordered.map((r) => {
+  const tables: Json[] = [
+    { user: HEALTH_USER, catalog: "system", schema: "runtime", table: "nodes", privileges: ["SELECT"] },
+    ...ordered.map((r) => {
     const rule: Record<string, Json> = { ...subjectField(r.subject), catalog: exactNames([r.catalog]) };
     const schema = regexOf(r.schema);
     const table = regexOf(r.table);
@@ -324,12 +334,14 @@ export function compilePolicies(policies: PolicySpec[], depotList: DepotRef[]): 
     if (r.columns.length > 0) rule.columns = [...r.columns].sort((a, b) => a.name.localeCompare(b.name)).map((c) => ({ name: c.name, mask: c.mask }));
     if (r.filter !== undefined) rule.filter = r.filter;
     return rule;
-  });
+  }),
+  ];
 
   const catalogs: Json[] = [...catalogAccess.values()]
     .map((c) => ({ ...c, level: c.deniedWhole ? ("none" as AccessLevel) : c.widest }))
     .sort((a, b) => Number(b.level === "none") - Number(a.level === "none") || cmp(a.catalog, b.catalog) || cmp(a.subject.kind, b.subject.kind) || cmp(a.subject.pattern, b.subject.pattern))
-    .map((c) => ({ ...subjectField(c.subject), catalog: exactNames([c.catalog]), allow: CATALOG_ACCESS[c.level] }));
+    .map((c) => ({ ...subjectField(c.subject), catalog: exactNames([c.catalog]), allow: CATALOG_ACCESS[c.level] }) as Json);
+  catalogs.unshift({ user: HEALTH_USER, catalog: "system", allow: "read-only" });
 
   // Ownership of schemas for subjects with `all` on a whole depot or schema.
   const schemas: Json[] = tableRules

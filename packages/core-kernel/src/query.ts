@@ -5,10 +5,10 @@ export class TrinoQueryError extends Error {
   constructor(
     readonly errorName: string,
     readonly errorType: string,
-    message: string,
+    readonly trinoMessage: string,
     readonly sql: string,
   ) {
-    super(`${errorName}: ${message}`);
+    super(`${errorName}: ${trinoMessage}`);
     this.name = "TrinoQueryError";
   }
 }
@@ -33,6 +33,7 @@ export interface TrinoSessionOptions {
 }
 
 const RETRIED = new Set([502, 503, 504]);
+const NO_NODES_RETRY_MS = 30_000;
 
 /** The parts of trino-client's inner client we hook. */
 interface InnerClient {
@@ -97,8 +98,26 @@ export class TrinoSession {
     };
   }
 
-  /** Runs one statement to completion and returns all rows. */
+  /**
+   * Runs one statement to completion and returns all rows. A statement
+   * refused with "No nodes available" (a server that just restarted has not
+   * yet announced its catalogs) is submitted again for up to 30 s: it was
+   * never scheduled, so nothing ran twice.
+   */
   async query(sql: string): Promise<QueryRows> {
+    const deadline = Date.now() + NO_NODES_RETRY_MS;
+    for (;;) {
+      try {
+        return await this.queryOnce(sql);
+      } catch (error) {
+        const noNodes = error instanceof TrinoQueryError && /^No nodes available/.test(error.trinoMessage);
+        if (!noNodes || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  private async queryOnce(sql: string): Promise<QueryRows> {
     const iterator = await this.client.query(sql);
     let columns: QueryRows["columns"] = [];
     const rows: unknown[][] = [];

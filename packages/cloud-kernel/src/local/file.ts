@@ -115,3 +115,59 @@ export class LocalFile extends pulumi.dynamic.Resource {
     );
   }
 }
+
+interface FileSetInputs {
+  directory: string;
+  /** File name -> contents. */
+  files: Record<string, string>;
+  mode: number;
+}
+
+/** Makes `directory` hold exactly `files`: writes each (atomically), removes any other file. */
+async function syncFileSet(inputs: FileSetInputs): Promise<void> {
+  const fs = await import("node:fs/promises");
+  const path = await import("node:path");
+  await fs.mkdir(inputs.directory, { recursive: true, mode: 0o700 });
+  for (const entry of await fs.readdir(inputs.directory)) {
+    if (!(entry in inputs.files)) await fs.rm(path.join(inputs.directory, entry), { recursive: true, force: true });
+  }
+  for (const [name, content] of Object.entries(inputs.files)) {
+    await writeFileAtomically(path.join(inputs.directory, name), content, inputs.mode);
+  }
+}
+
+const fileSetProvider: pulumi.dynamic.ResourceProvider<FileSetInputs, { directory: string }> = {
+  async create(inputs) {
+    await syncFileSet(inputs);
+    return { id: inputs.directory, outs: { directory: inputs.directory } };
+  },
+  async diff(_id, olds, news) {
+    if (olds.directory !== news.directory) return { changes: true, replaces: ["directory"], deleteBeforeReplace: true };
+    return {};
+  },
+  async update(_id, _olds, news) {
+    await syncFileSet(news);
+    return { outs: { directory: news.directory } };
+  },
+  async delete(id) {
+    const fs = await import("node:fs/promises");
+    await fs.rm(id, { recursive: true, force: true });
+  },
+};
+
+/**
+ * A directory holding exactly the given files: a file dropped from `files`
+ * is removed in the same update that writes the others, so a process
+ * restarted after it never sees a stale one (e.g. Trino's catalog folder).
+ */
+export class LocalFileSet extends pulumi.dynamic.Resource {
+  declare readonly directory: pulumi.Output<string>;
+
+  constructor(
+    name: string,
+    args: { directory: pulumi.Input<string>; files: pulumi.Input<Record<string, pulumi.Input<string>>>; mode?: number },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(fileSetProvider, name, { directory: args.directory, files: args.files, mode: args.mode ?? 0o600 }, opts, "strata-local", "FileSet");
+  }
+}

@@ -1,3 +1,4 @@
+export * from "./column-check.js";
 export * from "./file.js";
 export * from "./links.js";
 export * from "./object-store.js";

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,6 +22,20 @@ export interface LocalPostgresServerArgs extends PrimitiveArgs {
    * @default "postgres"
    */
   runAs?: string;
+}
+
+/** Longest Unix socket path Linux accepts, less the file name PostgreSQL adds (`/.s.PGSQL.65535`). */
+const MAX_SOCKET_DIR = 107 - "/.s.PGSQL.65535".length;
+
+/**
+ * The server's socket folder: inside its own folder when the path is short
+ * enough for a Unix socket, else a short private folder in the system's
+ * temporary directory named after a hash of its own folder.
+ */
+export function socketDirectoryFor(root: string): string {
+  const inside = path.join(root, "socket");
+  if (inside.length <= MAX_SOCKET_DIR) return inside;
+  return path.join(os.tmpdir(), `strata-pg-${createHash("sha256").update(root).digest("hex").slice(0, 16)}`);
 }
 
 export function validateLocalPostgresServerArgs(name: string, args: LocalPostgresServerArgs): ValidationIssue[] {
@@ -57,7 +72,7 @@ export class LocalPostgresServer extends StrataComponent {
     this.port = args.port === undefined ? new FreePort(this.childName("port"), this.childOptions()).port : pulumi.output(args.port);
     this.dataDirectory = new PostgresDataDirectory(
       this.childName("data"),
-      { directory: path.join(root, "data"), socketDirectory: path.join(root, "socket"), binDir, runAs, traverseFrom: this.context.dataDir },
+      { directory: path.join(root, "data"), socketDirectory: socketDirectoryFor(root), binDir, runAs, traverseFrom: this.context.dataDir },
       this.statefulChildOptions(),
     );
     const sharedBuffers = `shared_buffers=${args.sharedBuffersMb ?? 128}MB`;

@@ -111,6 +111,13 @@ async function prepareDirectories(inputs: DataDirectoryInputs): Promise<void> {
   }
   for (const dir of [inputs.directory, inputs.socketDirectory]) {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    // The socket folder may sit in a shared temporary directory: accept only a real folder we made.
+    const stat = await fs.lstat(dir);
+    const expected = ids.uid ?? process.getuid?.();
+    if (!stat.isDirectory() || (stat.uid !== expected && stat.uid !== process.getuid?.())) {
+      throw new Error(`${dir} exists but is not a folder owned by the server's user; remove it and deploy again`);
+    }
+    await fs.chmod(dir, 0o700);
     if (ids.uid !== undefined) await fs.chown(dir, ids.uid, ids.gid ?? ids.uid);
   }
 }

@@ -6,8 +6,11 @@ export type HealthCheck =
   | { kind: "tcp" }
   /** `GET http://127.0.0.1:port<path>` answers 200, and the body contains `bodyIncludes` if given. */
   | { kind: "http"; path: string; bodyIncludes?: string }
-  /** A Trino server: started, and `SELECT 1` runs to completion (so a worker node is registered). */
-  | { kind: "trino" };
+  /**
+   * A Trino server: started, and as `user` it sees an active node in
+   * `system.runtime.nodes` (before that, queries fail with "No nodes available").
+   */
+  | { kind: "trino"; user: string };
 
 /** Inputs of a {@link LocalProcess}. */
 export interface LocalProcessArgs {
@@ -33,6 +36,11 @@ export interface LocalProcessArgs {
   runAs?: string;
   /** Any change of this value restarts the process (e.g. a hash of its configuration files). @default "" */
   restartTrigger?: pulumi.Input<string>;
+  /**
+   * Files removed before each start: e.g. a launcher's pid file, which would
+   * name a predecessor that was stopped but not yet reaped. @default []
+   */
+  staleFiles?: string[];
 }
 
 interface ProcessInputs {
@@ -47,6 +55,7 @@ interface ProcessInputs {
   startTimeoutSeconds: number;
   runAs: string;
   restartTrigger: string;
+  staleFiles: string[];
 }
 
 interface ProcessOutputs {
@@ -102,16 +111,19 @@ async function httpGet(url: string): Promise<{ status: number; body: string } | 
   }
 }
 
-/** Runs `SELECT 1` over Trino's HTTP protocol; true when it finishes without error. */
-async function trinoAnswers(port: number): Promise<boolean> {
+/** Counts active nodes over Trino's HTTP protocol as `user`; true when there is one. */
+async function trinoHasActiveNode(port: number, user: string): Promise<boolean> {
   try {
-    const headers = { "X-Trino-User": "strata-health", "X-Trino-Source": "strata-health" };
-    let response = await fetch(`http://127.0.0.1:${port}/v1/statement`, { method: "POST", body: "SELECT 1", headers, signal: AbortSignal.timeout(5000) });
+    const headers = { "X-Trino-User": user, "X-Trino-Source": "strata-health" };
+    const sql = "SELECT count(*) FROM system.runtime.nodes WHERE state = 'active'";
+    let response = await fetch(`http://127.0.0.1:${port}/v1/statement`, { method: "POST", body: sql, headers, signal: AbortSignal.timeout(5000) });
+    let active = 0;
     for (let page = 0; page < 100; page++) {
       if (response.status !== 200) return false;
-      const result = (await response.json()) as { nextUri?: string; error?: unknown };
+      const result = (await response.json()) as { nextUri?: string; error?: unknown; data?: number[][] };
       if (result.error) return false;
-      if (!result.nextUri) return true;
+      for (const row of result.data ?? []) active += Number(row[0] ?? 0);
+      if (!result.nextUri) return active > 0;
       response = await fetch(result.nextUri, { headers, signal: AbortSignal.timeout(5000) });
     }
     return false;
@@ -124,19 +136,19 @@ async function healthy(port: number, health: HealthCheck): Promise<boolean> {
   if (health.kind === "tcp") return portInUse(port);
   if (health.kind === "trino") {
     const info = await httpGet(`http://127.0.0.1:${port}/v1/info`);
-    return info?.status === 200 && info.body.includes('"starting":false') && (await trinoAnswers(port));
+    return info?.status === 200 && info.body.includes('"starting":false') && (await trinoHasActiveNode(port, health.user));
   }
   const answer = await httpGet(`http://127.0.0.1:${port}${health.path}`);
   return answer?.status === 200 && (health.bodyIncludes === undefined || answer.body.includes(health.bodyIncludes));
 }
 
-/** What a failed start-up left in its log: the first ERROR and the lines after it, else the last lines. */
+/** What a failed start-up left in its (appended) log: the last ERROR and the lines after it, else the last lines. */
 async function failureExcerpt(file: string): Promise<string> {
   const fs = await import("node:fs/promises");
   try {
     const lines = (await fs.readFile(file, "utf8")).trimEnd().split("\n");
-    const first = lines.findIndex((line) => /\bERROR\b|\bFATAL\b/.test(line));
-    return (first >= 0 ? lines.slice(first, first + 8) : lines.slice(-20)).join("\n");
+    const last = lines.findLastIndex((line) => /\bERROR\b|\bFATAL\b/.test(line));
+    return (last >= 0 ? lines.slice(last, last + 8) : lines.slice(-20)).join("\n");
   } catch {
     return "(no log)";
   }
@@ -184,6 +196,7 @@ async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
     const id = (flag: string) => Number(childProcess.execFileSync("id", [flag, inputs.runAs], { encoding: "utf8" }).trim());
     ids = { uid: id("-u"), gid: id("-g") };
   }
+  for (const file of inputs.staleFiles ?? []) fs.rmSync(file, { force: true });
   fs.mkdirSync(path.dirname(inputs.logFile), { recursive: true, mode: 0o700 });
   const log = fs.openSync(inputs.logFile, "a", 0o600);
   if (ids.uid !== undefined) fs.fchownSync(log, ids.uid, ids.gid ?? ids.uid);
@@ -279,6 +292,7 @@ export class LocalProcess extends pulumi.dynamic.Resource {
         startTimeoutSeconds: args.startTimeoutSeconds ?? 120,
         runAs: args.runAs ?? "",
         restartTrigger: args.restartTrigger ?? "",
+        staleFiles: args.staleFiles ?? [],
         pid: undefined,
         startTime: undefined,
       },

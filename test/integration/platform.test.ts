@@ -1,0 +1,211 @@
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, describe, expect, test } from "vitest";
+import { Cluster, Compute, Database, Depot, Policy, Secret, TrinoQueryError, TrinoSession, strataProgram } from "@strata/user-kernel";
+import type { Migration } from "@strata/core-kernel";
+import { TestStack } from "../support/engine.js";
+
+const PASSWORD = "pw-Lk29xQ7vRt4mZ8-plaintext";
+const repo = path.resolve(import.meta.dirname, "..", "..");
+const templateMigrations = path.join(repo, "stacks", "local", "migrations");
+const seed: Migration[] = fs
+  .readdirSync(templateMigrations)
+  .sort()
+  .map((f) => ({ id: f.replace(/\.sql$/, ""), sql: fs.readFileSync(path.join(templateMigrations, f), "utf8") }));
+
+// Knobs the tests turn between deployments; the program reads them on every run.
+const knobs = {
+  analystRegion: "EU",
+  migrations: [...seed],
+  extraDepot: false,
+  maskColumn: "email",
+};
+
+const QUERY = `
+SELECT c.name, c.email, c.region, n.name AS nation, count(o.id) AS orders, sum(o.amount) AS amount
+FROM warehouse.public.customers c
+JOIN tpch.tiny.nation n ON n.nationkey = c.nation_key
+LEFT JOIN warehouse.public.orders o ON o.customer_id = c.id
+GROUP BY 1, 2, 3, 4 ORDER BY 1`;
+
+const program = strataProgram(() => {
+  const password = new Secret("warehouse-password", { value: new pulumi.Config().requireSecret("warehousePassword") });
+  const warehouse = new Database("warehouse", { password, migrations: knobs.migrations });
+  const tpch = new Depot("tpch", { source: { kind: "tpch" } });
+  const depots = [warehouse.depot, tpch];
+  if (knobs.extraDepot) depots.push(new Depot("scratch", { source: { kind: "memory" } }));
+  const policies = [
+    new Policy("admins", { access: [{ users: ["admin"], depot: "warehouse", access: "all" }, { users: ["admin"], depot: "tpch", access: "read" }] }),
+    new Policy("analysts", {
+      access: [{ groups: ["analysts"], depot: "warehouse", access: "read" }, { groups: ["analysts"], depot: "tpch", access: "read" }],
+      masks: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", column: knobs.maskColumn, mask: "email" }],
+      filters: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", where: `region = '${knobs.analystRegion}'` }],
+    }),
+  ];
+  const cluster = new Cluster("analytics", {
+    compute: new Compute("analytics-compute", { memoryMb: 1536 }),
+    depots,
+    policies,
+    groups: { analysts: ["analyst"] },
+  });
+  return { endpoint: cluster.endpoint, pid: cluster.pid, catalogs: cluster.catalogs, postgresPort: warehouse.port, rulesFile: cluster.rulesFile };
+});
+
+const stack = new TestStack("strata-it-platform", program);
+const config = { warehousePassword: { value: PASSWORD, secret: true } };
+let outputs: Record<string, unknown> = {};
+
+async function up() {
+  const result = await stack.run("up", config);
+  outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
+  return result;
+}
+
+const query = (user: string, sql = QUERY) => new TrinoSession({ endpoint: outputs.endpoint as string, user }).query(sql);
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+}
+
+const alive = (pid: number) => {
+  try {
+    return !fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.startsWith("Z");
+  } catch {
+    return false;
+  }
+};
+
+async function eventually<T>(check: () => Promise<T>, accept: (value: T) => boolean, seconds = 20): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await check();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+afterAll(async () => {
+  // Whatever happened above, leave no process behind.
+  await stack.run("destroy").catch(() => undefined);
+  if (!process.env.KEEP) stack.remove();
+});
+
+describe("the local data platform on the real engine, Trino and PostgreSQL", () => {
+  test("up from nothing; one query joins the PostgreSQL and TPC-H depots", async () => {
+    const result = await up();
+    expect(result.changes.create).toBeGreaterThan(20);
+    expect(outputs.catalogs).toEqual(["tpch", "warehouse"]);
+    const admin = await query("admin");
+    expect(admin.columns.map((c) => c.name)).toEqual(["name", "email", "region", "nation", "orders", "amount"]);
+    expect(admin.rows).toHaveLength(8);
+    expect(admin.rows[0]).toEqual(["Ada Lindqvist", "ada.lindqvist@example.co.uk", "EU", "UNITED KINGDOM", 2n, 17450n]);
+  });
+
+  test("analyst sees masked emails and EU rows only; guest is denied; admin sees all", async () => {
+    const analyst = await query("analyst");
+    expect(analyst.rows.map((r) => r[2])).toEqual(["EU", "EU", "EU", "EU"]);
+    expect(analyst.rows.map((r) => r[1])).toEqual(["***@example.co.uk", "***@example.ro", "***@example.fr", "***@example.de"]);
+    const denied = await query("guest").catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(TrinoQueryError);
+    expect((denied as TrinoQueryError).errorName).toBe("PERMISSION_DENIED");
+    const admin = await query("admin");
+    expect(admin.rows.map((r) => r[1])).toContain("emily.carter@example.com");
+  });
+
+  test("BIGINT stays exact beyond 2^53", async () => {
+    const result = await query("admin", "SELECT BIGINT '9007199254740993' AS big, 1 + 1 AS small");
+    expect(result.rows).toEqual([[9007199254740993n, 2]]);
+  });
+
+  test("a policy change takes effect without restarting Trino", async () => {
+    const pid = outputs.pid as number;
+    knobs.analystRegion = "US";
+    const result = await up();
+    expect(result.changes.update).toBe(1);
+    expect(outputs.pid).toBe(pid);
+    const regions = await eventually(
+      async () => (await query("analyst")).rows.map((r) => r[2]),
+      (r) => r.length === 2 && r.every((x) => x === "US"),
+    );
+    expect(regions).toEqual(["US", "US"]);
+  });
+
+  test("a policy naming an unknown column fails before the rules change", async () => {
+    const rulesBefore = fs.readFileSync(outputs.rulesFile as string, "utf8");
+    knobs.maskColumn = "emial";
+    await expect(up()).rejects.toThrow('Policy "analysts": masks[0].column="emial" is not a column of warehouse.public.customers. Fix: use one of: email, id, name, nation_key, region');
+    expect(fs.readFileSync(outputs.rulesFile as string, "utf8")).toBe(rulesBefore);
+    knobs.maskColumn = "email";
+  });
+
+  test("a migration with a SQL error rolls back alone and changes nothing else", async () => {
+    const pid = outputs.pid as number;
+    knobs.migrations = [...seed, { id: "003_broken", sql: "CREATE TABLE refunds (id integer PRIMARY KEY);\nINSERT INTO refunds VALUES ('not a number');" }];
+    await expect(up()).rejects.toThrow(/Database "warehouse": migrations\[2\] \(id "003_broken"\) failed and was rolled back: .*invalid input syntax for type integer/);
+    expect(alive(pid)).toBe(true);
+    const tables = await query("admin", "SELECT table_name FROM warehouse.information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
+    expect(tables.rows.map((r) => r[0])).toEqual(["customers", "orders", "strata_migrations"]);
+    knobs.migrations = [...seed];
+  });
+
+  test("adding a Depot restarts Trino with every catalog; removing it keeps the others", async () => {
+    knobs.extraDepot = true;
+    await up();
+    expect(outputs.catalogs).toEqual(["scratch", "tpch", "warehouse"]);
+    await query("admin", "SELECT 1");
+    expect((await query("admin")).rows).toHaveLength(8);
+    knobs.extraDepot = false;
+    await up();
+    expect(outputs.catalogs).toEqual(["tpch", "warehouse"]);
+    expect((await query("admin")).rows).toHaveLength(8);
+  });
+
+  test("a killed Trino is drift: refresh shows it, up brings it back, PostgreSQL data intact", async () => {
+    const pid = outputs.pid as number;
+    process.kill(pid, "SIGKILL");
+    await eventually(async () => alive(pid), (a) => !a, 10);
+    const refreshed = await stack.run("refresh");
+    expect(refreshed.changes.delete).toBe(1);
+    const result = await up();
+    expect(result.changes.create).toBe(1);
+    expect(outputs.pid).not.toBe(pid);
+    const admin = await query("admin", "SELECT count(*), sum(amount) FROM warehouse.public.orders");
+    expect(admin.rows).toEqual([[10n, 159315n]]);
+  });
+
+  test("the password is in no catalog file, command line, state file or log", () => {
+    expect(stack.filesContaining(PASSWORD).map((f) => path.relative(stack.root, f))).toEqual([
+      // The Secret's own file is the one place it is written, mode 0600.
+      path.join("home", "data", "strata-it-platform", "dev", "secrets", "warehouse-password"),
+    ]);
+    expect(stack.log).not.toContain(PASSWORD);
+    const cmdlines = fs
+      .readdirSync("/proc")
+      .filter((p) => /^\d+$/.test(p))
+      .map((p) => {
+        try {
+          return fs.readFileSync(`/proc/${p}/cmdline`, "utf8");
+        } catch {
+          return "";
+        }
+      });
+    expect(cmdlines.some((c) => c.includes("io.trino.server.TrinoServer"))).toBe(true);
+    expect(cmdlines.filter((c) => c.includes(PASSWORD))).toEqual([]);
+  });
+
+  test("destroy leaves no process and no bound port", async () => {
+    const pid = outputs.pid as number;
+    const ports = [new URL(outputs.endpoint as string).port, outputs.postgresPort].map(Number);
+    await stack.run("destroy");
+    expect(alive(pid)).toBe(false);
+    for (const port of ports) expect(await portOpen(port)).toBe(false);
+    // A dev stack: the database's data directory goes too.
+    expect(fs.existsSync(path.join(stack.dataDir, "postgres", "warehouse-server", "data"))).toBe(false);
+  });
+});
