@@ -7,6 +7,8 @@ import { afterAll, describe, expect, test } from "vitest";
 const repo = path.resolve(import.meta.dirname, "..", "..");
 const bin = path.join(repo, "packages", "cli", "dist", "bin.js");
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "strata-cli-"));
+// Traversable, like a user's home: PostgreSQL runs as its own system user below it when we are root.
+fs.chmodSync(home, 0o711);
 const stackName = `test-cli-${process.pid}`;
 const stackFile = path.join(repo, "stacks", "local", `Pulumi.${stackName}.yaml`);
 
@@ -24,10 +26,17 @@ afterAll(() => {
 });
 
 describe("the strata command", () => {
-  test("demo deploys stacks/local and shows the secret's file, not its value", () => {
+  test("demo deploys stacks/local and shows the query as admin, analyst and guest", () => {
     const { code, out, err } = strata("demo");
     expect(err).toBe("");
     expect(code).toBe(0);
+    const section = (user: string) => out.slice(out.indexOf(`-- as ${user}`), out.indexOf("\n-- as", out.indexOf(`-- as ${user}`) + 1));
+    expect(section("admin")).toContain("emily.carter@example.com");
+    expect(section("admin")).toContain("8 rows");
+    expect(section("analyst")).toContain("***@example.fr");
+    expect(section("analyst")).not.toContain("chloe.martin@");
+    expect(section("analyst")).toContain("4 rows");
+    expect(out.slice(out.indexOf("-- as guest"))).toContain("PERMISSION_DENIED: Access Denied: Cannot access catalog warehouse");
     const file = path.join(home, "data", "strata-local", stackName, "secrets", "warehouse-password");
     expect(out).toContain(`Secret "warehouse-password" is stored in ${file} with mode 0600`);
     expect(out).toContain("address: strata:secret/warehouse-password");
@@ -39,7 +48,8 @@ describe("the strata command", () => {
   test("a second demo changes nothing", () => {
     const { code, out } = strata("demo");
     expect(code).toBe(0);
-    expect(out).toMatch(/Resources:\s+4 unchanged/);
+    expect(out).toMatch(/Resources:\s+\d+ unchanged/);
+    expect(out).not.toMatch(/[+~-] +\d+ (created|updated|deleted)/);
   });
 
   test("history lists the deployments, numbered", () => {
@@ -60,8 +70,11 @@ describe("the strata command", () => {
   });
 
   test("destroy removes everything", () => {
+    const pid = Number(/trinoPid: (\d+)/.exec(strata("outputs").out)?.[1]);
+    expect(pid).toBeGreaterThan(0);
     const { code } = strata("destroy");
     expect(code).toBe(0);
+    expect(fs.existsSync(`/proc/${pid}/cmdline`) && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("TrinoServer")).toBe(false);
     expect(fs.existsSync(path.join(home, "data", "strata-local", stackName, "secrets", "warehouse-password"))).toBe(false);
   });
 });

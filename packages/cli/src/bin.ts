@@ -6,7 +6,7 @@ import { Command, Option } from "commander";
 import Table from "cli-table3";
 import { TrinoQueryError, TrinoSession } from "@strata/user-kernel";
 import { stringify } from "yaml";
-import { type Operation, type OperationResult, failureSummary, openStack, runOperation, type StackTarget } from "./runner.js";
+import { type Operation, type OperationResult, failureSummary, openStack, runOperation, runPulumiCli, type StackTarget } from "./runner.js";
 import { type DemoSpec, loadTemplate } from "./template.js";
 
 interface CommonOptions {
@@ -65,6 +65,14 @@ for (const operation of ["up", "preview", "refresh", "destroy"] as const satisfi
 withCommon(program.command("outputs").description("print a stack's outputs")).action(async (options: CommonOptions) => {
   const stack = await openStack(await target(options));
   printOutputs(await stack.outputs());
+});
+
+withCommon(
+  program
+    .command("unprotect")
+    .description("remove protection from every resource of a stack, to destroy a non-dev stack on purpose (its data is still retained)"),
+).action(async (options: CommonOptions) => {
+  process.stdout.write(await runPulumiCli(await target(options), ["state", "unprotect", "--all", "--yes"]));
 });
 
 withCommon(program.command("history").description("list a stack's deployments, oldest first")).action(

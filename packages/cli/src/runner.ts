@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { loadToolchain } from "./toolchain.js";
+import { type Toolchain, loadToolchain } from "./toolchain.js";
 
 /** Which stack of which template to operate on. */
 export interface StackTarget {
@@ -80,14 +80,9 @@ function passphrase(home: string): string {
   return fs.readFileSync(file, "utf8").trim();
 }
 
-/**
- * Opens (creating if needed) a stack with a local file backend under `home`,
- * the project's own Pulumi CLI, and an environment in which the engine's
- * dynamic-provider host finds Node >= 22 and @pulumi/pulumi.
- */
-export async function openStack(target: StackTarget): Promise<Stack> {
+/** What the engine needs in its environment for a stack of `target`. */
+function engineEnvironment(target: StackTarget): { env: Record<string, string>; stateDir: string; pulumiBin: string; toolchain: Toolchain } {
   const toolchain = loadToolchain();
-  const project = projectName(target.workDir);
   const stateDir = path.join(target.home, "state");
   // The home is traversable (not listable) so a server running as another system user
   // (PostgreSQL as `postgres` when we are root) can reach its own directory below it.
@@ -95,23 +90,48 @@ export async function openStack(target: StackTarget): Promise<Stack> {
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const pulumiBin = path.join(toolchain.pulumiRoot, "bin");
   const nodeModules = path.dirname(path.dirname(path.dirname(require.resolve("@pulumi/pulumi/package.json"))));
+  const env = {
+    PULUMI_BACKEND_URL: `file://${stateDir}`,
+    PULUMI_CONFIG_PASSPHRASE: passphrase(target.home),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_HOME: path.join(target.home, "pulumi-home"),
+    // The shim `pulumi-resource-pulumi-nodejs` runs `node` and resolves @pulumi/pulumi from its cwd.
+    PATH: [pulumiBin, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
+    NODE_PATH: nodeModules,
+  };
+  return { env, stateDir, pulumiBin, toolchain };
+}
+
+/**
+ * Runs the Pulumi CLI itself on a stack, for what the Automation API does
+ * not offer (e.g. `state unprotect`). Resolves with its output.
+ */
+export async function runPulumiCli(target: StackTarget, args: string[]): Promise<string> {
+  const { env, pulumiBin } = engineEnvironment(target);
+  const { execFile } = await import("node:child_process");
+  return new Promise((resolve, reject) =>
+    execFile(
+      path.join(pulumiBin, "pulumi"),
+      [...args, "--stack", target.stackName, "--non-interactive"],
+      { cwd: target.workDir, env: { ...process.env, ...env } },
+      (error, stdout, stderr) => (error ? reject(new Error(`${stderr || stdout}`.trim() || String(error))) : resolve(stdout)),
+    ),
+  );
+}
+
+/**
+ * Opens (creating if needed) a stack with a local file backend under `home`,
+ * the project's own Pulumi CLI, and an environment in which the engine's
+ * dynamic-provider host finds Node >= 22 and @pulumi/pulumi.
+ */
+export async function openStack(target: StackTarget): Promise<Stack> {
+  const { env, stateDir, toolchain } = engineEnvironment(target);
+  const project = projectName(target.workDir);
   setAsideOrphanedStackFile(target.workDir, stateDir, project, target.stackName);
   const pulumiCommand = await PulumiCommand.get({ root: toolchain.pulumiRoot });
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: target.stackName, projectName: project, program: target.program },
-    {
-      workDir: target.workDir,
-      pulumiCommand,
-      envVars: {
-        PULUMI_BACKEND_URL: `file://${stateDir}`,
-        PULUMI_CONFIG_PASSPHRASE: passphrase(target.home),
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_HOME: path.join(target.home, "pulumi-home"),
-        // The shim `pulumi-resource-pulumi-nodejs` runs `node` and resolves @pulumi/pulumi from its cwd.
-        PATH: [pulumiBin, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
-        NODE_PATH: nodeModules,
-      },
-    },
+    { workDir: target.workDir, pulumiCommand, envVars: env },
   );
   // Machine-specific defaults, only where the stack's config does not say otherwise.
   const defaults: Record<string, string> = {
@@ -120,14 +140,15 @@ export async function openStack(target: StackTarget): Promise<Stack> {
     "strata:trinoHome": toolchain.trinoHome,
     "strata:javaHome": toolchain.javaHome,
   };
-  // Created traversable, so servers running as another system user reach their folders below it.
-  fs.mkdirSync(defaults["strata:dataDir"]!, { recursive: true, mode: 0o711 });
   const existing = await stack.getAllConfig();
   const config: ConfigMap = { ...target.config };
   for (const [key, value] of Object.entries(defaults)) {
     if (!(key in existing) && !(key in config)) config[key] = { value };
   }
   if (Object.keys(config).length > 0) await stack.setAllConfig(config);
+  // Created traversable, so servers running as another system user reach their folders below it.
+  const dataDir = config["strata:dataDir"]?.value ?? existing["strata:dataDir"]?.value ?? defaults["strata:dataDir"]!;
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o711 });
   return stack;
 }
 
@@ -146,6 +167,10 @@ export async function runOperation(operation: Operation, target: StackTarget, op
   const common = { onOutput, color: "never" as const };
   switch (operation) {
     case "up": {
+      // Preview first, as `pulumi up` does: a program that throws (a validation
+      // error in any primitive) then stops here, before the engine has
+      // created or changed anything that the program registered earlier.
+      await stack.preview(common);
       const result = await stack.up(common);
       return { operation, changes: changesOf(result.summary), outputs: outputsOf(result.outputs) };
     }
