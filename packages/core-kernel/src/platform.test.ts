@@ -1,0 +1,165 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { beforeEach, describe, expect, test } from "vitest";
+import { installMocks, promiseOf, thrown } from "../../../test/support/mocks.js";
+
+const mocks = await installMocks({
+  stack: "dev",
+  config: { "strata:dataDir": "/srv/strata", "strata:trinoHome": "/opt/trino", "strata:javaHome": "/opt/jdk" },
+});
+const { Cluster, Compute, Database, Depot, Policy, Secret, Workspace, resetProgramState } = await import("@strata/core-kernel");
+
+const secretWrapped = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
+
+beforeEach(async () => {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  mocks.registered.length = 0;
+  resetProgramState();
+});
+
+function platform() {
+  const migrations = fs.mkdtempSync(path.join(os.tmpdir(), "strata-migrations-"));
+  fs.writeFileSync(path.join(migrations, "002_orders.sql"), "CREATE TABLE orders (id int);");
+  fs.writeFileSync(path.join(migrations, "001_customers.sql"), "CREATE TABLE customers (id int, email text);");
+  fs.writeFileSync(path.join(migrations, "README.md"), "not a migration");
+  const password = new Secret("wh-password", { value: "hunter2-secret" });
+  const warehouse = new Database("warehouse", { password, migrations: { directory: migrations } });
+  const tpch = new Depot("tpch", { source: { kind: "tpch" } });
+  const policy = new Policy("analysts", {
+    access: [{ users: ["ann"], depot: "warehouse", access: "read" }],
+    masks: [{ users: ["ann"], depot: "warehouse", schema: "public", table: "customers", column: "email", mask: "hash" }],
+  });
+  const cluster = new Cluster("analytics", {
+    compute: new Compute("small", { memoryMb: 1024, cpus: 1 }),
+    depots: [warehouse.depot, tpch],
+    policies: [policy],
+  });
+  return { warehouse, cluster };
+}
+
+describe("Cluster on the local target (mocks)", () => {
+  test("children: port, plugins, config files, one catalog folder, policy check, rules, server", async () => {
+    const { cluster } = platform();
+    await promiseOf(cluster.endpoint);
+    const children = mocks.registered.filter((r) => r.name.startsWith("analytics-")).map((r) => `${r.type.replace("pulumi-nodejs:dynamic/strata-local:", "")} ${r.name}`);
+    expect(children.sort()).toEqual(
+      [
+        "File analytics-access-rules",
+        "File analytics-config-access-control",
+        "File analytics-config-jvm",
+        "File analytics-config-log",
+        "File analytics-config-node",
+        "File analytics-config-server",
+        "FileSet analytics-catalogs",
+        "FreePort analytics-port",
+        "Links analytics-plugins",
+        "PostgresColumnCheck analytics-policy-check-warehouse",
+        "Process analytics-server",
+      ].sort(),
+    );
+  });
+
+  test("the server: Trino's launcher, credentials only in secret environment, never in arguments", async () => {
+    const { cluster } = platform();
+    await promiseOf(cluster.endpoint);
+    const server = mocks.byName("analytics-server").inputs;
+    expect(server.command).toBe("/opt/trino/bin/launcher");
+    expect(server.args).toEqual([
+      "run",
+      "--etc-dir=/srv/strata/clusters/analytics/etc",
+      "--data-dir=/srv/strata/clusters/analytics/data",
+      "--pid-file=/srv/strata/clusters/analytics/launcher.pid",
+    ]);
+    expect(JSON.stringify(server.args)).not.toContain("hunter2");
+    expect(server.env).toEqual({ JAVA_HOME: "/opt/jdk", PATH: "/opt/jdk/bin:/usr/local/bin:/usr/bin:/bin" });
+    expect(server.secretEnv).toEqual(secretWrapped({ STRATA_DEPOT_WAREHOUSE_PASSWORD: "hunter2-secret" }));
+    expect(server.health).toEqual({ kind: "trino", user: "strata-health" });
+    expect(server.logFile).toBe("/srv/strata/clusters/analytics/server.log");
+    expect(server.restartTrigger).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test("catalogs hold ${ENV:...} references, the plugins only what the depots need, Trino listens on loopback", async () => {
+    const { cluster } = platform();
+    await promiseOf(cluster.endpoint);
+    const catalogs = mocks.byName("analytics-catalogs").inputs;
+    expect(catalogs.directory).toBe("/srv/strata/clusters/analytics/etc/catalog");
+    expect(Object.keys(catalogs.files).sort()).toEqual(["tpch.properties", "warehouse.properties"]);
+    expect(catalogs.files["warehouse.properties"]).toContain("connection-password=${ENV:STRATA_DEPOT_WAREHOUSE_PASSWORD}");
+    expect(JSON.stringify(catalogs)).not.toContain("hunter2");
+    expect(mocks.byName("analytics-plugins").inputs.links).toEqual({
+      geospatial: "/opt/trino/plugin/geospatial",
+      postgresql: "/opt/trino/plugin/postgresql",
+      tpch: "/opt/trino/plugin/tpch",
+    });
+    expect(mocks.byName("analytics-config-node").inputs.content).toContain("node.bind-ip=127.0.0.1\n");
+    expect(mocks.byName("analytics-config-jvm").inputs.content).toContain("-Xmx819m\n");
+    const rules = JSON.parse(mocks.byName("analytics-access-rules").inputs.content);
+    expect(rules.tables[1]).toMatchObject({ user: "ann", table: "customers", columns: [{ name: "email" }] });
+  });
+
+  test("the policy check reads the warehouse as its owner, password kept secret", async () => {
+    const { cluster } = platform();
+    await promiseOf(cluster.endpoint);
+    const check = mocks.byName("analytics-policy-check-warehouse").inputs;
+    expect(check.user).toBe("warehouse_owner");
+    expect(check.password).toEqual(secretWrapped("hunter2-secret"));
+    expect(check.references).toEqual([{ primitive: 'Policy "analysts"', field: "masks[0].column", schema: "public", table: "customers", column: "email" }]);
+  });
+
+  test("without the engines' locations a Cluster is refused before anything registers", async () => {
+    const error = thrown(
+      () => new Cluster("bare", { context: { target: "local", environment: "dev", dataDir: "/x", tools: { postgresBin: "/pg" } } }),
+    );
+    expect(error.message).toContain('Cluster "bare": strata:trinoHome=undefined is not set in stack config. Fix: run scripts/setup.sh');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(mocks.registered).toEqual([]);
+  });
+});
+
+describe("Database on the local target (mocks)", () => {
+  test("its own server, database and owner role, migrations from a directory in file order, and a Depot", async () => {
+    const { warehouse } = platform();
+    await promiseOf(warehouse.depot.catalogProperties);
+    const data = mocks.byName("warehouse-server-data").inputs;
+    expect(data.directory).toBe("/srv/strata/postgres/warehouse-server/data");
+    expect(data.runAs).toBe(os.userInfo().uid === 0 ? "postgres" : "");
+    const server = mocks.byName("warehouse-server-server").inputs;
+    expect(server.command).toBe("/usr/lib/postgresql/15/bin/postgres");
+    expect(server.args).toContain("listen_addresses=127.0.0.1");
+    const database = mocks.byName("warehouse-database").inputs;
+    expect(database).toMatchObject({ database: "warehouse", owner: "warehouse_owner" });
+    expect(database.ownerPassword).toEqual(secretWrapped("hunter2-secret"));
+    const migrations = mocks.byName("warehouse-migrations").inputs;
+    expect(migrations.migrations.map((m: { id: string }) => m.id)).toEqual(["001_customers", "002_orders"]);
+    expect(migrations.label).toBe('Database "warehouse"');
+    expect(warehouse.depot.catalogName).toBe("warehouse");
+    expect(warehouse.depot.address).toBe("strata://warehouse");
+  });
+
+  test.each([
+    [{ databaseName: "pg_x" }, 'databaseName="pg_x" is not a usable database name'],
+    [{ ownerRole: "Owner" }, 'ownerRole="Owner" is not a usable role name'],
+    [{ migrations: [{ id: "1", sql: "select 1" }, { id: "1", sql: "select 2" }] }, 'migrations[1].id="1" is used twice'],
+    [{ migrations: { directory: "relative/dir" } }, 'migrations.directory="relative/dir" is not an existing absolute directory'],
+  ])("%j is refused", (extra, message) => {
+    const password = new Secret("p", { value: "x" });
+    expect(thrown(() => new Database("db", { password, ...(extra as object) })).message).toContain(`Database "db": ${message}`);
+  });
+});
+
+describe("Compute and Workspace", () => {
+  test("Compute: heap is 80 % of memory; out-of-range budgets are refused", () => {
+    const compute = new Compute("c", { memoryMb: 2000, cpus: 1 });
+    expect([compute.memoryMb, compute.heapMb, compute.cpus]).toEqual([2000, 1600, 1]);
+    expect(thrown(() => new Compute("big", { memoryMb: 10 ** 9 })).message).toMatch(/Compute "big": memoryMb=1000000000 is outside 1024\.\.\d+/);
+    expect(thrown(() => new Compute("cpu", { cpus: 0 })).message).toMatch(/Compute "cpu": cpus=0 is outside 1\.\.\d+/);
+  });
+
+  test("Workspace: a private directory and a schema prefix", async () => {
+    const ws = new Workspace("marketing-eu");
+    expect(await promiseOf(ws.directory)).toBe("/srv/strata/workspaces/marketing-eu");
+    expect(ws.schemaPrefix).toBe("marketing_eu_");
+  });
+});
