@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { Cluster, Compute, Database, Depot, Policy, Secret, Workspace, strataProgram } from "@strata/user-kernel";
+import { Cluster, Compute, Database, Depot, Policy, type PolicyArgs, Secret, Workspace, strataProgram } from "@strata/user-kernel";
 
 /** The query the demo runs as each user: customers joined across the warehouse (PostgreSQL) and TPC-H depots. */
 const DEMO_QUERY = `
@@ -20,6 +20,30 @@ export const demo = {
     { user: "guest", expect: "access denied" },
   ],
 };
+
+/** The demo's policies, as plain data (the benchmark's bare floor compiles the same rules). */
+export const policies: Record<string, PolicyArgs> = {
+  admins: {
+    access: [
+      { groups: ["admins"], depot: "warehouse", access: "all" },
+      { groups: ["admins"], depot: "tpch", access: "read" },
+    ],
+  },
+  analysts: {
+    access: [
+      { groups: ["analysts"], depot: "warehouse", access: "read" },
+      { groups: ["analysts"], depot: "tpch", access: "read" },
+    ],
+    masks: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", column: "email", mask: "email" }],
+    filters: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", where: "region = 'EU'" }],
+  },
+};
+
+/** Group membership of the demo's users. */
+export const groups = { admins: ["admin"], analysts: ["analyst"] };
+
+/** Memory of the demo's Cluster, in MiB. */
+export const CLUSTER_MEMORY_MB = 2048;
 
 /**
  * The local data platform: a PostgreSQL warehouse seeded by migrations, a
@@ -44,28 +68,13 @@ export default strataProgram(() => {
     domain: "sales",
   });
   const tpch = new Depot("tpch", { source: { kind: "tpch" }, owner: "data-platform", description: "TPC-H reference data" });
-  const admins = new Policy("admins", {
-    owner: "data-platform",
-    access: [
-      { groups: ["admins"], depot: "warehouse", access: "all" },
-      { groups: ["admins"], depot: "tpch", access: "read" },
-    ],
-  });
-  const analysts = new Policy("analysts", {
-    owner: "data-platform",
-    access: [
-      { groups: ["analysts"], depot: "warehouse", access: "read" },
-      { groups: ["analysts"], depot: "tpch", access: "read" },
-    ],
-    masks: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", column: "email", mask: "email" }],
-    filters: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", where: "region = 'EU'" }],
-  });
-  const compute = new Compute("analytics-compute", { memoryMb: 2048, owner: "data-platform" });
+  const policyList = Object.entries(policies).map(([name, args]) => new Policy(name, { ...args, owner: "data-platform" }));
+  const compute = new Compute("analytics-compute", { memoryMb: CLUSTER_MEMORY_MB, owner: "data-platform" });
   const cluster = new Cluster("analytics", {
     compute,
     depots: [warehouse.depot, tpch],
-    policies: [admins, analysts],
-    groups: { admins: ["admin"], analysts: ["analyst"] },
+    policies: policyList,
+    groups,
     owner: "data-platform",
   });
   const marketing = new Workspace("marketing", { owner: "marketing" });

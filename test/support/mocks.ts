@@ -30,6 +30,14 @@ export async function installMocks(options: { preview?: boolean; stack?: string;
   );
   return {
     registered,
+    /** Waits until no new registration has arrived for 100 ms (Outputs resolve over several turns). */
+    async settle(): Promise<void> {
+      let seen = -1;
+      while (seen !== registered.length) {
+        seen = registered.length;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
     /** The registration of the resource named `name`; fails the test if absent. */
     byName(name: string): Registered {
       const found = registered.find((r) => r.name === name);

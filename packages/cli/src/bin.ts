@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { randomBytes } from "node:crypto";
+import { enableCompileCache } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, Option } from "commander";
@@ -8,6 +9,10 @@ import { TrinoQueryError, TrinoSession } from "@strata/user-kernel";
 import { stringify } from "yaml";
 import { type Operation, type OperationResult, failureSummary, openStack, runOperation, runPulumiCli, type StackTarget } from "./runner.js";
 import { type DemoSpec, loadTemplate } from "./template.js";
+import { cacheDir } from "./toolchain.js";
+
+// Compiled code of this command and its modules is cached on disk: later runs start faster.
+enableCompileCache(path.join(cacheDir(), "node-compile-cache"));
 
 interface CommonOptions {
   template: string;
@@ -56,8 +61,13 @@ const program = new Command()
   .showHelpAfterError();
 
 for (const operation of ["up", "preview", "refresh", "destroy"] as const satisfies readonly Operation[]) {
-  withCommon(program.command(operation).description(`${operation} a stack`)).action(async (options: CommonOptions) => {
-    const result = await runOperation(operation, await target(options), { onOutput: (t) => process.stdout.write(t) });
+  const command = withCommon(program.command(operation).description(`${operation} a stack`));
+  if (operation === "up") command.option("--skip-preview", "do not preview first (faster; a program failing half-way then leaves part of it deployed)");
+  command.action(async (options: CommonOptions & { skipPreview?: boolean }) => {
+    const result = await runOperation(operation, await target(options), {
+      onOutput: (t) => process.stdout.write(t),
+      skipPreview: options.skipPreview === true,
+    });
     if (operation !== "destroy") printOutputs(result.outputs);
   });
 }

@@ -37,6 +37,13 @@ export interface OperationResult {
 export interface RunOptions {
   /** Receives the engine's progress output as it happens. */
   readonly onOutput?: (text: string) => void;
+  /**
+   * `up` only: skip the preview that runs first. Faster (about 1.2 s for the
+   * local demo), but a program that throws half-way (a validation error in a
+   * later primitive) leaves the earlier primitives deployed.
+   * @default false
+   */
+  readonly skipPreview?: boolean;
 }
 
 const require = createRequire(import.meta.url);
@@ -69,6 +76,14 @@ function setAsideOrphanedStackFile(workDir: string, stateDir: string, project: s
   process.stderr.write(`strata: stack "${stackName}" has no state in ${stateDir}; its old config file was moved to ${aside}\n`);
 }
 
+/** The plain config values of `Pulumi.<stack>.yaml` by key; secret values appear as undefined. */
+function stackConfigKeys(workDir: string, stackName: string): Record<string, string | undefined> {
+  const file = path.join(workDir, `Pulumi.${stackName}.yaml`);
+  if (!fs.existsSync(file)) return {};
+  const parsed = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  return Object.fromEntries(Object.entries(parsed?.config ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : undefined]));
+}
+
 /** `$PULUMI_CONFIG_PASSPHRASE`, else a random one kept in `<home>/passphrase` (mode 0600). */
 function passphrase(home: string): string {
   if (process.env.PULUMI_CONFIG_PASSPHRASE) return process.env.PULUMI_CONFIG_PASSPHRASE;
@@ -98,6 +113,8 @@ function engineEnvironment(target: StackTarget): { env: Record<string, string>; 
     // The shim `pulumi-resource-pulumi-nodejs` runs `node` and resolves @pulumi/pulumi from its cwd.
     PATH: [pulumiBin, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
     NODE_PATH: nodeModules,
+    // Node's on-disk compile cache nearly halves the start of every provider plugin (it loads @pulumi/pulumi).
+    NODE_COMPILE_CACHE: path.join(toolchain.cacheDir, "node-compile-cache"),
   };
   return { env, stateDir, pulumiBin, toolchain };
 }
@@ -140,14 +157,15 @@ export async function openStack(target: StackTarget): Promise<Stack> {
     "strata:trinoHome": toolchain.trinoHome,
     "strata:javaHome": toolchain.javaHome,
   };
-  const existing = await stack.getAllConfig();
+  // Which keys the stack file sets (read directly: asking the CLI costs a process start per deployment).
+  const existing = stackConfigKeys(target.workDir, target.stackName);
   const config: ConfigMap = { ...target.config };
   for (const [key, value] of Object.entries(defaults)) {
     if (!(key in existing) && !(key in config)) config[key] = { value };
   }
   if (Object.keys(config).length > 0) await stack.setAllConfig(config);
   // Created traversable, so servers running as another system user reach their folders below it.
-  const dataDir = config["strata:dataDir"]?.value ?? existing["strata:dataDir"]?.value ?? defaults["strata:dataDir"]!;
+  const dataDir = config["strata:dataDir"]?.value ?? existing["strata:dataDir"] ?? defaults["strata:dataDir"]!;
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o711 });
   return stack;
 }
@@ -170,7 +188,7 @@ export async function runOperation(operation: Operation, target: StackTarget, op
       // Preview first, as `pulumi up` does: a program that throws (a validation
       // error in any primitive) then stops here, before the engine has
       // created or changed anything that the program registered earlier.
-      await stack.preview(common);
+      if (!options.skipPreview) await stack.preview(common);
       const result = await stack.up(common);
       return { operation, changes: changesOf(result.summary), outputs: outputsOf(result.outputs) };
     }

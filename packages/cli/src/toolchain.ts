@@ -14,6 +14,8 @@ export interface Toolchain {
   readonly trinoVersion: string;
   /** PostgreSQL server binaries (initdb, pg_ctl, postgres). */
   readonly postgresBin: string;
+  /** The cache folder itself. */
+  readonly cacheDir: string;
 }
 
 /** The cache folder of the setup: `$STRATA_CACHE`, else `$XDG_CACHE_HOME/strata`, else `~/.cache/strata`. */
@@ -31,5 +33,5 @@ export function loadToolchain(env: NodeJS.ProcessEnv = process.env): Toolchain {
   } catch {
     throw new Error(`No toolchain at ${file}. Run scripts/setup.sh first (it builds the Pulumi CLI and fetches Trino).`);
   }
-  return JSON.parse(text) as Toolchain;
+  return { ...(JSON.parse(text) as Omit<Toolchain, "cacheDir">), cacheDir: cacheDir(env) };
 }

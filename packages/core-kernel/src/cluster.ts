@@ -20,7 +20,7 @@ import { Compute } from "./compute.js";
 import { Depot } from "./depot.js";
 import { Policy } from "./policy.js";
 import { HEALTH_USER, type PolicySpec, compilePolicies, renderRules } from "./policy-compile.js";
-import { compileTrinoServerFiles, renderGroups } from "./trino-config.js";
+import { RELOAD_SECONDS, compileTrinoServerFiles, renderGroups } from "./trino-config.js";
 
 /** Arguments of a {@link Cluster}. */
 export interface ClusterArgs extends PrimitiveArgs {
@@ -153,6 +153,8 @@ export class Cluster extends StrataComponent {
   readonly compute: Compute;
   /** The server process (escape hatch). */
   readonly server: LocalProcess;
+  /** The access rules file (escape hatch). */
+  readonly accessRules: LocalFile;
 
   constructor(name: string, args: ClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "core", kind: "Cluster" }, name, args, opts, (context) => validateClusterArgs(name, args, context));
@@ -225,7 +227,8 @@ export class Cluster extends StrataComponent {
           {
             psql: path.join(this.context.tools.postgresBin, "psql"),
             host: source.host,
-            port: source.port,
+            // Waits for the source to be ready (its migrations), so new tables and columns are seen.
+            port: pulumi.all([source.port, source.ready]).apply(([port]) => port),
             database: source.database,
             user: source.user,
             password: source.password.value,
@@ -236,8 +239,13 @@ export class Cluster extends StrataComponent {
         ),
       ];
     });
-    files.push(
-      new LocalFile(this.childName("access-rules"), { path: this.rulesFile, content: renderRules(rules) }, this.childOptions({ dependsOn: checks })),
+    // Written once the checks pass and then reloaded by the running server (not a
+    // restart trigger); the deployment waits one reload period, so it ends with the
+    // rules in effect. The server does not wait for it: it starts on deny-all rules.
+    const accessRules = new LocalFile(
+      this.childName("access-rules"),
+      { path: this.rulesFile, content: renderRules(rules), settleSeconds: RELOAD_SECONDS + 1 },
+      this.childOptions({ dependsOn: checks }),
     );
     if (groups && groupsFile) {
       files.push(new LocalFile(this.childName("groups"), { path: groupsFile, content: renderGroups(groups) }, this.childOptions()));
@@ -259,9 +267,11 @@ export class Cluster extends StrataComponent {
         health: { kind: "trino", user: HEALTH_USER },
         startTimeoutSeconds: args.startTimeoutSeconds ?? 180,
         restartTrigger: pulumi.all(restartInputs).apply((parts) => sha256(parts.join("\n\u0000"))),
+        initialFiles: { [this.rulesFile]: renderRules(compilePolicies([], []).rules) },
       },
       this.childOptions({ dependsOn: [pluginDir, ...files] }),
     );
+    this.accessRules = accessRules;
     this.pid = this.server.pid;
     this.logFile = this.server.logFile;
     this.endpoint = pulumi.interpolate`http://127.0.0.1:${this.server.port}`;

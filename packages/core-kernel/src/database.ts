@@ -135,8 +135,8 @@ export class Database extends StrataComponent {
         source: {
           kind: "postgresql",
           host: this.host,
-          // Available once the migrations ran, so a Cluster mounting this Depot starts after them.
-          port: pulumi.all([this.port, applied.applied]).apply(([port]) => port),
+          port: this.port,
+          ready: applied.applied,
           database: this.databaseName,
           user: this.ownerRole,
           password: args.password,

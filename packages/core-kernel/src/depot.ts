@@ -11,6 +11,13 @@ export interface PostgresSource {
   user: pulumi.Input<string>;
   /** The password, as a Secret: it reaches Trino only through an environment variable. */
   password: Secret;
+  /**
+   * Resolves once the database can be read as intended (e.g. its migrations
+   * ran). Checks of policies against its tables wait for it; the Cluster
+   * itself does not, since Trino connects only when queried.
+   * @default ready at once
+   */
+  ready?: pulumi.Input<unknown>;
 }
 
 /** Trino's in-memory connector: tables live as long as the Cluster process. */

@@ -41,8 +41,8 @@ function platform() {
 
 describe("Cluster on the local target (mocks)", () => {
   test("children: port, plugins, config files, one catalog folder, policy check, rules, server", async () => {
-    const { cluster } = platform();
-    await promiseOf(cluster.endpoint);
+    platform();
+    await mocks.settle();
     const children = mocks.registered.filter((r) => r.name.startsWith("analytics-")).map((r) => `${r.type.replace("pulumi-nodejs:dynamic/strata-local:", "")} ${r.name}`);
     expect(children.sort()).toEqual(
       [
@@ -62,8 +62,8 @@ describe("Cluster on the local target (mocks)", () => {
   });
 
   test("the server: Trino's launcher, credentials only in secret environment, never in arguments", async () => {
-    const { cluster } = platform();
-    await promiseOf(cluster.endpoint);
+    platform();
+    await mocks.settle();
     const server = mocks.byName("analytics-server").inputs;
     expect(server.command).toBe("/opt/trino/bin/launcher");
     expect(server.args).toEqual([
@@ -81,8 +81,8 @@ describe("Cluster on the local target (mocks)", () => {
   });
 
   test("catalogs hold ${ENV:...} references, the plugins only what the depots need, Trino listens on loopback", async () => {
-    const { cluster } = platform();
-    await promiseOf(cluster.endpoint);
+    platform();
+    await mocks.settle();
     const catalogs = mocks.byName("analytics-catalogs").inputs;
     expect(catalogs.directory).toBe("/srv/strata/clusters/analytics/etc/catalog");
     expect(Object.keys(catalogs.files).sort()).toEqual(["tpch.properties", "warehouse.properties"]);
@@ -100,8 +100,8 @@ describe("Cluster on the local target (mocks)", () => {
   });
 
   test("the policy check reads the warehouse as its owner, password kept secret", async () => {
-    const { cluster } = platform();
-    await promiseOf(cluster.endpoint);
+    platform();
+    await mocks.settle();
     const check = mocks.byName("analytics-policy-check-warehouse").inputs;
     expect(check.user).toBe("warehouse_owner");
     expect(check.password).toEqual(secretWrapped("hunter2-secret"));
@@ -121,7 +121,7 @@ describe("Cluster on the local target (mocks)", () => {
 describe("Database on the local target (mocks)", () => {
   test("its own server, database and owner role, migrations from a directory in file order, and a Depot", async () => {
     const { warehouse } = platform();
-    await promiseOf(warehouse.depot.catalogProperties);
+    await mocks.settle();
     const data = mocks.byName("warehouse-server-data").inputs;
     expect(data.directory).toBe("/srv/strata/postgres/warehouse-server/data");
     expect(data.runAs).toBe(os.userInfo().uid === 0 ? "postgres" : "");

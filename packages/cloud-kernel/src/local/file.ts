@@ -15,6 +15,12 @@ export interface LocalFileArgs {
   secret?: boolean;
   /** Content may be the empty string. @default false */
   allowEmpty?: boolean;
+  /**
+   * Seconds to wait after writing, for a reader that reloads the file on a
+   * timer: the deployment then ends only once the change is in effect.
+   * @default 0
+   */
+  settleSeconds?: number;
 }
 
 interface LocalFileInputs {
@@ -22,6 +28,7 @@ interface LocalFileInputs {
   content: string;
   mode: number;
   allowEmpty: boolean;
+  settleSeconds: number;
 }
 
 interface LocalFileOutputs {
@@ -69,6 +76,7 @@ const localFileProvider: pulumi.dynamic.ResourceProvider<LocalFileInputs, LocalF
 
   async create(inputs) {
     await writeFileAtomically(inputs.path, inputs.content, inputs.mode);
+    await new Promise((resolve) => setTimeout(resolve, (inputs.settleSeconds ?? 0) * 1000));
     return { id: inputs.path, outs: { path: inputs.path, mode: inputs.mode } };
   },
 
@@ -85,6 +93,7 @@ const localFileProvider: pulumi.dynamic.ResourceProvider<LocalFileInputs, LocalF
 
   async update(_id, _olds, news) {
     await writeFileAtomically(news.path, news.content, news.mode);
+    await new Promise((resolve) => setTimeout(resolve, (news.settleSeconds ?? 0) * 1000));
     return { outs: { path: news.path, mode: news.mode } };
   },
 
@@ -108,7 +117,7 @@ export class LocalFile extends pulumi.dynamic.Resource {
     super(
       localFileProvider,
       name,
-      { path: args.path, content, mode: args.mode ?? 0o600, allowEmpty: args.allowEmpty ?? false },
+      { path: args.path, content, mode: args.mode ?? 0o600, allowEmpty: args.allowEmpty ?? false, settleSeconds: args.settleSeconds ?? 0 },
       args.secret ? pulumi.mergeOptions(opts, { additionalSecretOutputs: ["content"] }) : opts,
       "strata-local",
       "File",

@@ -41,6 +41,12 @@ export interface LocalProcessArgs {
    * name a predecessor that was stopped but not yet reaped. @default []
    */
   staleFiles?: string[];
+  /**
+   * Files written before a start when they do not exist yet (mode 0600):
+   * e.g. a deny-all rules file the server needs to start, which another
+   * resource then fills in. @default {}
+   */
+  initialFiles?: Record<string, string>;
 }
 
 interface ProcessInputs {
@@ -56,6 +62,7 @@ interface ProcessInputs {
   runAs: string;
   restartTrigger: string;
   staleFiles: string[];
+  initialFiles: Record<string, string>;
 }
 
 interface ProcessOutputs {
@@ -197,6 +204,14 @@ async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
     ids = { uid: id("-u"), gid: id("-g") };
   }
   for (const file of inputs.staleFiles ?? []) fs.rmSync(file, { force: true });
+  for (const [file, content] of Object.entries(inputs.initialFiles ?? {})) {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    try {
+      fs.writeFileSync(file, content, { mode: 0o600, flag: "wx" });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
   fs.mkdirSync(path.dirname(inputs.logFile), { recursive: true, mode: 0o700 });
   const log = fs.openSync(inputs.logFile, "a", 0o600);
   if (ids.uid !== undefined) fs.fchownSync(log, ids.uid, ids.gid ?? ids.uid);
@@ -293,6 +308,7 @@ export class LocalProcess extends pulumi.dynamic.Resource {
         runAs: args.runAs ?? "",
         restartTrigger: args.restartTrigger ?? "",
         staleFiles: args.staleFiles ?? [],
+        initialFiles: args.initialFiles ?? {},
         pid: undefined,
         startTime: undefined,
       },
