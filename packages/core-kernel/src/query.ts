@@ -121,10 +121,19 @@ export class TrinoSession {
     const iterator = await this.client.query(sql);
     let columns: QueryRows["columns"] = [];
     const rows: unknown[][] = [];
-    for await (const page of iterator as AsyncIterable<QueryResult>) {
-      if (page.error) throw new TrinoQueryError(page.error.errorName, page.error.errorType, page.error.message, sql);
-      if (page.columns) columns = page.columns.map((c) => ({ name: c.name, type: c.type }));
-      for (const row of page.data ?? []) rows.push(row as unknown[]);
+    // Read by hand rather than with for-await: when the submission itself is the
+    // last page (no nextUri), trino-client hands it over only as the final
+    // `done` value, which for-await drops, error included.
+    let last: QueryResult | undefined;
+    for (;;) {
+      const { value: page, done } = await (iterator as AsyncIterator<QueryResult, QueryResult | undefined>).next();
+      if (page && page !== last) {
+        if (page.error) throw new TrinoQueryError(page.error.errorName, page.error.errorType, page.error.message, sql);
+        if (page.columns) columns = page.columns.map((c) => ({ name: c.name, type: c.type }));
+        for (const row of page.data ?? []) rows.push(row as unknown[]);
+        last = page;
+      }
+      if (done) break;
     }
     // Small BIGINTs arrive as numbers; make the whole column bigint so callers see one type.
     const bigints = columns.flatMap((c, i) => (c.type === "bigint" ? [i] : []));

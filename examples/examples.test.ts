@@ -1,0 +1,91 @@
+import { beforeEach, describe, expect, test } from "vitest";
+import { installMocks, promiseOf } from "../test/support/mocks.js";
+
+const mocks = await installMocks({
+  config: {
+    "strata-test:apiToken": "t0ken",
+    "strata-test:ordersPassword": "orders-pw",
+    "strata:dataDir": "/data/dev",
+    "strata:trinoHome": "/opt/trino",
+    "strata:javaHome": "/opt/jdk",
+  },
+});
+const { resetProgramState } = await import("@strata/core-kernel");
+const { secretExample } = await import("./dist/secret.js");
+const { depotExample } = await import("./dist/depot.js");
+const { databaseExample } = await import("./dist/database.js");
+const { policyExample } = await import("./dist/policy.js");
+const { computeExample } = await import("./dist/compute.js");
+const { workspaceExample } = await import("./dist/workspace.js");
+
+const types = () => mocks.registered.map((r) => r.type).filter((t) => t.startsWith("strata:")).sort();
+
+beforeEach(async () => {
+  await mocks.settle();
+  mocks.registered.length = 0;
+  resetProgramState();
+});
+
+describe("examples", () => {
+  test("secret.ts: a Secret whose file lives under the data directory", async () => {
+    const outputs = secretExample();
+    expect(await promiseOf(outputs.tokenFile)).toBe("/data/dev/secrets/api-token");
+    await mocks.settle();
+    expect(mocks.registered.map((r) => r.type)).toEqual([
+      "strata:core:Secret",
+      "strata:cloud:LocalSecretStore",
+      "pulumi-nodejs:dynamic/strata-local:File",
+    ]);
+  });
+
+  test("depot.ts: two depots on one Cluster", async () => {
+    const outputs = depotExample();
+    expect(outputs.addresses).toEqual(["strata://tpch", "strata://scratch"]);
+    await mocks.settle();
+    expect(Object.keys(mocks.byName("adhoc-catalogs").inputs.files).sort()).toEqual(["scratch.properties", "tpch.properties"]);
+  });
+
+  test("database.ts: a Database with its server, migrations and Depot, on a Cluster", async () => {
+    databaseExample();
+    await mocks.settle();
+    expect(types()).toEqual([
+      "strata:cloud:LocalPostgresServer",
+      "strata:core:Cluster",
+      "strata:core:Compute",
+      "strata:core:Database",
+      "strata:core:Depot",
+      "strata:core:Secret",
+      "strata:cloud:LocalSecretStore",
+    ].sort());
+    expect(mocks.byName("orders-migrations").inputs.migrations.map((m: { id: string }) => m.id)).toEqual(["001_orders", "002_index"]);
+  });
+
+  test("policy.ts: masks and filters compiled into the access rules", async () => {
+    policyExample();
+    await mocks.settle();
+    const rules = JSON.parse(mocks.byName("governed-access-rules").inputs.content);
+    expect(rules.tables[1]).toEqual({
+      group: "analysts",
+      catalog: "tpch",
+      schema: "tiny",
+      table: "customer",
+      privileges: ["SELECT"],
+      columns: [{ name: "phone", mask: "'****'" }],
+      filter: "(mktsegment = 'BUILDING')",
+    });
+    expect(mocks.byName("governed-groups").inputs.content).toBe("analysts:ann,raj\n");
+  });
+
+  test("compute.ts: the heap follows the budget", async () => {
+    const outputs = computeExample();
+    expect(outputs.heapMb).toBe(2457);
+    await mocks.settle();
+    expect(mocks.byName("analytics-config-jvm").inputs.content).toContain("-Xmx2457m");
+  });
+
+  test("workspace.ts: a directory and a schema prefix", async () => {
+    const outputs = workspaceExample();
+    expect(await promiseOf(outputs.directory)).toBe("/data/dev/workspaces/marketing");
+    expect(outputs.schemaPrefix).toBe("marketing_");
+  });
+});
