@@ -102,11 +102,12 @@ export function validateClusterArgs(name: string, args: ClusterArgs, context: St
     depots.filter((d) => d instanceof Depot).map((d) => ({ name: d.catalogName, catalog: d.catalogName })),
   );
   // Problems inside one policy were reported by the Policy itself; here only what needs the Cluster.
-  const issues = checks.issues;
-  for (const p of problems.filter((p) => p.scope !== "rule")) {
-    issues.push({ primitive: "Policy", name: p.policy, field: p.field, value: p.value, problem: `${p.problem} (Cluster "${name}")`, fix: p.fix });
-  }
-  return issues;
+  checks.addAll(
+    problems
+      .filter((p) => p.scope !== "rule")
+      .map((p) => ({ primitive: "Policy", name: p.policy, field: p.field, value: p.value, problem: `${p.problem} (Cluster "${name}")`, fix: p.fix })),
+  );
+  return checks.issues;
 }
 
 /** The tables and columns policies name in one depot, for checking against the source. */
@@ -163,6 +164,7 @@ export class Cluster extends StrataComponent {
     const root = path.join(this.context.dataDir, "clusters", name);
     const etc = path.join(root, "etc");
     const depots = [...(args.depots ?? [])].sort((a, b) => a.catalogName.localeCompare(b.catalogName));
+    const specs = (args.policies ?? []).map((p) => p.spec);
     const groups = args.groups && Object.keys(args.groups).length > 0 ? args.groups : undefined;
     this.compute = args.compute ?? new Compute(this.childName("compute"), { context: this.context, owner: args.owner }, this.childOptions());
     this.catalogs = depots.map((d) => d.catalogName);
@@ -212,13 +214,10 @@ export class Cluster extends StrataComponent {
     files.push(new LocalFileSet(this.childName("catalogs"), { directory: path.join(etc, "catalog"), files: catalogFiles }, this.childOptions()));
     for (const depot of depots) restartInputs.push(pulumi.interpolate`${depot.catalogName}:${depot.catalogProperties}`);
     // Reloaded by the running server: not part of the restart trigger.
-    const { rules } = compilePolicies(
-      (args.policies ?? []).map((p) => p.spec),
-      depots.map((d) => ({ name: d.catalogName, catalog: d.catalogName })),
-    );
+    const { rules } = compilePolicies(specs, depots.map((d) => ({ name: d.catalogName, catalog: d.catalogName })));
     // Tables and columns that policies name are checked against PostgreSQL depots before the rules change.
     const checks = depots.flatMap((depot) => {
-      const references = referencesOf((args.policies ?? []).map((p) => p.spec), depot.catalogName);
+      const references = referencesOf(specs, depot.catalogName);
       if (depot.source.kind !== "postgresql" || references.length === 0) return [];
       const source = depot.source;
       return [
@@ -242,7 +241,7 @@ export class Cluster extends StrataComponent {
     // Written once the checks pass and then reloaded by the running server (not a
     // restart trigger); the deployment waits one reload period, so it ends with the
     // rules in effect. The server does not wait for it: it starts on deny-all rules.
-    const accessRules = new LocalFile(
+    this.accessRules = new LocalFile(
       this.childName("access-rules"),
       { path: this.rulesFile, content: renderRules(rules), settleSeconds: RELOAD_SECONDS + 1 },
       this.childOptions({ dependsOn: checks }),
@@ -271,7 +270,6 @@ export class Cluster extends StrataComponent {
       },
       this.childOptions({ dependsOn: [pluginDir, ...files] }),
     );
-    this.accessRules = accessRules;
     this.pid = this.server.pid;
     this.logFile = this.server.logFile;
     this.endpoint = pulumi.interpolate`http://127.0.0.1:${this.server.port}`;
