@@ -49,6 +49,7 @@ describe("examples", () => {
     databaseExample();
     await mocks.settle();
     expect(types()).toEqual([
+      "strata:cloud:LocalNodePool",
       "strata:cloud:LocalPostgresServer",
       "strata:core:Cluster",
       "strata:core:Compute",

@@ -1,6 +1,6 @@
 import * as os from "node:os";
 import * as pulumi from "@pulumi/pulumi";
-import { IssueCollector, StrataComponent, type PrimitiveArgs, type ValidationIssue } from "@strata/cloud-kernel";
+import { IssueCollector, LocalNodePool, StrataComponent, type PrimitiveArgs, type ValidationIssue, validateLocalBudget } from "@strata/cloud-kernel";
 
 /** Arguments of a {@link Compute}. */
 export interface ComputeArgs extends PrimitiveArgs {
@@ -20,34 +20,42 @@ export interface ComputeArgs extends PrimitiveArgs {
 /** Smallest budget Trino runs in. */
 const MIN_MEMORY_MB = 1024;
 
-export function validateComputeArgs(name: string, args: ComputeArgs): ValidationIssue[] {
+/** Checks a Compute's arguments; on the local target also against this machine's size. */
+export function validateComputeArgs(name: string, args: ComputeArgs, target = "local"): ValidationIssue[] {
   const checks = new IssueCollector("Compute", name);
-  const machineMb = Math.floor(os.totalmem() / 2 ** 20);
-  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < MIN_MEMORY_MB || args.memoryMb > machineMb)) {
-    checks.add("memoryMb", args.memoryMb, `is outside ${MIN_MEMORY_MB}..${machineMb} (this machine's memory)`, `give a whole number of MiB from ${MIN_MEMORY_MB} to ${machineMb}`);
+  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < MIN_MEMORY_MB)) {
+    checks.add("memoryMb", args.memoryMb, `is not a whole number of MiB >= ${MIN_MEMORY_MB}`, `give at least ${MIN_MEMORY_MB} (Trino needs it)`);
   }
-  const cores = os.availableParallelism();
-  if (args.cpus !== undefined && (!Number.isInteger(args.cpus) || args.cpus < 1 || args.cpus > cores)) {
-    checks.add("cpus", args.cpus, `is outside 1..${cores} (this machine's cores)`, `give a whole number from 1 to ${cores}`);
+  if (args.cpus !== undefined && (!Number.isInteger(args.cpus) || args.cpus < 1)) {
+    checks.add("cpus", args.cpus, "is not a whole number >= 1", "give at least 1");
   }
+  if (target === "local") checks.addAll(validateLocalBudget("Compute", name, args));
   return checks.issues;
 }
 
 /**
  * The processing power workloads run on. On the local target it is a
- * budget, not a machine: memory and threads for the processes placed on it.
+ * budget, not a machine: memory and threads for the processes placed on it
+ * (a LocalNodePool).
  */
 export class Compute extends StrataComponent {
   readonly memoryMb: number;
   readonly cpus: number;
   /** JVM heap for a Java workload on this budget: 80 % of `memoryMb`. */
   readonly heapMb: number;
+  /** The target's node pool (escape hatch). */
+  readonly pool: LocalNodePool;
 
   constructor(name: string, args: ComputeArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super({ layer: "core", kind: "Compute" }, name, args, opts, validateComputeArgs(name, args));
-    this.memoryMb = args.memoryMb ?? 2048;
-    this.cpus = args.cpus ?? os.availableParallelism();
-    this.heapMb = Math.floor(this.memoryMb * 0.8);
+    super({ layer: "core", kind: "Compute" }, name, args, opts, (context) => validateComputeArgs(name, args, context.target));
+    this.pool = new LocalNodePool(
+      this.childName("pool"),
+      { memoryMb: args.memoryMb ?? 2048, cpus: args.cpus ?? os.availableParallelism(), context: this.context },
+      this.childOptions(),
+    );
+    this.memoryMb = this.pool.memoryMb;
+    this.cpus = this.pool.cpus;
+    this.heapMb = this.pool.heapMb;
     this.finish({ memoryMb: this.memoryMb, cpus: this.cpus, heapMb: this.heapMb }, {});
   }
 }

@@ -150,11 +150,15 @@ describe("Database on the local target (mocks)", () => {
 });
 
 describe("Compute and Workspace", () => {
-  test("Compute: heap is 80 % of memory; out-of-range budgets are refused", () => {
+  test("Compute: a local node pool; heap is 80 % of memory; out-of-range budgets are refused", async () => {
     const compute = new Compute("c", { memoryMb: 2000, cpus: 1 });
     expect([compute.memoryMb, compute.heapMb, compute.cpus]).toEqual([2000, 1600, 1]);
-    expect(thrown(() => new Compute("big", { memoryMb: 10 ** 9 })).message).toMatch(/Compute "big": memoryMb=1000000000 is outside 1024\.\.\d+/);
-    expect(thrown(() => new Compute("cpu", { cpus: 0 })).message).toMatch(/Compute "cpu": cpus=0 is outside 1\.\.\d+/);
+    await mocks.settle();
+    expect(mocks.registered.map((r) => [r.type, r.name])).toEqual([["strata:core:Compute", "c"], ["strata:cloud:LocalNodePool", "c-pool"]]);
+    expect(thrown(() => new Compute("big", { memoryMb: 10 ** 9 })).message).toMatch(/Compute "big": memoryMb=1000000000 is more than this machine's \d+ MiB\. Fix: give at most \d+/);
+    expect(thrown(() => new Compute("small", { memoryMb: 512 })).message).toContain('Compute "small": memoryMb=512 is not a whole number of MiB >= 1024');
+    expect(thrown(() => new Compute("cpu", { cpus: 0 })).message).toContain('Compute "cpu": cpus=0 is not a whole number >= 1');
+    expect(thrown(() => new Compute("many", { cpus: 4096 })).message).toMatch(/Compute "many": cpus=4096 is more than this machine's \d+ cores/);
   });
 
   test("Workspace: a private directory and a schema prefix", async () => {
