@@ -76,6 +76,13 @@ function setAsideOrphanedStackFile(workDir: string, stateDir: string, project: s
   process.stderr.write(`strata: stack "${stackName}" has no state in ${stateDir}; its old config file was moved to ${aside}\n`);
 }
 
+/** Creates `dir` if needed and lets others pass through it (o+x, g+x), without letting them list it. */
+function makeTraversable(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
+  const mode = fs.statSync(dir).mode & 0o777;
+  if ((mode & 0o011) !== 0o011) fs.chmodSync(dir, mode | 0o011);
+}
+
 /** The plain config values of `Pulumi.<stack>.yaml` by key; secret values appear as undefined. */
 function stackConfigKeys(workDir: string, stackName: string): Record<string, string | undefined> {
   const file = path.join(workDir, `Pulumi.${stackName}.yaml`);
@@ -101,7 +108,7 @@ function engineEnvironment(target: StackTarget): { env: Record<string, string>; 
   const stateDir = path.join(target.home, "state");
   // The home is traversable (not listable) so a server running as another system user
   // (PostgreSQL as `postgres` when we are root) can reach its own directory below it.
-  fs.mkdirSync(target.home, { recursive: true, mode: 0o711 });
+  makeTraversable(target.home);
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const pulumiBin = path.join(toolchain.pulumiRoot, "bin");
   const nodeModules = path.dirname(path.dirname(path.dirname(require.resolve("@pulumi/pulumi/package.json"))));
@@ -164,9 +171,11 @@ export async function openStack(target: StackTarget): Promise<Stack> {
     if (!(key in existing) && !(key in config)) config[key] = { value };
   }
   if (Object.keys(config).length > 0) await stack.setAllConfig(config);
-  // Created traversable, so servers running as another system user reach their folders below it.
+  // Traversable, so servers running as another system user reach their folders below it;
+  // below our home we also fix folders an earlier version made private.
   const dataDir = config["strata:dataDir"]?.value ?? existing["strata:dataDir"] ?? defaults["strata:dataDir"]!;
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o711 });
+  for (let dir = dataDir; dir.startsWith(target.home + path.sep); dir = path.dirname(dir)) makeTraversable(dir);
   return stack;
 }
 
