@@ -93,7 +93,7 @@ async function eventually<T>(check: () => Promise<T>, accept: (value: T) => bool
 afterAll(async () => {
   // Whatever happened above, leave no process behind.
   await stack.run("destroy").catch(() => undefined);
-  if (!process.env.KEEP) stack.remove();
+  stack.remove();
 });
 
 describe("the local data platform on the real engine, Trino and PostgreSQL", () => {
