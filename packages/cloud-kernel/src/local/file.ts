@@ -132,17 +132,23 @@ interface FileSetInputs {
   mode: number;
 }
 
-/** Makes `directory` hold exactly `files`: writes each (atomically), removes any other file. */
-async function syncFileSet(inputs: FileSetInputs): Promise<void> {
+/**
+ * Makes `directory` hold exactly the entries `names`: removes any other
+ * entry, then lets `place` write each one (a file set, a set of links).
+ */
+async function syncFolder(directory: string, mode: number, names: string[], place: (name: string, full: string) => Promise<void>): Promise<void> {
   const fs = await import("node:fs/promises");
   const path = await import("node:path");
-  await fs.mkdir(inputs.directory, { recursive: true, mode: 0o700 });
-  for (const entry of await fs.readdir(inputs.directory)) {
-    if (!(entry in inputs.files)) await fs.rm(path.join(inputs.directory, entry), { recursive: true, force: true });
+  await fs.mkdir(directory, { recursive: true, mode });
+  for (const entry of await fs.readdir(directory)) {
+    if (!names.includes(entry)) await fs.rm(path.join(directory, entry), { recursive: true, force: true });
   }
-  for (const [name, content] of Object.entries(inputs.files)) {
-    await writeFileAtomically(path.join(inputs.directory, name), content, inputs.mode);
-  }
+  for (const name of names) await place(name, path.join(directory, name));
+}
+
+/** Makes `directory` hold exactly `files`: writes each (atomically), removes any other file. */
+async function syncFileSet(inputs: FileSetInputs): Promise<void> {
+  await syncFolder(inputs.directory, 0o700, Object.keys(inputs.files), (name, full) => writeFileAtomically(full, inputs.files[name]!, inputs.mode));
 }
 
 const fileSetProvider: pulumi.dynamic.ResourceProvider<FileSetInputs, { directory: string }> = {
@@ -178,5 +184,50 @@ export class LocalFileSet extends pulumi.dynamic.Resource {
     opts?: pulumi.CustomResourceOptions,
   ) {
     super(fileSetProvider, name, { directory: args.directory, files: args.files, mode: args.mode ?? 0o600 }, opts, "strata-local", "FileSet");
+  }
+}
+
+interface LinksInputs {
+  directory: string;
+  /** Link name -> absolute target. */
+  links: Record<string, string>;
+}
+
+/** Makes `directory` hold exactly the given symbolic links. */
+async function syncLinks(inputs: LinksInputs): Promise<void> {
+  const fs = await import("node:fs/promises");
+  await syncFolder(inputs.directory, 0o755, Object.keys(inputs.links), async (name, link) => {
+    const target = inputs.links[name]!;
+    if ((await fs.readlink(link).catch(() => undefined)) === target) return;
+    await fs.rm(link, { recursive: true, force: true });
+    await fs.symlink(target, link);
+  });
+}
+
+const linksProvider: pulumi.dynamic.ResourceProvider<LinksInputs, LinksInputs> = {
+  async create(inputs) {
+    await syncLinks(inputs);
+    return { id: inputs.directory, outs: inputs };
+  },
+  async diff(_id, olds, news) {
+    if (olds.directory !== news.directory) return { changes: true, replaces: ["directory"] };
+    return { changes: JSON.stringify(olds.links) !== JSON.stringify(news.links) };
+  },
+  async update(_id, _olds, news) {
+    await syncLinks(news);
+    return { outs: news };
+  },
+  async delete(id) {
+    const fs = await import("node:fs/promises");
+    await fs.rm(id, { recursive: true, force: true });
+  },
+};
+
+/** A directory holding exactly the given symbolic links (e.g. the plugins a Trino server loads). */
+export class LocalLinks extends pulumi.dynamic.Resource {
+  declare readonly directory: pulumi.Output<string>;
+
+  constructor(name: string, args: { directory: pulumi.Input<string>; links: pulumi.Input<Record<string, string>> }, opts?: pulumi.CustomResourceOptions) {
+    super(linksProvider, name, args, opts, "strata-local", "Links");
   }
 }

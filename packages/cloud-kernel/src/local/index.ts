@@ -1,6 +1,5 @@
 export * from "./column-check.js";
 export * from "./file.js";
-export * from "./links.js";
 export * from "./node-pool.js";
 export * from "./object-store.js";
 export * from "./port.js";
