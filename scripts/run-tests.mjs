@@ -20,7 +20,8 @@ const checks = [
   run("lint", "npx", ["--no-install", "eslint", "--max-warnings", "0", "."]),
 ];
 
-const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "strata-vitest-")), "report.json");
+const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-vitest-"));
+const report = path.join(reportDir, "report.json");
 run("vitest", "npx", ["--no-install", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)]);
 
 let passed = checks.filter(Boolean).length;
@@ -39,6 +40,7 @@ if (fs.existsSync(report)) {
 } else {
   failed += 1;
 }
+fs.rmSync(reportDir, { recursive: true, force: true });
 console.log(`[test] total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exit(failed === 0 ? 0 : 1);

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { beforeEach, describe, expect, test } from "vitest";
+import { afterAll, beforeEach, describe, expect, test } from "vitest";
 import { installMocks, promiseOf, thrown } from "../../../test/support/mocks.js";
 
 const mocks = await installMocks({
@@ -19,11 +19,14 @@ beforeEach(async () => {
   resetProgramState();
 });
 
+// A migrations folder, files out of order, with a file that is not a migration.
+const migrations = fs.mkdtempSync(path.join(os.tmpdir(), "strata-migrations-"));
+fs.writeFileSync(path.join(migrations, "002_orders.sql"), "CREATE TABLE orders (id int);");
+fs.writeFileSync(path.join(migrations, "001_customers.sql"), "CREATE TABLE customers (id int, email text);");
+fs.writeFileSync(path.join(migrations, "README.md"), "not a migration");
+afterAll(() => fs.rmSync(migrations, { recursive: true, force: true }));
+
 function platform() {
-  const migrations = fs.mkdtempSync(path.join(os.tmpdir(), "strata-migrations-"));
-  fs.writeFileSync(path.join(migrations, "002_orders.sql"), "CREATE TABLE orders (id int);");
-  fs.writeFileSync(path.join(migrations, "001_customers.sql"), "CREATE TABLE customers (id int, email text);");
-  fs.writeFileSync(path.join(migrations, "README.md"), "not a migration");
   const password = new Secret("wh-password", { value: "hunter2-secret" });
   const warehouse = new Database("warehouse", { password, migrations: { directory: migrations } });
   const tpch = new Depot("tpch", { source: { kind: "tpch" } });
