@@ -28,6 +28,8 @@ export const layerRules = [
     "user-kernel imports only core-kernel (never around it to cloud-kernel)."),
   forbid(["packages/cli/**/*.ts"], ["@strata/core-kernel", "@strata/cloud-kernel", "@pulumi/kubernetes", ...CLOUD_SDKS],
     "cli imports only user-kernel."),
+  forbid(["packages/policy-pack/**/*.ts"], ["@strata/cloud-kernel", "@strata/core-kernel", "@strata/user-kernel", "@strata/cli", ...CLOUD_SDKS, "@pulumi/kubernetes"],
+    "the policy pack judges resources by their inputs alone, so it runs on any team's program."),
   forbid(["stacks/**/*.ts", "examples/**/*.ts"], ["@strata/cloud-kernel", "@strata/cli", ...CLOUD_SDKS],
     "programs use the primitives of core-kernel and user-kernel."),
 ];

@@ -86,7 +86,7 @@ describe("examples", () => {
 
   test("workspace.ts: a directory and a schema prefix", async () => {
     const outputs = workspaceExample();
-    expect(await promiseOf(outputs.directory)).toBe("/data/dev/workspaces/marketing");
+    expect(await promiseOf(outputs.directory!)).toBe("/data/dev/workspaces/marketing");
     expect(outputs.schemaPrefix).toBe("marketing_");
   });
 });

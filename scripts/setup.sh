@@ -14,12 +14,19 @@ PULUMI_VERSION=3.274.1
 TRINO_VERSION=476
 POSTGRES_MAJOR=15
 MIN_JAVA=24
+# The `kubernetes` target's tests run a real API server and the Pulumi Kubernetes provider.
+ETCD_VERSION=3.7.3
+KUBERNETES_VERSION=1.37.2
+# The only provider module the Go proxy serves; its code sits between npm 4.23.0 and 4.24.1,
+# and it is stamped 4.24.1 to pair with the pinned npm @pulumi/kubernetes.
+KUBERNETES_PROVIDER_MODULE=v4.0.0-20260115033456-f47bc2d6f199
+KUBERNETES_PROVIDER_VERSION=4.24.1
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${STRATA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/strata}
 mkdir -p "$CACHE/logs"
 CACHE=$(cd "$CACHE" && pwd)
-STEPS=8
+STEPS=9
 STEP=0
 STARTED=$(date +%s)
 
@@ -151,7 +158,87 @@ else
   done_step "installed"
 fi
 
-# --- 7. Record the toolchain for the strata CLI, the tests and the benchmarks.
+# --- 7. Kubernetes test toolchain: etcd, kube-apiserver, kube-controller-manager, kubectl and
+# the Pulumi Kubernetes provider, built from the Go module proxy (no vendor downloads here).
+step "Kubernetes v$KUBERNETES_VERSION, etcd v$ETCD_VERSION, Kubernetes provider v$KUBERNETES_PROVIDER_VERSION"
+KUBE_ROOT="$CACHE/kubernetes/v$KUBERNETES_VERSION-etcd$ETCD_VERSION-provider$KUBERNETES_PROVIDER_VERSION"
+KUBE_BIN="$KUBE_ROOT/bin"
+# The provider is installed into a PULUMI_HOME of our own so the engine never tries to download it.
+KUBE_PLUGIN_HOME="$KUBE_ROOT/pulumi-home"
+KUBE_PLUGIN_DIR="$KUBE_PLUGIN_HOME/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION"
+if [ -f "$KUBE_ROOT/.complete" ] && [ -x "$KUBE_PLUGIN_DIR/pulumi-resource-kubernetes" ]; then
+  done_step "cached"
+else
+  mkdir -p "$KUBE_BIN"
+  echo
+  if [ ! -x "$KUBE_BIN/etcd" ]; then
+    printf '  etcd ... '
+    WRAPPER="$CACHE/go/etcd-$ETCD_VERSION"; rm -rf "$WRAPPER"; mkdir -p "$WRAPPER"
+    (
+      cd "$WRAPPER"
+      logged etcd-mod go mod init strata-etcd
+      logged etcd-get go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION"
+      logged etcd-build go build -o "$KUBE_BIN/etcd.tmp" go.etcd.io/etcd/server/v3
+    )
+    mv "$KUBE_BIN/etcd.tmp" "$KUBE_BIN/etcd"; rm -rf "$WRAPPER"
+    echo "built ($(($(date +%s) - STEP_STARTED)) s)"
+  fi
+  if [ ! -x "$KUBE_BIN/kubectl" ]; then
+    printf '  kube-apiserver, kube-controller-manager, kubectl ... '
+    WRAPPER="$CACHE/go/kubernetes-$KUBERNETES_VERSION"; rm -rf "$WRAPPER"; mkdir -p "$WRAPPER"
+    (
+      cd "$WRAPPER"
+      logged kubernetes-mod go mod init strata-kubernetes
+      logged kubernetes-download go mod download "k8s.io/kubernetes@v$KUBERNETES_VERSION"
+      # k8s.io/kubernetes points its staging modules at ./staging; use the published twins instead.
+      K8S_MOD=$(go env GOMODCACHE)/k8s.io/kubernetes@v$KUBERNETES_VERSION/go.mod
+      for module in $(sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1#p' "$K8S_MOD"); do
+        go mod edit -replace "$module=$module@v0.${KUBERNETES_VERSION#1.}"
+      done
+      go mod edit -require "k8s.io/kubernetes@v$KUBERNETES_VERSION"
+      logged kubernetes-get go get k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
+      # Without the version stamp (in both packages) the server reports an unparseable version.
+      LDFLAGS=""
+      for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        LDFLAGS="$LDFLAGS -X $pkg.gitVersion=v$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2)"
+        LDFLAGS="$LDFLAGS -X $pkg.gitTreeState=clean -X $pkg.gitCommit=v$KUBERNETES_VERSION -X $pkg.buildDate=1970-01-01T00:00:00Z"
+      done
+      for cmd in kube-apiserver kube-controller-manager kubectl; do
+        logged "kubernetes-build-$cmd" go build -ldflags "$LDFLAGS" -o "$KUBE_BIN/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
+        mv "$KUBE_BIN/$cmd.tmp" "$KUBE_BIN/$cmd"
+      done
+    )
+    rm -rf "$WRAPPER"
+    echo "built ($(($(date +%s) - STEP_STARTED)) s)"
+  fi
+  if [ ! -x "$KUBE_PLUGIN_DIR/pulumi-resource-kubernetes" ]; then
+    printf '  pulumi-resource-kubernetes ... '
+    WRAPPER="$CACHE/go/pulumi-kubernetes-$KUBERNETES_PROVIDER_VERSION"; rm -rf "$WRAPPER"; mkdir -p "$WRAPPER"
+    (
+      cd "$WRAPPER"
+      logged kprovider-mod go mod init strata-pulumi-kubernetes
+      logged kprovider-get go get "github.com/pulumi/pulumi-kubernetes/provider/v4@$KUBERNETES_PROVIDER_MODULE"
+      # The main package embeds schema files that the module zip lacks: generate them beside a copy.
+      SRC=$(go env GOMODCACHE)/github.com/pulumi/pulumi-kubernetes/provider/v4@$KUBERNETES_PROVIDER_MODULE/cmd/pulumi-resource-kubernetes
+      cp -r "$SRC" ./cmd; chmod -R u+w ./cmd
+      logged kprovider-tidy go mod tidy
+      (cd cmd && logged kprovider-generate env VERSION="$KUBERNETES_PROVIDER_VERSION" go run generate.go)
+      logged kprovider-build go build \
+        -ldflags "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$KUBERNETES_PROVIDER_VERSION" \
+        -o "$KUBE_BIN/pulumi-resource-kubernetes" ./cmd
+    )
+    rm -rf "$WRAPPER" "$KUBE_PLUGIN_HOME"
+    logged kprovider-install env PULUMI_HOME="$KUBE_PLUGIN_HOME" "$PULUMI_ROOT/bin/pulumi" plugin install resource kubernetes \
+      "v$KUBERNETES_PROVIDER_VERSION" --file "$KUBE_BIN/pulumi-resource-kubernetes"
+    rm -f "$KUBE_BIN/pulumi-resource-kubernetes"
+    echo "built ($(($(date +%s) - STEP_STARTED)) s)"
+  fi
+  command -v openssl >/dev/null 2>&1 || die "openssl not found: install it, e.g. apt-get install -y openssl (the Kubernetes test fixture makes its certificates with it)"
+  touch "$KUBE_ROOT/.complete"
+  printf '  '; done_step "built"
+fi
+
+# --- 8. Record the toolchain for the strata CLI, the tests and the benchmarks.
 step "toolchain.json"
 cat >"$CACHE/toolchain.json.tmp" <<EOF
 {
@@ -160,13 +247,17 @@ cat >"$CACHE/toolchain.json.tmp" <<EOF
   "javaHome": "$JAVA_HOME_FOUND",
   "trinoHome": "$TRINO_HOME",
   "trinoVersion": "$TRINO_VERSION",
-  "postgresBin": "$PG_BIN"
+  "postgresBin": "$PG_BIN",
+  "kubernetesBin": "$KUBE_BIN",
+  "kubernetesVersion": "$KUBERNETES_VERSION",
+  "kubernetesPluginDir": "$KUBE_PLUGIN_DIR",
+  "kubernetesProviderVersion": "$KUBERNETES_PROVIDER_VERSION"
 }
 EOF
 mv "$CACHE/toolchain.json.tmp" "$CACHE/toolchain.json"
 done_step "$CACHE/toolchain.json"
 
-# --- 8. Compile the TypeScript packages and stack templates (incremental).
+# --- 9. Compile the TypeScript packages and stack templates (incremental).
 step "TypeScript build"
 (cd "$REPO" && logged build npx --no-install tsc -b)
 done_step

@@ -8,7 +8,17 @@ export type Registered = MockResourceArgs;
  * Installs Pulumi mocks that record every registration. Call before
  * importing the code under test; clear `registered` between tests.
  */
-export async function installMocks(options: { preview?: boolean; stack?: string; config?: Record<string, string> } = {}) {
+export async function installMocks(
+  options: {
+    preview?: boolean;
+    stack?: string;
+    config?: Record<string, string>;
+    /** Outputs a resource type has beyond its inputs (e.g. a database's address), by type. */
+    outputs?: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
+    /** Answers to provider function calls (invokes), by token; any other call fails the test. */
+    calls?: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
+  } = {},
+) {
   const registered: Registered[] = [];
   pulumi.runtime.setAllConfig(
     { "strata:dataDir": "/var/lib/strata/test", ...options.config },
@@ -18,9 +28,12 @@ export async function installMocks(options: { preview?: boolean; stack?: string;
     {
       newResource(args) {
         registered.push(args);
-        return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
+        const extra = options.outputs?.[args.type]?.(args.inputs as Record<string, unknown>) ?? {};
+        return { id: args.custom ? `${args.name}-id` : undefined, state: { ...args.inputs, ...extra } };
       },
       call(args) {
+        const answer = options.calls?.[args.token];
+        if (answer) return answer(args.inputs as Record<string, unknown>);
         throw new Error(`unexpected call ${args.token} under mocks`);
       },
     },

@@ -32,6 +32,8 @@ const cases: Array<[string, string, boolean]> = [
   ["stacks/local/x.ts", "@strata/user-kernel", true],
   ["stacks/local/x.ts", "@strata/cloud-kernel", false],
   ["examples/x.ts", "@pulumi/aws", false],
+  ["packages/policy-pack/src/x.ts", "@pulumi/policy", true],
+  ["packages/policy-pack/src/x.ts", "@strata/core-kernel", false],
 ];
 
 describe("layer rule", () => {
@@ -46,6 +48,7 @@ describe("layer rule", () => {
     "packages/core-kernel": ["@pulumi/pulumi", "@pulumi/kubernetes", "@strata/cloud-kernel", "trino-client"],
     "packages/user-kernel": ["@pulumi/pulumi", "@strata/core-kernel"],
     "packages/cli": ["@pulumi/pulumi", "@strata/user-kernel", "cli-table3", "commander", "yaml"],
+    "packages/policy-pack": ["@pulumi/pulumi", "@pulumi/policy"],
   };
   test.each(Object.entries(allowedDeps))("%s depends only on what its layer may use", (dir, allowed) => {
     const pkg = JSON.parse(fs.readFileSync(path.join(repo, dir, "package.json"), "utf8")) as {

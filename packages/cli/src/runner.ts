@@ -52,6 +52,7 @@ type ConfigMap = pulumi.automation.ConfigMap;
 type PulumiFn = pulumi.automation.PulumiFn;
 type Stack = pulumi.automation.Stack;
 type UpdateSummary = pulumi.automation.UpdateSummary;
+type EngineEvent = pulumi.automation.EngineEvent;
 
 /** The project name declared in `<workDir>/Pulumi.yaml`. */
 export function projectName(workDir: string): string {
@@ -102,6 +103,31 @@ function passphrase(home: string): string {
   return fs.readFileSync(file, "utf8").trim();
 }
 
+/**
+ * Makes the provider plugins the setup built visible in a PULUMI_HOME, so
+ * the engine finds them there and never tries to download one. The engine
+ * skips symbolic links when it lists plugins: the binary is hard-linked
+ * (copied across file systems).
+ */
+function linkPlugins(pulumiHome: string, toolchain: Toolchain): void {
+  const source = toolchain.kubernetesPluginDir;
+  if (!source || !fs.existsSync(source)) return;
+  const plugins = path.join(pulumiHome, "plugins");
+  const target = path.join(plugins, path.basename(source));
+  fs.mkdirSync(target, { recursive: true, mode: 0o700 });
+  for (const file of fs.readdirSync(source)) {
+    const to = path.join(target, file);
+    if (fs.existsSync(to)) continue;
+    try {
+      fs.linkSync(path.join(source, file), to);
+    } catch {
+      fs.copyFileSync(path.join(source, file), to);
+      fs.chmodSync(to, 0o700);
+    }
+  }
+  fs.closeSync(fs.openSync(`${target}.lock`, "a"));
+}
+
 /** What the engine needs in its environment for a stack of `target`. */
 function engineEnvironment(target: StackTarget): { env: Record<string, string>; stateDir: string; pulumiBin: string; toolchain: Toolchain } {
   const toolchain = loadToolchain();
@@ -111,6 +137,7 @@ function engineEnvironment(target: StackTarget): { env: Record<string, string>; 
   makeTraversable(target.home);
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const pulumiBin = path.join(toolchain.pulumiRoot, "bin");
+  linkPlugins(path.join(target.home, "pulumi-home"), toolchain);
   const nodeModules = path.dirname(path.dirname(path.dirname(require.resolve("@pulumi/pulumi/package.json"))));
   const env = {
     PULUMI_BACKEND_URL: `file://${stateDir}`,
@@ -191,7 +218,61 @@ function changesOf(summary: UpdateSummary | undefined): Record<string, number> {
 export async function runOperation(operation: Operation, target: StackTarget, options: RunOptions = {}): Promise<OperationResult> {
   const stack = await openStack(target);
   const onOutput = options.onOutput;
-  const common = { onOutput, color: "never" as const };
+  const events: EngineEvent[] = [];
+  const common = { onOutput, onEvent: (event: EngineEvent) => events.push(event), color: "never" as const };
+  try {
+    return await runOn(stack, operation, common, options);
+  } catch (error) {
+    const attributed = attributeFailures(events);
+    if (attributed.length === 0 || !(error instanceof Error)) throw error;
+    throw new Error(`${attributed.map((line) => `error: ${line}`).join("\n")}\n${error.message}`, { cause: error });
+  }
+}
+
+/** The type chain of a URN (`parent$child`) and the resource name. */
+function parseUrn(urn: string): { types: string[]; name: string } {
+  const parts = urn.split("::");
+  return { types: (parts[2] ?? "").split("$"), name: parts.slice(3).join("::") };
+}
+
+/**
+ * Names the Strata primitive behind each failed resource: an error of a
+ * child (e.g. the Kubernetes API server refusing an object) becomes
+ * `Secret "big": kubernetes:core/v1:Secret "big-kubernetes" failed: <message>`. Pure.
+ */
+export function attributeFailures(events: EngineEvent[]): string[] {
+  const primitives = new Map<string, { kind: string; name: string }>();
+  for (const event of events) {
+    const urn = event.resourcePreEvent?.metadata.urn;
+    if (!urn) continue;
+    const { types, name } = parseUrn(urn);
+    const own = types[types.length - 1] ?? "";
+    const match = /^strata:(core|user):(\w+)$/.exec(own);
+    if (match) primitives.set(`${own}::${name}`, { kind: match[2]!, name });
+  }
+  const lines: string[] = [];
+  for (const event of events) {
+    const diagnostic = event.diagnosticEvent;
+    if (!diagnostic?.urn || diagnostic.severity !== "error") continue;
+    const { types, name } = parseUrn(diagnostic.urn);
+    const resourceType = types[types.length - 1] ?? "";
+    // The nearest primitive above the failed resource whose name prefixes the resource's.
+    const owner = [...primitives.entries()]
+      .filter(([key, p]) => types.slice(0, -1).includes(key.split("::")[0]!) && (name === p.name || name.startsWith(`${p.name}-`)))
+      .sort((a, b) => b[1].name.length - a[1].name.length)[0]?.[1];
+    if (!owner) continue;
+    const message = diagnostic.message.trim().replace(/^error: /, "").split("\n")[0];
+    lines.push(`${owner.kind} "${owner.name}": ${resourceType} "${name}" failed: ${message}`);
+  }
+  return [...new Set(lines)];
+}
+
+async function runOn(
+  stack: Stack,
+  operation: Operation,
+  common: { onOutput: RunOptions["onOutput"]; onEvent: (event: EngineEvent) => void; color: "never" },
+  options: RunOptions,
+): Promise<OperationResult> {
   switch (operation) {
     case "up": {
       // Preview first, as `pulumi up` does: a program that throws (a validation

@@ -14,6 +14,12 @@ export interface Toolchain {
   readonly trinoVersion: string;
   /** PostgreSQL server binaries (initdb, pg_ctl, postgres). */
   readonly postgresBin: string;
+  /** Kubernetes test toolchain: etcd, kube-apiserver, kube-controller-manager, kubectl. */
+  readonly kubernetesBin?: string;
+  readonly kubernetesVersion?: string;
+  /** The Pulumi Kubernetes provider plugin, installed (`resource-kubernetes-v<version>`). */
+  readonly kubernetesPluginDir?: string;
+  readonly kubernetesProviderVersion?: string;
   /** The cache folder itself. */
   readonly cacheDir: string;
 }

@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
+import { ConfigMap, Secret as KubernetesSecret } from "@pulumi/kubernetes/core/v1/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import {
   type ColumnReference,
   FreePort,
+  HelmChartRelease,
   IssueCollector,
   LocalFile,
   LocalFileSet,
@@ -15,12 +17,17 @@ import {
   type StrataContext,
   type ValidationIssue,
   claimPort,
+  kubernetesPlatform,
+  onKubernetes,
+  platformIssues,
+  strataLabels,
 } from "@strata/cloud-kernel";
 import { Compute } from "./compute.js";
 import { Depot } from "./depot.js";
 import { Policy } from "./policy.js";
 import { HEALTH_USER, type PolicySpec, compilePolicies, renderRules } from "./policy-compile.js";
 import { RELOAD_SECONDS, compileTrinoServerFiles, renderGroups } from "./trino-config.js";
+import { TRINO_CHART, compileTrinoHelmValues } from "./trino-helm-values.js";
 
 /** Arguments of a {@link Cluster}. */
 export interface ClusterArgs extends PrimitiveArgs {
@@ -45,7 +52,7 @@ export interface ClusterArgs extends PrimitiveArgs {
   /** Group membership for policies that name groups: group -> users. @default {} */
   groups?: Record<string, string[]>;
   /**
-   * HTTP port on 127.0.0.1. Changing it restarts the server.
+   * Local target: HTTP port on 127.0.0.1 (on Kubernetes the Service listens on 8080). Changing it restarts the server.
    * @default a free port picked at first deployment and kept
    */
   port?: number;
@@ -58,7 +65,8 @@ const NAME = /^[A-Za-z0-9_.@-]+$/;
 /** Checks a Cluster's arguments, its policies against its depots included. Pure but for the program-wide port claims. */
 export function validateClusterArgs(name: string, args: ClusterArgs, context: StrataContext): ValidationIssue[] {
   const checks = new IssueCollector("Cluster", name);
-  if (!context.tools.trinoHome || !context.tools.javaHome) {
+  if (onKubernetes(context.target)) checks.addAll(platformIssues("Cluster", name));
+  else if (!context.tools.trinoHome || !context.tools.javaHome) {
     checks.add(
       context.tools.trinoHome ? "strata:javaHome" : "strata:trinoHome",
       context.tools.trinoHome ? context.tools.javaHome : context.tools.trinoHome,
@@ -66,7 +74,9 @@ export function validateClusterArgs(name: string, args: ClusterArgs, context: St
       "run scripts/setup.sh and deploy with the strata command (it sets both), or set strata:trinoHome and strata:javaHome",
     );
   }
-  if (args.port !== undefined) {
+  if (args.port !== undefined && onKubernetes(context.target)) {
+    checks.add("port", args.port, "is chosen by the chart on Kubernetes (8080)", "leave port out on Kubernetes targets");
+  } else if (args.port !== undefined) {
     if (!Number.isInteger(args.port) || args.port < 1024 || args.port > 65535) {
       checks.add("port", args.port, "is not a usable port", "give an integer from 1024 to 65535, or leave it out to pick a free one");
     } else {
@@ -128,6 +138,11 @@ export function referencesOf(policies: PolicySpec[], catalog: string): ColumnRef
   return refs;
 }
 
+/** The chart's service name for a release: the release name, suffixed "-trino" unless it contains it (Helm's fullname rule). */
+export function trinoServiceName(release: string): string {
+  return release.includes("trino") ? release : `${release}-trino`;
+}
+
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
@@ -137,28 +152,48 @@ function sha256(text: string): string {
  * target: a single-node Trino 476 process listening on 127.0.0.1, with only
  * the plugins its Depots need, heap from its Compute, catalogs from its
  * Depots (credentials as environment variables), and access rules from its
- * Policies, reloaded every 2 s without a restart.
+ * Policies, reloaded every 2 s without a restart. On Kubernetes targets: the
+ * official Trino Helm chart (coordinator and autoscaled workers sized and
+ * placed by its Compute), catalogs from its Depots with credentials from a
+ * Kubernetes Secret through environment references, and its Policies' rules
+ * in a ConfigMap the pods mount and reload.
  */
 export class Cluster extends StrataComponent {
-  /** `http://127.0.0.1:<port>`. */
+  /** `http://127.0.0.1:<port>` (local) or `http://<name>-trino.<namespace>.svc.cluster.local:8080` (Kubernetes). */
   readonly endpoint: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
-  /** Process id of the server (changes on restart). */
-  readonly pid: pulumi.Output<number>;
-  /** Server log file. */
-  readonly logFile: pulumi.Output<string>;
+  /** Local target: process id of the server (changes on restart). */
+  readonly pid?: pulumi.Output<number>;
+  /** Local target: server log file. */
+  readonly logFile?: pulumi.Output<string>;
   /** Catalog names, sorted. */
   readonly catalogs: string[];
-  /** Path of the access rules file. */
-  readonly rulesFile: string;
+  /** Local target: path of the access rules file. */
+  readonly rulesFile?: string;
   readonly compute: Compute;
-  /** The server process (escape hatch). */
-  readonly server: LocalProcess;
-  /** The access rules file (escape hatch). */
-  readonly accessRules: LocalFile;
+  /** Local target: the server process (escape hatch). */
+  readonly server?: LocalProcess;
+  /** The access rules: a file (local) or a ConfigMap (Kubernetes) (escape hatch). */
+  readonly accessRules: LocalFile | ConfigMap;
+  /** Kubernetes targets: the Secret with the catalogs' credentials (escape hatch). */
+  readonly credentials?: KubernetesSecret;
+  /** Kubernetes targets: the Trino chart's release (escape hatch). */
+  readonly release?: HelmChartRelease;
 
   constructor(name: string, args: ClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "core", kind: "Cluster" }, name, args, opts, (context) => validateClusterArgs(name, args, context));
+    if (onKubernetes(this.context.target)) {
+      const deployed = this.deployOnKubernetes(name, args);
+      this.compute = deployed.compute;
+      this.catalogs = deployed.catalogs;
+      this.accessRules = deployed.accessRules;
+      this.credentials = deployed.credentials;
+      this.release = deployed.release;
+      this.port = pulumi.output(8080);
+      this.endpoint = deployed.endpoint;
+      this.finish({ endpoint: this.endpoint, catalogs: this.catalogs }, { inputs: (args.depots ?? []).map((d) => d.address) });
+      return;
+    }
     const trinoHome = this.context.tools.trinoHome!;
     const javaHome = this.context.tools.javaHome!;
     const root = path.join(this.context.dataDir, "clusters", name);
@@ -168,7 +203,8 @@ export class Cluster extends StrataComponent {
     const groups = args.groups && Object.keys(args.groups).length > 0 ? args.groups : undefined;
     this.compute = args.compute ?? new Compute(this.childName("compute"), { context: this.context, owner: args.owner }, this.childOptions());
     this.catalogs = depots.map((d) => d.catalogName);
-    this.rulesFile = path.join(etc, "rules.json");
+    const rulesFile = path.join(etc, "rules.json");
+    this.rulesFile = rulesFile;
     const groupsFile = groups ? path.join(etc, "groups.txt") : undefined;
 
     this.port = args.port === undefined ? new FreePort(this.childName("port"), this.childOptions()).port : pulumi.output(args.port);
@@ -188,7 +224,7 @@ export class Cluster extends StrataComponent {
         cpus: this.compute.cpus,
         dataDir: path.join(root, "data"),
         pluginDir: path.join(root, "plugin"),
-        rulesFile: this.rulesFile,
+        rulesFile,
         groupsFile,
       }),
     );
@@ -243,7 +279,7 @@ export class Cluster extends StrataComponent {
     // rules in effect. The server does not wait for it: it starts on deny-all rules.
     this.accessRules = new LocalFile(
       this.childName("access-rules"),
-      { path: this.rulesFile, content: renderRules(rules), settleSeconds: RELOAD_SECONDS + 1 },
+      { path: rulesFile, content: renderRules(rules), settleSeconds: RELOAD_SECONDS + 1 },
       this.childOptions({ dependsOn: checks }),
     );
     if (groups && groupsFile) {
@@ -266,7 +302,7 @@ export class Cluster extends StrataComponent {
         health: { kind: "trino", user: HEALTH_USER },
         startTimeoutSeconds: args.startTimeoutSeconds ?? 180,
         restartTrigger: pulumi.all(restartInputs).apply((parts) => sha256(parts.join("\n\u0000"))),
-        initialFiles: { [this.rulesFile]: renderRules(compilePolicies([], []).rules) },
+        initialFiles: { [rulesFile]: renderRules(compilePolicies([], []).rules) },
       },
       this.childOptions({ dependsOn: [pluginDir, ...files] }),
     );
@@ -277,5 +313,63 @@ export class Cluster extends StrataComponent {
       { endpoint: this.endpoint, port: this.port, pid: this.pid, catalogs: this.catalogs },
       { inputs: depots.map((d) => d.address) },
     );
+  }
+
+  /** The Cluster's objects on the platform's Kubernetes cluster. */
+  private deployOnKubernetes(name: string, args: ClusterArgs) {
+    const platform = kubernetesPlatform()!;
+    const provider = platform.provider;
+    const namespace = platform.namespace;
+    const labels = strataLabels("Cluster", name);
+    const depots = [...(args.depots ?? [])].sort((a, b) => a.catalogName.localeCompare(b.catalogName));
+    const specs = (args.policies ?? []).map((p) => p.spec);
+    const groups = args.groups && Object.keys(args.groups).length > 0 ? args.groups : undefined;
+    const compute = args.compute ?? new Compute(this.childName("compute"), { context: this.context, owner: args.owner }, this.childOptions());
+    const k8s = (extra: pulumi.CustomResourceOptions = {}) => this.childOptions({ provider, ...extra });
+    // Credentials reach Trino only as environment variables referenced by ${ENV:...}.
+    const credentials = new KubernetesSecret(
+      this.childName("depot-credentials"),
+      {
+        metadata: { name: `${name}-depot-credentials`, namespace, labels },
+        type: "Opaque",
+        stringData: pulumi.secret(pulumi.all(depots.map((d) => d.environment)).apply((envs) => Object.assign({}, ...envs) as Record<string, string>)),
+      },
+      k8s(),
+    );
+    const { rules } = compilePolicies(specs, depots.map((d) => ({ name: d.catalogName, catalog: d.catalogName })));
+    const accessRules = new ConfigMap(
+      this.childName("access-rules"),
+      { metadata: { name: `${name}-access-rules`, namespace, labels }, data: { "rules.json": renderRules(rules) } },
+      k8s(),
+    );
+    const groupsMap = groups
+      ? new ConfigMap(this.childName("groups"), { metadata: { name: `${name}-groups`, namespace, labels }, data: { "groups.txt": renderGroups(groups) } }, k8s())
+      : undefined;
+    const values = pulumi.all(depots.map((d) => pulumi.all([d.catalogName, d.catalogProperties]))).apply((catalogs) =>
+      compileTrinoHelmValues({
+        catalogs: Object.fromEntries(catalogs),
+        credentialsSecret: `${name}-depot-credentials`,
+        rulesConfigMap: `${name}-access-rules`,
+        ...(groups ? { groupsConfigMap: `${name}-groups` } : {}),
+        cpus: compute.cpus,
+        podMemoryMb: compute.podMemoryMb,
+        heapMb: compute.heapMb,
+        workers: compute.nodes,
+        placement: compute.placement,
+      }),
+    );
+    const release = new HelmChartRelease(
+      this.childName("trino"),
+      { context: this.context, platform, chart: TRINO_CHART, namespace, releaseName: name, values },
+      this.childOptions({ dependsOn: [credentials, accessRules, ...(groupsMap ? [groupsMap] : [])] }),
+    );
+    return {
+      compute,
+      catalogs: depots.map((d) => d.catalogName),
+      accessRules,
+      credentials,
+      release,
+      endpoint: pulumi.interpolate`http://${trinoServiceName(name)}.${namespace}.svc.cluster.local:8080`,
+    };
   }
 }

@@ -1,9 +1,19 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { Job } from "@pulumi/kubernetes/batch/v1/index.js";
+import { ConfigMap, Secret as KubernetesSecret } from "@pulumi/kubernetes/core/v1/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import {
   IssueCollector,
   LocalPostgresServer,
+  type PostgresServer,
+  restrictedContainerSecurity,
+  awaitAnnotations,
+  kubernetesPlatform,
+  onKubernetes,
+  platformIssues,
+  strataLabels,
+  tolerationsFor,
   type Migration,
   PostgresDatabase,
   PostgresMigrations,
@@ -12,7 +22,9 @@ import {
   type ValidationIssue,
   toIdentifier,
 } from "@strata/cloud-kernel";
+import type { Compute } from "./compute.js";
 import { Depot } from "./depot.js";
+import { MIGRATE_SCRIPT, MIGRATIONS_IMAGE, migrationFiles, migrationsHash } from "./migrations-job.js";
 import { Secret } from "./secret.js";
 
 export type { Migration } from "@strata/cloud-kernel";
@@ -30,12 +42,19 @@ export interface DatabaseArgs extends PrimitiveArgs {
    */
   migrations?: Migration[] | { directory: string };
   /**
-   * The server to create the database on.
-   * @default a server of its own, `<name>-server`
+   * Local target: the server to create the database on.
+   * @default a server of its own, `<name>-server` (local); on aws, gcp and
+   * azure a managed server of its own; on `kubernetes` the existing server of
+   * `strata:postgresHost`
    */
   server?: LocalPostgresServer;
   /** Database name. Changing it replaces the database (data is lost in dev stacks). @default the name with "-" as "_" */
   databaseName?: string;
+  /**
+   * Kubernetes targets: the Compute whose nodes the migrations Job runs on.
+   * @default nodes of `strata:nodeSelector` (kubernetes target), else any node
+   */
+  compute?: Compute;
   /** Name of the role that owns the database (not the accountable team, which is `owner`). @default `<databaseName>_owner` */
   ownerRole?: string;
 }
@@ -52,8 +71,18 @@ export function readMigrations(directory: string): Migration[] {
     .map((f) => ({ id: f.slice(0, -4), sql: fs.readFileSync(path.join(directory, f), "utf8") }));
 }
 
-export function validateDatabaseArgs(name: string, args: DatabaseArgs): ValidationIssue[] {
+export function validateDatabaseArgs(name: string, args: DatabaseArgs, target = "local"): ValidationIssue[] {
   const checks = new IssueCollector("Database", name);
+  if (onKubernetes(target as "local")) {
+    const platform = kubernetesPlatform();
+    if (args.server !== undefined) checks.add("server", "a LocalPostgresServer", "is a local server", "leave server out on Kubernetes targets");
+    if (platform?.target === "kubernetes" && !platform.postgres) {
+      checks.add("strata:postgresHost", undefined, "is not set: the kubernetes target creates databases on an existing server", "set strata:postgresHost (and strata:postgresAdminPassword as a secret)");
+    }
+    if (platform?.cloud && !platform.postgresAdminPassword) {
+      checks.add("strata:postgresAdminPassword", undefined, "is not set: the managed server needs an administrator password", "pulumi config set --secret strata:postgresAdminPassword <password>");
+    }
+  }
   if (!(args.password instanceof Secret)) checks.add("password", typeof args.password, "is not a Secret", "pass a Secret, e.g. new Secret(\"db-password\", { value: config.requireSecret(\"dbPassword\") })");
   const database = args.databaseName ?? toIdentifier(name);
   if (!IDENT.test(database) || database.startsWith("pg_")) {
@@ -87,6 +116,10 @@ export function validateDatabaseArgs(name: string, args: DatabaseArgs): Validati
  * A PostgreSQL database with an owner role, ordered migrations and a Depot
  * on top. On the local target it lives on a PostgreSQL server of its own
  * (or the given one); its data is protected and retained outside dev stacks.
+ * On aws, gcp and azure it gets a managed server of its own (private, TLS
+ * only, deletion-protected outside dev stacks); on `kubernetes` it lives on
+ * the configured existing server. There a Job creates the owner role and
+ * database and applies the migrations, and the Depot connects over TLS.
  *
  * @example
  * const password = new Secret("warehouse-password", { value: config.requireSecret("warehousePassword") });
@@ -103,27 +136,46 @@ export class Database extends StrataComponent {
   readonly appliedMigrations: pulumi.Output<string[]>;
   /** A Depot reading this database as its owner; its catalog is named like the database. */
   readonly depot: Depot;
-  readonly server: LocalPostgresServer;
+  /** The server (escape hatch): local, or the cloud's managed server; none for an existing server. */
+  readonly server?: LocalPostgresServer | PostgresServer;
+  /** Kubernetes targets: the Job that applied the migrations (escape hatch). */
+  readonly migrationsJob?: Job;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super({ layer: "core", kind: "Database" }, name, args, opts, validateDatabaseArgs(name, args));
+    super({ layer: "core", kind: "Database" }, name, args, opts, (context) => [
+      ...validateDatabaseArgs(name, args, context.target),
+      ...(onKubernetes(context.target) ? platformIssues("Database", name) : []),
+    ]);
     this.databaseName = args.databaseName ?? toIdentifier(name);
     this.ownerRole = args.ownerRole ?? `${this.databaseName}_owner`;
     const migrations = Array.isArray(args.migrations) ? args.migrations : args.migrations ? readMigrations(args.migrations.directory) : [];
-    this.server = args.server ?? new LocalPostgresServer(this.childName("server"), { context: this.context }, this.childOptions());
-    const database = new PostgresDatabase(
-      this.childName("database"),
-      { access: this.server.adminAccess, database: this.databaseName, owner: this.ownerRole, ownerPassword: args.password.value },
-      this.statefulChildOptions(),
-    );
-    const applied = new PostgresMigrations(
-      this.childName("migrations"),
-      { access: this.server.adminAccess, database: database.database, owner: database.owner, migrations, label: `Database "${name}"` },
-      this.childOptions({ dependsOn: [database] }),
-    );
-    this.appliedMigrations = applied.applied;
-    this.host = this.server.host;
-    this.port = this.server.port;
+    let ready: pulumi.Output<unknown>;
+    if (onKubernetes(this.context.target)) {
+      const deployed = this.deployOnKubernetes(name, args, migrations);
+      this.server = deployed.server;
+      this.migrationsJob = deployed.job;
+      this.host = deployed.host;
+      this.port = deployed.port;
+      ready = deployed.job.metadata.name;
+      this.appliedMigrations = deployed.job.metadata.name.apply(() => migrations.map((m) => m.id));
+    } else {
+      const server = args.server ?? new LocalPostgresServer(this.childName("server"), { context: this.context }, this.childOptions());
+      const database = new PostgresDatabase(
+        this.childName("database"),
+        { access: server.adminAccess, database: this.databaseName, owner: this.ownerRole, ownerPassword: args.password.value },
+        this.statefulChildOptions(),
+      );
+      const applied = new PostgresMigrations(
+        this.childName("migrations"),
+        { access: server.adminAccess, database: database.database, owner: database.owner, migrations, label: `Database "${name}"` },
+        this.childOptions({ dependsOn: [database] }),
+      );
+      this.server = server;
+      this.appliedMigrations = applied.applied;
+      this.host = server.host;
+      this.port = server.port;
+      ready = applied.applied;
+    }
     this.depot = new Depot(
       this.childName("depot"),
       {
@@ -136,7 +188,8 @@ export class Database extends StrataComponent {
           kind: "postgresql",
           host: this.host,
           port: this.port,
-          ready: applied.applied,
+          ready,
+          tls: onKubernetes(this.context.target),
           database: this.databaseName,
           user: this.ownerRole,
           password: args.password,
@@ -148,5 +201,91 @@ export class Database extends StrataComponent {
       { host: this.host, port: this.port, databaseName: this.databaseName, appliedMigrations: this.appliedMigrations },
       { inputs: [] },
     );
+  }
+
+  /** The server (managed or existing) and the migrations Job on the platform's cluster. */
+  private deployOnKubernetes(name: string, args: DatabaseArgs, migrations: Migration[]) {
+    const password = args.password;
+    const placement = args.compute?.placement ?? { nodeSelector: this.context.kubernetes.nodeSelector, tolerations: tolerationsFor(this.context.kubernetes.tolerations) };
+    const platform = kubernetesPlatform()!;
+    const provider = platform.provider;
+    const namespace = platform.namespace;
+    const labels = strataLabels("Database", name);
+    let server: PostgresServer | undefined;
+    let endpoint: { host: pulumi.Output<string>; port: pulumi.Output<number>; adminUser: pulumi.Output<string>; adminPassword: pulumi.Output<string> };
+    if (platform.cloud) {
+      server = new platform.cloud.capabilities.PostgresServer(
+        this.childName("server"),
+        { context: this.context, network: platform.cloud.network, adminPassword: platform.postgresAdminPassword! },
+        this.statefulChildOptions(),
+      );
+      endpoint = { host: server.host, port: server.port, adminUser: server.adminUser, adminPassword: platform.postgresAdminPassword! };
+    } else {
+      const existing = platform.postgres!;
+      endpoint = {
+        host: pulumi.output(existing.host),
+        port: pulumi.output(existing.port),
+        adminUser: pulumi.output(existing.adminUser),
+        adminPassword: existing.adminPassword,
+      };
+    }
+    const k8s = (extra: pulumi.CustomResourceOptions = {}) => this.childOptions({ provider, ...extra });
+    const credentials = new KubernetesSecret(
+      this.childName("credentials"),
+      {
+        metadata: { name: `${name}-postgres`, namespace, labels },
+        type: "Opaque",
+        stringData: { PGPASSWORD: endpoint.adminPassword, OWNER_PASSWORD: password.value },
+      },
+      k8s(),
+    );
+    const files = new ConfigMap(
+      this.childName("migration-files"),
+      { metadata: { name: `${name}-migrations`, namespace, labels }, data: { ...migrationFiles(migrations), "migrate.sh": MIGRATE_SCRIPT } },
+      k8s(),
+    );
+    const job = new Job(
+      this.childName("migrate"),
+      {
+        metadata: { name: `${name}-migrate-${migrationsHash(migrations)}`, namespace, labels, annotations: awaitAnnotations(platform.settings.awaitWorkloads) },
+        spec: {
+          backoffLimit: 2,
+          template: {
+            metadata: { labels },
+            spec: {
+              restartPolicy: "Never",
+              automountServiceAccountToken: false,
+              nodeSelector: placement.nodeSelector,
+              tolerations: placement.tolerations,
+              // uid 70 is the postgres user of the alpine image.
+              securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, seccompProfile: { type: "RuntimeDefault" } },
+              containers: [
+                {
+                  name: "migrate",
+                  image: MIGRATIONS_IMAGE,
+                  command: ["/bin/sh", "/migrations/migrate.sh"],
+                  env: [
+                    { name: "PGHOST", value: endpoint.host },
+                    { name: "PGPORT", value: endpoint.port.apply(String) },
+                    { name: "PGUSER", value: endpoint.adminUser },
+                    { name: "PGSSLMODE", value: "require" },
+                    { name: "DATABASE", value: this.databaseName },
+                    { name: "OWNER", value: this.ownerRole },
+                    { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: credentials.metadata.name, key: "PGPASSWORD" } } },
+                    { name: "OWNER_PASSWORD", valueFrom: { secretKeyRef: { name: credentials.metadata.name, key: "OWNER_PASSWORD" } } },
+                  ],
+                  securityContext: restrictedContainerSecurity(),
+                  volumeMounts: [{ name: "migrations", mountPath: "/migrations", readOnly: true }],
+                },
+              ],
+              volumes: [{ name: "migrations", configMap: { name: files.metadata.name } }],
+            },
+          },
+        },
+      },
+      // A Job cannot change in place: new migrations are a new Job, created before the old one goes.
+      k8s({ dependsOn: [credentials, files] }),
+    );
+    return { server, job, host: endpoint.host, port: endpoint.port };
   }
 }

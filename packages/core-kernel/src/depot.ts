@@ -18,6 +18,8 @@ export interface PostgresSource {
    * @default ready at once
    */
   ready?: pulumi.Input<unknown>;
+  /** Connect over TLS only (`sslmode=require`). @default false (loopback on the local target); Databases on Kubernetes targets set it */
+  tls?: boolean;
 }
 
 /** Trino's in-memory connector: tables live as long as the Cluster process. */
@@ -84,12 +86,15 @@ export const PLUGINS_OF: Record<DepotSource["kind"], string[]> = { postgresql: [
  * A catalog's properties. Credentials are `${ENV:...}` references, never values.
  * Pure; keys in a stable order.
  */
-export function compileCatalogProperties(catalog: string, source: { kind: string; host?: string; port?: number; database?: string; user?: string }): Record<string, string> {
+export function compileCatalogProperties(
+  catalog: string,
+  source: { kind: string; host?: string; port?: number; database?: string; user?: string; tls?: boolean },
+): Record<string, string> {
   switch (source.kind) {
     case "postgresql":
       return {
         "connector.name": "postgresql",
-        "connection-url": `jdbc:postgresql://${source.host}:${source.port}/${source.database}`,
+        "connection-url": `jdbc:postgresql://${source.host}:${source.port}/${source.database}${source.tls ? "?sslmode=require" : ""}`,
         "connection-user": source.user ?? "",
         "connection-password": `\${ENV:${passwordVariable(catalog)}}`,
       };
@@ -144,7 +149,7 @@ export class Depot extends StrataComponent {
     if (source.kind === "postgresql") {
       this.catalogProperties = pulumi
         .all([source.host, source.port, source.database, source.user])
-        .apply(([host, port, database, user]) => renderProperties(compileCatalogProperties(this.catalogName, { kind: "postgresql", host, port, database, user })));
+        .apply(([host, port, database, user]) => renderProperties(compileCatalogProperties(this.catalogName, { kind: "postgresql", host, port, database, user, tls: source.tls ?? false })));
       this.environment = pulumi.secret(source.password.value.apply((password) => ({ [passwordVariable(this.catalogName)]: password })));
     } else {
       this.catalogProperties = pulumi.output(renderProperties(compileCatalogProperties(this.catalogName, source)));

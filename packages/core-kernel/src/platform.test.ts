@@ -9,7 +9,7 @@ const mocks = await installMocks({
   stack: "dev",
   config: { "strata:dataDir": "/srv/strata", "strata:trinoHome": "/opt/trino", "strata:javaHome": "/opt/jdk" },
 });
-const { Cluster, Compute, Database, Depot, Policy, Secret, Workspace, resetProgramState } = await import("@strata/core-kernel");
+const { Cluster, Compute, Database, Depot, Policy, Secret, Workspace, contextFromConfig, resetProgramState } = await import("@strata/core-kernel");
 
 const secretWrapped = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
 
@@ -113,7 +113,7 @@ describe("Cluster on the local target (mocks)", () => {
 
   test("without the engines' locations a Cluster is refused before anything registers", async () => {
     const error = thrown(
-      () => new Cluster("bare", { context: { target: "local", environment: "dev", dataDir: "/x", tools: { postgresBin: "/pg" } } }),
+      () => new Cluster("bare", { context: { target: "local", environment: "dev", dataDir: "/x", tools: { postgresBin: "/pg" }, kubernetes: contextFromConfig({ get: () => undefined }, "p", "dev").kubernetes } }),
     );
     expect(error.message).toContain('Cluster "bare": strata:trinoHome=undefined is not set in stack config. Fix: run scripts/setup.sh');
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -166,7 +166,7 @@ describe("Compute and Workspace", () => {
 
   test("Workspace: a private directory and a schema prefix", async () => {
     const ws = new Workspace("marketing-eu");
-    expect(await promiseOf(ws.directory)).toBe("/srv/strata/workspaces/marketing-eu");
+    expect(await promiseOf(ws.directory!)).toBe("/srv/strata/workspaces/marketing-eu");
     expect(ws.schemaPrefix).toBe("marketing_eu_");
   });
 });

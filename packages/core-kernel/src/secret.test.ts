@@ -1,3 +1,4 @@
+import type { LocalSecretStore } from "@strata/cloud-kernel";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, test } from "vitest";
 import { installMocks, promiseOf, thrown } from "../../../test/support/mocks.js";
@@ -19,8 +20,8 @@ describe("Secret on the local target", () => {
       promiseOf(secret.reference),
       promiseOf(secret.value),
       pulumi.isSecret(secret.value),
-      promiseOf(secret.store.urn),
-      promiseOf(secret.store.file.urn),
+      promiseOf(secret.store!.urn),
+      promiseOf((secret.store as LocalSecretStore).file.urn),
     ]);
     expect(reference).toBe("/srv/strata/dev/secrets/db-password");
     expect(value).toBe("s3cr3t-value");
@@ -41,7 +42,7 @@ describe("Secret on the local target", () => {
     expect(typeof file.inputs.__provider).toBe("string");
     // The serialized provider is stored in state in clear: it must never carry the value.
     expect(file.inputs.__provider).not.toContain("s3cr3t-value");
-    const fileSecret = await pulumi.isSecret((secret.store.file as unknown as { content: pulumi.Output<string> }).content);
+    const fileSecret = await pulumi.isSecret(((secret.store as LocalSecretStore).file as unknown as { content: pulumi.Output<string> }).content);
     expect(fileSecret).toBe(true);
   });
 

@@ -3,9 +3,17 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataValidationError } from "./errors.js";
 
-/** Targets Strata can deploy to today. */
-export const AVAILABLE_TARGETS = ["local"] as const;
+/** Targets Strata can deploy to. */
+export const AVAILABLE_TARGETS = ["local", "kubernetes", "aws", "gcp", "azure"] as const;
 export type TargetName = (typeof AVAILABLE_TARGETS)[number];
+/** Targets that create a Kubernetes cluster in a cloud. */
+export const CLOUD_TARGETS = ["aws", "gcp", "azure"] as const;
+export type CloudTargetName = (typeof CLOUD_TARGETS)[number];
+
+/** True for every target whose data plane is Kubernetes: `kubernetes` and the clouds. */
+export function onKubernetes(target: TargetName): boolean {
+  return target !== "local";
+}
 
 /**
  * Where and for which environment primitives are deployed. Read once from
@@ -28,6 +36,47 @@ export interface StrataContext {
   readonly dataDir: string;
   /** Local target: the engines this machine provides (`scripts/setup.sh` records them; the strata command sets them). */
   readonly tools: LocalTools;
+  /** Targets on Kubernetes (`kubernetes`, `aws`, `gcp`, `azure`): how the data plane is placed. */
+  readonly kubernetes: KubernetesSettings;
+}
+
+/** A Kubernetes node taint. */
+export interface NodeTaint {
+  key: string;
+  value: string;
+  effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** How the data plane is placed on Kubernetes. All from `strata:*` config. */
+export interface KubernetesSettings {
+  /**
+   * Prefix of every namespace Strata creates (e.g. "acme-" gives "acme-strata").
+   * Config `strata:namespacePrefix`. @default ""
+   */
+  readonly namespacePrefix: string;
+  /**
+   * `kubernetes` target: labels of the existing nodes workloads run on, when a
+   * Compute names none. Config `strata:nodeSelector` (JSON object). @default {} (any node)
+   */
+  readonly nodeSelector: Record<string, string>;
+  /**
+   * `kubernetes` target: taints of those nodes that workloads tolerate, when a
+   * Compute names none. Config `strata:tolerations` (JSON list of
+   * `{ key, value, effect }`). @default []
+   */
+  readonly tolerations: NodeTaint[];
+  /**
+   * `install`: Helm charts (Trino, Argo Workflows) are installed as Helm
+   * releases. `values`: the releases' chart, version and values are exported
+   * (stack output `helmReleases`) for a GitOps tool to install, and nothing
+   * is fetched from a chart repository. Config `strata:helmCharts`. @default "install"
+   */
+  readonly helmCharts: "install" | "values";
+  /**
+   * Wait for Deployments and Jobs to become ready. Turn off only where no
+   * pod can run (an API server without nodes). Config `strata:awaitWorkloads`. @default true
+   */
+  readonly awaitWorkloads: boolean;
 }
 
 /** Where the local target finds its engines. */
@@ -75,11 +124,77 @@ export function contextFromConfig(config: ConfigSource, project: string, stack: 
     ...(config.get("trinoHome") === undefined ? {} : { trinoHome: config.get("trinoHome") }),
     ...(config.get("javaHome") === undefined ? {} : { javaHome: config.get("javaHome") }),
   };
+  const kubernetes = kubernetesSettings(config, checks);
   for (const [key, value] of Object.entries(tools)) {
     if (!path.isAbsolute(value)) checks.add(`strata:${key}`, value, "is not an absolute path", "give an absolute directory");
   }
   if (checks.issues.length > 0) throw new StrataValidationError(checks.issues);
-  return { target: target as TargetName, environment, dataDir: path.normalize(dataDir), tools };
+  return { target: target as TargetName, environment, dataDir: path.normalize(dataDir), tools, kubernetes };
+}
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+
+/** Issues of a set of Kubernetes labels (keys and values as the API server checks them). Pure. */
+export function labelIssues(labels: Record<string, unknown>): Array<{ key: string; value: unknown; problem: string }> {
+  const issues: Array<{ key: string; value: unknown; problem: string }> = [];
+  for (const [key, value] of Object.entries(labels)) {
+    if (!LABEL_KEY.test(key) || key.length > 317) issues.push({ key, value: key, problem: "is not a valid Kubernetes label key" });
+    if (typeof value !== "string" || !LABEL_VALUE.test(value)) issues.push({ key, value, problem: "is not a valid Kubernetes label value" });
+  }
+  return issues;
+}
+
+function kubernetesSettings(config: ConfigSource, checks: IssueCollector): KubernetesSettings {
+  const namespacePrefix = config.get("namespacePrefix") ?? "";
+  if (namespacePrefix !== "" && !/^[a-z0-9]([-a-z0-9]{0,30}-)?$/.test(namespacePrefix)) {
+    checks.add("strata:namespacePrefix", namespacePrefix, "is not a usable namespace prefix", 'use up to 32 lower-case letters, digits and "-", ending with "-", e.g. "acme-"');
+  }
+  let nodeSelector: Record<string, string> = {};
+  const rawSelector = config.get("nodeSelector");
+  if (rawSelector !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawSelector);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      checks.add("strata:nodeSelector", rawSelector, "is not a JSON object of labels", 'give e.g. {"node-role/data":"true"}');
+    } else {
+      for (const issue of labelIssues(parsed as Record<string, unknown>)) {
+        checks.add(`strata:nodeSelector.${issue.key}`, issue.value, issue.problem, "use a label of your nodes (kubectl get nodes --show-labels)");
+      }
+      nodeSelector = parsed as Record<string, string>;
+    }
+  }
+  const tolerations: NodeTaint[] = [];
+  const rawTolerations = config.get("tolerations");
+  if (rawTolerations !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawTolerations);
+    } catch {
+      parsed = undefined;
+    }
+    const effects = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+    const valid = (t: unknown): t is NodeTaint =>
+      typeof t === "object" && t !== null && labelIssues({ [(t as NodeTaint).key]: (t as NodeTaint).value }).length === 0 && effects.includes((t as NodeTaint).effect);
+    if (!Array.isArray(parsed) || !parsed.every(valid)) {
+      checks.add("strata:tolerations", rawTolerations, "is not a JSON list of taints", 'give e.g. [{"key":"dedicated","value":"data","effect":"NoSchedule"}]');
+    } else {
+      tolerations.push(...parsed);
+    }
+  }
+  const helmCharts = config.get("helmCharts") ?? "install";
+  if (helmCharts !== "install" && helmCharts !== "values") {
+    checks.add("strata:helmCharts", helmCharts, 'is neither "install" nor "values"', 'set "install" (Helm releases) or "values" (export them for GitOps)');
+  }
+  const awaitWorkloads = config.get("awaitWorkloads") ?? "true";
+  if (awaitWorkloads !== "true" && awaitWorkloads !== "false") {
+    checks.add("strata:awaitWorkloads", awaitWorkloads, "is not a boolean", 'set "true" or "false"');
+  }
+  return { namespacePrefix, nodeSelector, tolerations, helmCharts: helmCharts as KubernetesSettings["helmCharts"], awaitWorkloads: awaitWorkloads !== "false" };
 }
 
 let cached: { key: string; context: StrataContext } | undefined;
@@ -90,7 +205,7 @@ export function stackContext(): StrataContext {
   const stack = pulumi.getStack();
   const config = new pulumi.Config("strata");
   // Keyed by the raw config too: a process may deploy the same stack twice with new config.
-  const keys = ["target", "environment", "dataDir", "postgresBin", "trinoHome", "javaHome"];
+  const keys = ["target", "environment", "dataDir", "postgresBin", "trinoHome", "javaHome", "namespacePrefix", "nodeSelector", "tolerations", "helmCharts", "awaitWorkloads"];
   const key = JSON.stringify([project, stack, ...keys.map((k) => config.get(k))]);
   if (cached?.key !== key) cached = { key, context: contextFromConfig(config, project, stack) };
   return cached.context;

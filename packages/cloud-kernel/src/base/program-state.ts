@@ -15,8 +15,22 @@ export function claimPort(port: number, owner: string): string | undefined {
   return undefined;
 }
 
-/** Forgets everything one program run registered (catalog, port claims); called before each run. */
+// Things one program run shares between its primitives (the Kubernetes platform, exported Helm releases).
+const values = new Map<string, unknown>();
+
+/** Sets a value shared by the primitives of this program run. */
+export function setProgramValue<T>(key: string, value: T): void {
+  values.set(key, value);
+}
+
+/** A value shared by the primitives of this program run, if set. */
+export function programValue<T>(key: string): T | undefined {
+  return values.get(key) as T | undefined;
+}
+
+/** Forgets everything one program run registered (catalog, port claims, shared values); called before each run. */
 export function resetProgramState(): void {
   resetCatalog();
   portClaims.clear();
+  values.clear();
 }

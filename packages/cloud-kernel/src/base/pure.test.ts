@@ -109,7 +109,22 @@ describe("contextFromConfig", () => {
       environment: "dev",
       dataDir: "/srv/data",
       tools: { postgresBin: "/usr/lib/postgresql/15/bin", trinoHome: "/opt/trino", javaHome: "/opt/jdk" },
+      kubernetes: { namespacePrefix: "", nodeSelector: {}, tolerations: [], helmCharts: "install", awaitWorkloads: true },
     });
+  });
+
+  test("reads and checks the Kubernetes settings", () => {
+    const values = { target: "kubernetes", namespacePrefix: "acme-", nodeSelector: '{"pool":"data"}', tolerations: '[{"key":"dedicated","value":"data","effect":"NoSchedule"}]', helmCharts: "values", awaitWorkloads: "false" };
+    expect(contextFromConfig(config(values), "p", "s").kubernetes).toEqual({
+      namespacePrefix: "acme-",
+      nodeSelector: { pool: "data" },
+      tolerations: [{ key: "dedicated", value: "data", effect: "NoSchedule" }],
+      helmCharts: "values",
+      awaitWorkloads: false,
+    });
+    const bad = { target: "kubernetes", namespacePrefix: "Acme", nodeSelector: '{"pool":"a b"}', tolerations: "[1]", helmCharts: "maybe", awaitWorkloads: "no" };
+    const message = String((() => { try { contextFromConfig(config(bad), "p", "s"); } catch (e) { return e; } })());
+    for (const key of ["strata:namespacePrefix", "strata:nodeSelector.pool", "strata:tolerations", "strata:helmCharts", "strata:awaitWorkloads"]) expect(message).toContain(key);
   });
 
   test("rejects an unknown target, a bad environment and a relative data directory at once", () => {

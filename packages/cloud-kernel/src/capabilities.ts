@@ -1,0 +1,167 @@
+// The cloud capabilities every cluster-creating target (aws, gcp, azure)
+// implements with identical inputs and outputs (docs/architecture.md, "Cloud
+// kernel"). Each implementation also exposes its native resources as readonly
+// fields: the escape hatch.
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { NodeTaint, StrataContext } from "./base/index.js";
+
+/** Arguments shared by every cloud building block. */
+export interface CloudArgs {
+  /** Target and environment (protection of data outside dev stacks). @default the stack's context */
+  context?: StrataContext;
+}
+
+/** Arguments of a Network. */
+export interface NetworkArgs extends CloudArgs {
+  /** IPv4 range of the whole network; private subnets are carved from it. @default "10.40.0.0/16" */
+  cidr?: string;
+}
+
+/** A private network with outbound access through NAT and no inbound access from the internet. */
+export interface Network extends pulumi.ComponentResource {
+  /** The cloud's network id (VPC id, network self link, VNet id). */
+  readonly networkId: pulumi.Output<string>;
+  /** Ids of the private subnets workloads and databases are placed in. */
+  readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** IPv4 range of the network. */
+  readonly cidr: string;
+}
+
+/** Arguments of a KubernetesCluster. */
+export interface KubernetesClusterArgs extends CloudArgs {
+  /** The network the cluster's nodes and (private) endpoint live in. */
+  network: Network;
+  /** Kubernetes minor version, e.g. "1.33". @default "1.33" */
+  version?: string;
+  /**
+   * The API server is reachable only from inside the network. When false it
+   * is public but restricted to `authorizedCidrs`.
+   * @default true
+   */
+  privateEndpoint?: boolean;
+  /** CIDRs allowed to reach a public API endpoint (only with `privateEndpoint: false`). @default [] */
+  authorizedCidrs?: string[];
+}
+
+/** A managed Kubernetes control plane with workload identity, secrets encrypted at rest and private networking. */
+export interface KubernetesCluster extends pulumi.ComponentResource {
+  readonly clusterName: pulumi.Output<string>;
+  /** API server URL. */
+  readonly endpoint: pulumi.Output<string>;
+  /** A kubeconfig for the cluster (secret). */
+  readonly kubeconfig: pulumi.Output<string>;
+  /** A Kubernetes provider for the cluster: pass it to every Kubernetes resource. */
+  readonly provider: k8s.Provider;
+  /** OIDC issuer of the cluster's service account tokens, for workload identity federation. */
+  readonly oidcIssuer: pulumi.Output<string>;
+}
+
+/** A Kubernetes taint, kept off by pods without the matching toleration. */
+export type Taint = NodeTaint;
+
+/** Arguments of a NodePool. */
+export interface NodePoolArgs extends CloudArgs {
+  cluster: KubernetesCluster;
+  network: Network;
+  /** Cores of each node (the machine type is the smallest with at least this many cores and `memoryMb`). */
+  cpus: number;
+  /** Memory of each node, in MiB. */
+  memoryMb: number;
+  /** Nodes kept at all times. */
+  minNodes: number;
+  /** Nodes the autoscaler may add up to. */
+  maxNodes: number;
+  /** Labels on every node; workloads select the pool by them. */
+  labels: Record<string, string>;
+  /** Taints on every node; only workloads tolerating them are placed there. */
+  taints: Taint[];
+}
+
+/** Autoscaled nodes of one machine type in the cluster's private subnets, with least-privilege node identities. */
+export interface NodePool extends pulumi.ComponentResource {
+  /** The machine type chosen for `cpus` and `memoryMb`. */
+  readonly machineType: string;
+  readonly labels: Record<string, string>;
+  readonly taints: Taint[];
+}
+
+/** Arguments of an ObjectStore. */
+export interface ObjectStoreArgs extends CloudArgs {
+  network: Network;
+  /** Keep earlier versions of overwritten or deleted objects. @default true */
+  versioned?: boolean;
+}
+
+/** A private, encrypted bucket (the lake). Protected from deletion outside dev stacks. */
+export interface ObjectStore extends pulumi.ComponentResource {
+  readonly bucketName: pulumi.Output<string>;
+  /** URL in the form engines read it: `s3://bucket`, `gs://bucket`, `abfss://container@account.dfs.core.windows.net`. */
+  readonly url: pulumi.Output<string>;
+}
+
+/** Arguments of a PostgresServer. */
+export interface PostgresServerArgs extends CloudArgs {
+  network: Network;
+  /** Password of the administrator role (secret). */
+  adminPassword: pulumi.Input<string>;
+  /** Administrator role name. @default "strata_admin" */
+  adminUser?: string;
+  /** PostgreSQL major version. @default "15" */
+  version?: string;
+  /** Cores of the server. @default 2 */
+  cpus?: number;
+  /** Memory of the server, in MiB. @default 8192 */
+  memoryMb?: number;
+  /** Storage, in GiB. @default 50 */
+  storageGb?: number;
+  /** A standby in another zone. @default false in dev stacks, true elsewhere */
+  highAvailability?: boolean;
+}
+
+/**
+ * A managed PostgreSQL server reachable only from the private network, TLS
+ * only, storage encrypted, backups kept; deletion-protected outside dev stacks.
+ */
+export interface PostgresServer extends pulumi.ComponentResource {
+  /** Private host name or address. */
+  readonly host: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+  readonly adminUser: pulumi.Output<string>;
+}
+
+/** Arguments of a SecretStore. */
+export interface SecretStoreArgs extends CloudArgs {
+  network: Network;
+  /** The secret value (kept secret in state). */
+  value: pulumi.Input<string>;
+}
+
+/** One secret in the cloud's secret manager, encrypted with a key of the platform. */
+export interface SecretStore extends pulumi.ComponentResource {
+  /** The cloud's reference to the secret (ARN, resource name, vault URI). */
+  readonly reference: pulumi.Output<string>;
+}
+
+type Constructor<A, T> = new (name: string, args: A, opts?: pulumi.ComponentResourceOptions) => T;
+
+/** One cloud's implementations of every capability. */
+export interface CloudCapabilities {
+  readonly Network: Constructor<NetworkArgs, Network>;
+  readonly KubernetesCluster: Constructor<KubernetesClusterArgs, KubernetesCluster>;
+  readonly NodePool: Constructor<NodePoolArgs, NodePool>;
+  readonly ObjectStore: Constructor<ObjectStoreArgs, ObjectStore>;
+  readonly PostgresServer: Constructor<PostgresServerArgs, PostgresServer>;
+  readonly SecretStore: Constructor<SecretStoreArgs, SecretStore>;
+}
+
+/** The smallest machine of a size table with at least `cpus` cores and `memoryMb` MiB. Pure. */
+export function smallestMachine<T extends { name: string; cpus: number; memoryMb: number }>(
+  table: readonly T[],
+  cpus: number,
+  memoryMb: number,
+): T | undefined {
+  return [...table]
+    .filter((m) => m.cpus >= cpus && m.memoryMb >= memoryMb)
+    .sort((a, b) => a.cpus - b.cpus || a.memoryMb - b.memoryMb)[0];
+}

@@ -1,0 +1,200 @@
+import * as compute from "@pulumi/gcp/compute/index.js";
+import * as organizations from "@pulumi/gcp/organizations/index.js";
+import * as servicenetworking from "@pulumi/gcp/servicenetworking/index.js";
+import * as pulumi from "@pulumi/pulumi";
+import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
+import type { Network, NetworkArgs } from "../capabilities.js";
+
+const DEFAULT_CIDR = "10.40.0.0/16";
+/** Below /20 the node subnet would be a /24 and the pod range too small for a useful pool. */
+const SMALLEST_PREFIX = 20;
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+/** An IPv4 CIDR as numbers. */
+export interface Ipv4Cidr {
+  /** The first address, as an unsigned 32-bit number. */
+  readonly base: number;
+  readonly prefix: number;
+}
+
+/** Parses `a.b.c.d/n`; undefined when it is not one. Pure. */
+export function parseIpv4Cidr(cidr: string): Ipv4Cidr | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!match) return undefined;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+  const base = octets.reduce((sum, o) => sum * 256 + o, 0);
+  return { base, prefix };
+}
+
+function formatCidr(base: number, prefix: number): string {
+  return `${[24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256).join(".")}/${prefix}`;
+}
+
+/** True when the host bits of the CIDR are zero (`10.40.0.0/16`, not `10.40.1.0/16`). */
+export function isNetworkAligned(cidr: Ipv4Cidr): boolean {
+  return cidr.base % 2 ** (32 - cidr.prefix) === 0;
+}
+
+/** True when `inner` lies inside `outer`. */
+export function cidrWithin(inner: Ipv4Cidr, outer: Ipv4Cidr): boolean {
+  const size = 2 ** (32 - outer.prefix);
+  return inner.prefix >= outer.prefix && Math.floor(inner.base / size) === Math.floor(outer.base / size);
+}
+
+/** Where every range of the network sits inside its CIDR. */
+export interface GcpAddressPlan {
+  /** Primary range of the private subnet (nodes): the first sixteenth. */
+  readonly nodes: string;
+  /** Secondary range for Kubernetes services: the second sixteenth. */
+  readonly services: string;
+  /** Range reserved for private services access (Cloud SQL): the third sixteenth. */
+  readonly privateServices: { address: string; prefixLength: number };
+  /** The /28 of the GKE control plane: the start of the fourth sixteenth. */
+  readonly controlPlane: string;
+  /** Secondary range for pods: the upper half. */
+  readonly pods: string;
+}
+
+/** Carves the network's ranges from `cidr` (already validated). Pure. */
+export function gcpAddressPlan(cidr: string): GcpAddressPlan {
+  const parsed = parseIpv4Cidr(cidr);
+  if (!parsed) throw new Error(`"${cidr}" is not an IPv4 CIDR`);
+  const { base, prefix } = parsed;
+  const sixteenth = (index: number) => base + index * 2 ** (32 - prefix - 4);
+  return {
+    nodes: formatCidr(sixteenth(0), prefix + 4),
+    services: formatCidr(sixteenth(1), prefix + 4),
+    privateServices: { address: formatCidr(sixteenth(2), prefix + 4).split("/")[0] ?? "", prefixLength: prefix + 4 },
+    controlPlane: formatCidr(sixteenth(3), 28),
+    pods: formatCidr(base + 2 ** (32 - prefix - 1), prefix + 1),
+  };
+}
+
+/** Checks the arguments of a {@link GcpNetwork}. Pure. */
+export function validateGcpNetworkArgs(name: string, args: NetworkArgs): ValidationIssue[] {
+  const checks = new IssueCollector("GcpNetwork", name);
+  const cidr = args.cidr ?? DEFAULT_CIDR;
+  const parsed = parseIpv4Cidr(cidr);
+  if (!parsed) {
+    checks.add("cidr", cidr, "is not an IPv4 CIDR", `give a range such as "${DEFAULT_CIDR}"`);
+    return checks.issues;
+  }
+  if (!isNetworkAligned(parsed)) {
+    checks.add("cidr", cidr, "has host bits set", `give the first address of the range, e.g. "${formatCidr(parsed.base - (parsed.base % 2 ** (32 - parsed.prefix)), parsed.prefix)}"`);
+  }
+  if (parsed.prefix > SMALLEST_PREFIX) {
+    checks.add("cidr", cidr, `is smaller than a /${SMALLEST_PREFIX}, too small for nodes, pods, services and databases`, `give a /${SMALLEST_PREFIX} or larger, e.g. "${DEFAULT_CIDR}"`);
+  }
+  if (!PRIVATE_RANGES.some((range) => cidrWithin(parsed, parseIpv4Cidr(range) as Ipv4Cidr))) {
+    checks.add("cidr", cidr, "is not a private (RFC 1918) range", `give a range inside ${PRIVATE_RANGES.join(", ")}, e.g. "${DEFAULT_CIDR}"`);
+  }
+  return checks.issues;
+}
+
+/**
+ * The Network capability on GCP: a custom-mode VPC with one private
+ * subnetwork (secondary ranges for GKE pods and services, Private Google
+ * Access, flow logs), outbound access through Cloud Router and Cloud NAT, and
+ * private services access for Cloud SQL. No firewall rule admits traffic from
+ * the internet: the VPC's implied rule denies all ingress.
+ *
+ * The region and project are those of the caller's `gcp` provider.
+ */
+export class GcpNetwork extends StrataComponent implements Network {
+  readonly networkId: pulumi.Output<string>;
+  readonly privateSubnetIds: pulumi.Output<string[]>;
+  readonly cidr: string;
+  /** Region of the subnetwork; the other GCP capabilities place their resources there. */
+  readonly region: pulumi.Output<string>;
+  /** Project of the caller's provider. */
+  readonly project: pulumi.Output<string>;
+  /** How {@link cidr} is divided. */
+  readonly addressPlan: GcpAddressPlan;
+  /** Names of the subnetwork's secondary ranges GKE places pods and services in. */
+  readonly podRangeName = "pods";
+  readonly serviceRangeName = "services";
+
+  readonly network: compute.Network;
+  readonly subnetwork: compute.Subnetwork;
+  readonly router: compute.Router;
+  readonly nat: compute.RouterNat;
+  /** The range Google's service producers (Cloud SQL) take private addresses from. */
+  readonly privateServicesRange: compute.GlobalAddress;
+  /** The peering to Google's service producers; databases depend on it. */
+  readonly privateServices: servicenetworking.Connection;
+
+  constructor(name: string, args: NetworkArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super({ layer: "cloud", kind: "GcpNetwork" }, name, args, opts, validateGcpNetworkArgs(name, args));
+    this.cidr = args.cidr ?? DEFAULT_CIDR;
+    this.addressPlan = gcpAddressPlan(this.cidr);
+    // The caller's provider decides region and project; reading them back keeps every child in step with it.
+    const client = organizations.getClientConfigOutput({ parent: this });
+    this.region = client.region;
+    this.project = client.project;
+
+    this.network = new compute.Network(
+      this.childName("network"),
+      { autoCreateSubnetworks: false, routingMode: "REGIONAL", description: `Strata network ${name}` },
+      this.childOptions(),
+    );
+    this.subnetwork = new compute.Subnetwork(
+      this.childName("subnet"),
+      {
+        network: this.network.id,
+        region: this.region,
+        ipCidrRange: this.addressPlan.nodes,
+        secondaryIpRanges: [
+          { rangeName: this.podRangeName, ipCidrRange: this.addressPlan.pods },
+          { rangeName: this.serviceRangeName, ipCidrRange: this.addressPlan.services },
+        ],
+        // Nodes without external addresses still reach Google APIs (GCS, Secret Manager) privately.
+        privateIpGoogleAccess: true,
+        // Sampled and aggregated: enough for incident review at a fraction of full-rate cost.
+        logConfig: { aggregationInterval: "INTERVAL_5_MIN", flowSampling: 0.5, metadata: "INCLUDE_ALL_METADATA" },
+      },
+      this.childOptions(),
+    );
+    this.router = new compute.Router(this.childName("router"), { network: this.network.id, region: this.region }, this.childOptions());
+    this.nat = new compute.RouterNat(
+      this.childName("nat"),
+      {
+        router: this.router.name,
+        region: this.region,
+        natIpAllocateOption: "AUTO_ONLY",
+        sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS",
+        subnetworks: [{ name: this.subnetwork.id, sourceIpRangesToNats: ["ALL_IP_RANGES"] }],
+        logConfig: { enable: true, filter: "ERRORS_ONLY" },
+      },
+      this.childOptions(),
+    );
+    this.privateServicesRange = new compute.GlobalAddress(
+      this.childName("private-services-range"),
+      {
+        network: this.network.id,
+        purpose: "VPC_PEERING",
+        addressType: "INTERNAL",
+        address: this.addressPlan.privateServices.address,
+        prefixLength: this.addressPlan.privateServices.prefixLength,
+      },
+      this.childOptions(),
+    );
+    this.privateServices = new servicenetworking.Connection(
+      this.childName("private-services"),
+      {
+        network: this.network.id,
+        service: "servicenetworking.googleapis.com",
+        reservedPeeringRanges: [this.privateServicesRange.name],
+        // Cloud SQL keeps its side of the peering for days after an instance is deleted,
+        // which makes deleting the connection fail; abandoning it lets dev stacks be destroyed.
+        deletionPolicy: "ABANDON",
+      },
+      this.childOptions(),
+    );
+
+    this.networkId = this.network.id;
+    this.privateSubnetIds = pulumi.output([this.subnetwork.id]);
+    this.finish({ networkId: this.networkId, privateSubnetIds: this.privateSubnetIds, cidr: this.cidr, region: this.region });
+  }
+}

@@ -1,0 +1,138 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Namespace } from "@pulumi/kubernetes/core/v1/index.js";
+import { Provider } from "@pulumi/kubernetes/provider.js";
+import * as pulumi from "@pulumi/pulumi";
+import { type CloudTargetName, IssueCollector, StrataComponent, type PrimitiveArgs, type StrataContext, type ValidationIssue } from "../base/index.js";
+import type { KubernetesCluster, Network } from "../capabilities.js";
+import { cloudCapabilities } from "../clouds.js";
+import { type KubernetesPlatform, type PostgresEndpoint, platformProviderArgs, useKubernetesPlatform } from "./platform.js";
+
+/** Arguments of a {@link PlatformFoundation}. Every field defaults to stack config (namespace `strata`). */
+export interface PlatformFoundationArgs extends PrimitiveArgs {
+  /**
+   * `kubernetes` target: kubeconfig of the existing cluster, as a secret.
+   * @default config `strata:kubeconfig` (secret), else the file at `strata:kubeconfigPath`
+   */
+  kubeconfig?: pulumi.Input<string>;
+  /**
+   * `kubernetes` target: the existing PostgreSQL server Databases are created on.
+   * @default config `strata:postgresHost`, `strata:postgresPort` (5432), `strata:postgresAdminUser` ("postgres"), `strata:postgresAdminPassword` (secret); none when `strata:postgresHost` is unset
+   */
+  postgres?: PostgresEndpoint;
+  /**
+   * Cloud targets: password of the administrator of the PostgreSQL servers Databases get.
+   * @default config `strata:postgresAdminPassword` (secret)
+   */
+  postgresAdminPassword?: pulumi.Input<string>;
+  /** Cloud targets: Kubernetes minor version of the cluster. @default config `strata:kubernetesVersion`, else "1.33" */
+  kubernetesVersion?: string;
+  /** Cloud targets: keep the API server private. @default config `strata:privateEndpoint`, else true */
+  privateEndpoint?: boolean;
+}
+
+/** Stack config the foundation reads. */
+export interface FoundationConfig {
+  get(key: string): string | undefined;
+  getSecret(key: string): pulumi.Output<string> | undefined;
+}
+
+/** The Kubernetes settings of a stack, read from config and checked. Pure but for reading a kubeconfig file. */
+export function foundationArgsFromConfig(name: string, context: StrataContext, config: FoundationConfig): { args: PlatformFoundationArgs; issues: ValidationIssue[] } {
+  const checks = new IssueCollector("PlatformFoundation", name);
+  const args: PlatformFoundationArgs = {};
+  if (context.target === "kubernetes") {
+    const inline = config.getSecret("kubeconfig");
+    const file = config.get("kubeconfigPath");
+    if (inline) args.kubeconfig = inline;
+    else if (file === undefined) {
+      checks.add("strata:kubeconfig", undefined, "is not set (nor strata:kubeconfigPath)", "pulumi config set --secret strata:kubeconfig \"$(cat ~/.kube/config)\", or set strata:kubeconfigPath to the file");
+    } else if (!path.isAbsolute(file) || !fs.existsSync(file)) {
+      checks.add("strata:kubeconfigPath", file, "is not an existing absolute path", "give the absolute path of a kubeconfig file");
+    } else {
+      args.kubeconfig = pulumi.secret(fs.readFileSync(file, "utf8"));
+    }
+    const host = config.get("postgresHost");
+    if (host !== undefined) {
+      const port = Number(config.get("postgresPort") ?? "5432");
+      if (!Number.isInteger(port) || port < 1 || port > 65535) checks.add("strata:postgresPort", config.get("postgresPort"), "is not a port", "give an integer from 1 to 65535");
+      const adminPassword = config.getSecret("postgresAdminPassword");
+      if (!adminPassword) checks.add("strata:postgresAdminPassword", undefined, "is not set although strata:postgresHost is", "pulumi config set --secret strata:postgresAdminPassword <password>");
+      else args.postgres = { host, port, adminUser: config.get("postgresAdminUser") ?? "postgres", adminPassword };
+    }
+  } else {
+    const password = config.getSecret("postgresAdminPassword");
+    if (password) args.postgresAdminPassword = password;
+    const version = config.get("kubernetesVersion");
+    if (version !== undefined) args.kubernetesVersion = version;
+    const privateEndpoint = config.get("privateEndpoint");
+    if (privateEndpoint !== undefined) {
+      if (privateEndpoint !== "true" && privateEndpoint !== "false") checks.add("strata:privateEndpoint", privateEndpoint, "is not a boolean", 'set "true" or "false"');
+      args.privateEndpoint = privateEndpoint !== "false";
+    }
+  }
+  return { args, issues: checks.issues };
+}
+
+/**
+ * What every program on a Kubernetes target stands on: on aws, gcp and azure
+ * a private Network and a KubernetesCluster; on `kubernetes` a provider for
+ * the existing cluster. Then the platform namespace (`<prefix>strata`), and
+ * the platform is registered for the program's primitives. `strataProgram`
+ * creates it first; nothing is created on the local target.
+ */
+export class PlatformFoundation extends StrataComponent {
+  readonly platform: KubernetesPlatform;
+  /** The platform namespace (escape hatch). */
+  readonly namespace: Namespace;
+  /** Cloud targets: the network and cluster created (escape hatch). */
+  readonly network?: Network;
+  readonly cluster?: KubernetesCluster;
+
+  constructor(name: string, args: PlatformFoundationArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super({ layer: "cloud", kind: "PlatformFoundation" }, name, args, opts, (context) =>
+      context.target === "local"
+        ? [{ primitive: "PlatformFoundation", name, field: "strata:target", value: "local", problem: "has no Kubernetes cluster", fix: "use a Kubernetes target, or no foundation on local" }]
+        : context.target === "kubernetes" && args.kubeconfig === undefined
+          ? [{ primitive: "PlatformFoundation", name, field: "kubeconfig", value: undefined, problem: "is missing", fix: "set strata:kubeconfig (secret) or strata:kubeconfigPath" }]
+          : [],
+    );
+    const settings = this.context.kubernetes;
+    let provider: Provider;
+    let cloud: KubernetesPlatform["cloud"];
+    if (this.context.target === "kubernetes") {
+      provider = new Provider(this.childName("provider"), platformProviderArgs(pulumi.secret(args.kubeconfig!)), this.childOptions());
+    } else {
+      const capabilities = cloudCapabilities(this.context.target as CloudTargetName);
+      this.network = new capabilities.Network(this.childName("network"), { context: this.context }, this.childOptions());
+      this.cluster = new capabilities.KubernetesCluster(
+        this.childName("cluster"),
+        {
+          context: this.context,
+          network: this.network,
+          ...(args.kubernetesVersion === undefined ? {} : { version: args.kubernetesVersion }),
+          ...(args.privateEndpoint === undefined ? {} : { privateEndpoint: args.privateEndpoint }),
+        },
+        this.childOptions(),
+      );
+      provider = this.cluster.provider;
+      cloud = { capabilities, network: this.network, cluster: this.cluster };
+    }
+    this.namespace = new Namespace(
+      this.childName("namespace"),
+      { metadata: { name: `${settings.namespacePrefix}strata`, labels: { "app.kubernetes.io/managed-by": "strata", "strata.dev/role": "platform" } } },
+      this.childOptions({ provider }),
+    );
+    this.platform = {
+      target: this.context.target,
+      provider,
+      namespace: this.namespace.metadata.name,
+      settings,
+      ...(cloud ? { cloud } : {}),
+      ...(args.postgres ? { postgres: args.postgres } : {}),
+      ...(args.postgresAdminPassword === undefined ? {} : { postgresAdminPassword: pulumi.secret(args.postgresAdminPassword) }),
+    };
+    useKubernetesPlatform(this.platform);
+    this.finish({ namespace: this.platform.namespace });
+  }
+}

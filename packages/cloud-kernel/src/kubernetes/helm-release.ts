@@ -1,0 +1,66 @@
+import { Release } from "@pulumi/kubernetes/helm/v3/index.js";
+import * as pulumi from "@pulumi/pulumi";
+import { StrataComponent, type PrimitiveArgs } from "../base/index.js";
+import { exportHelmRelease, type KubernetesPlatform } from "./platform.js";
+
+/** A chart in a Helm repository, at a pinned version. */
+export interface ChartReference {
+  /** Repository URL, e.g. https://trinodb.github.io/charts. */
+  repository: string;
+  chart: string;
+  /** Exact chart version: a new version is a deliberate change, never a surprise of `helm repo update`. */
+  version: string;
+}
+
+/** Arguments of a {@link HelmChartRelease}. */
+export interface HelmChartReleaseArgs extends PrimitiveArgs {
+  platform: KubernetesPlatform;
+  chart: ChartReference;
+  namespace: pulumi.Input<string>;
+  /** Chart values. */
+  values: pulumi.Input<Record<string, unknown>>;
+  /** Release name (stable: it prefixes the chart's object names). */
+  releaseName: string;
+}
+
+/**
+ * An official chart installed as a Helm release with the platform's
+ * provider; or, with `strata:helmCharts` = "values", the release's chart,
+ * version and values exported (stack output `helmReleases`) for a GitOps tool,
+ * with nothing fetched. Charts are referenced, never re-written by hand.
+ */
+export class HelmChartRelease extends StrataComponent {
+  /** The Helm release, when installed (escape hatch). */
+  readonly release?: Release;
+  /** The values given to the chart. */
+  readonly values: pulumi.Output<Record<string, unknown>>;
+  readonly chart: ChartReference;
+
+  constructor(name: string, args: HelmChartReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super({ layer: "cloud", kind: "HelmChartRelease" }, name, args, opts, []);
+    this.chart = args.chart;
+    this.values = pulumi.output(args.values) as unknown as pulumi.Output<Record<string, unknown>>;
+    if (args.platform.settings.helmCharts === "install") {
+      this.release = new Release(
+        this.childName("release"),
+        {
+          name: args.releaseName,
+          namespace: args.namespace,
+          chart: args.chart.chart,
+          version: args.chart.version,
+          repositoryOpts: { repo: args.chart.repository },
+          values: this.values,
+          // A failed upgrade rolls back instead of leaving half-applied objects.
+          atomic: true,
+          cleanupOnFail: true,
+          skipAwait: !args.platform.settings.awaitWorkloads,
+          maxHistory: 10,
+        },
+        this.childOptions({ provider: args.platform.provider }),
+      );
+    } else {
+      exportHelmRelease({ name: args.releaseName, namespace: pulumi.output(args.namespace), ...args.chart, values: this.values });
+    }
+    this.finish({ chart: args.chart.chart, version: args.chart.version });
+  }
+}

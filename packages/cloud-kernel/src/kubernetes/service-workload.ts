@@ -1,0 +1,148 @@
+import { Deployment } from "@pulumi/kubernetes/apps/v1/index.js";
+import { HorizontalPodAutoscaler } from "@pulumi/kubernetes/autoscaling/v2/index.js";
+import { Service } from "@pulumi/kubernetes/core/v1/index.js";
+import { Ingress } from "@pulumi/kubernetes/networking/v1/index.js";
+import * as pulumi from "@pulumi/pulumi";
+import { StrataComponent, type PrimitiveArgs } from "../base/index.js";
+import { type Placement, restrictedContainerSecurity, restrictedPodSecurity, awaitAnnotations, strataLabels } from "./placement.js";
+import type { KubernetesPlatform } from "./platform.js";
+
+/** An environment variable read from a key of a Kubernetes Secret. */
+export interface SecretKeyReference {
+  secretName: pulumi.Input<string>;
+  key: string;
+}
+
+/** Arguments of a {@link ServiceWorkload}. */
+export interface ServiceWorkloadArgs extends PrimitiveArgs {
+  platform: KubernetesPlatform;
+  /** Name of the Kubernetes objects (the primitive's name). */
+  objectName: string;
+  namespace: pulumi.Input<string>;
+  /** Kind of the primitive it serves, for labels (e.g. "Service"). */
+  primitive: string;
+  image: string;
+  port: number;
+  command?: string[];
+  env: Record<string, string>;
+  secretEnv: Record<string, SecretKeyReference>;
+  cpus: number;
+  memoryMb: number;
+  minReplicas: number;
+  maxReplicas: number;
+  targetCpuPercent: number;
+  placement: Placement;
+  /** Path answering 200 when the process is ready. */
+  healthPath: string;
+  /** Host name of an Ingress, if the API is to be reachable from outside the cluster. */
+  ingressHost?: string;
+  /** Secret holding the Ingress host's TLS certificate. */
+  ingressTlsSecret?: string;
+  serviceAccountName?: pulumi.Input<string>;
+}
+
+/**
+ * A long-running API on Kubernetes: Deployment (restricted pod security,
+ * placed on its Compute), ClusterIP Service, HorizontalPodAutoscaler, and an
+ * Ingress with TLS only when asked for.
+ */
+export class ServiceWorkload extends StrataComponent {
+  readonly deployment: Deployment;
+  readonly service: Service;
+  readonly autoscaler: HorizontalPodAutoscaler;
+  readonly ingress?: Ingress;
+  /** `http://<name>.<namespace>.svc.cluster.local:<port>`. */
+  readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: ServiceWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+    super({ layer: "cloud", kind: "ServiceWorkload" }, name, args, opts, []);
+    const provider = args.platform.provider;
+    // From here on `name` is the Kubernetes objects' name (the primitive's); Pulumi children keep `<resource name>-<role>`.
+    name = args.objectName;
+    const labels = strataLabels(args.primitive, name);
+    const selector = { "strata.dev/kind": labels["strata.dev/kind"]!, "strata.dev/name": name };
+    const resources = { cpu: `${Math.round(args.cpus * 1000)}m`, memory: `${args.memoryMb}Mi` };
+    const env = [
+      ...Object.entries(args.env).map(([envName, value]) => ({ name: envName, value })),
+      ...Object.entries(args.secretEnv).map(([envName, ref]) => ({ name: envName, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } })),
+    ];
+    this.deployment = new Deployment(
+      this.childName("deployment"),
+      {
+        metadata: { name, namespace: args.namespace, labels, annotations: awaitAnnotations(args.platform.settings.awaitWorkloads) },
+        spec: {
+          replicas: args.minReplicas,
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels },
+            spec: {
+              ...(args.serviceAccountName === undefined ? {} : { serviceAccountName: args.serviceAccountName }),
+              automountServiceAccountToken: false,
+              securityContext: restrictedPodSecurity(),
+              nodeSelector: args.placement.nodeSelector,
+              tolerations: args.placement.tolerations,
+              containers: [
+                {
+                  name: "api",
+                  image: args.image,
+                  ...(args.command === undefined ? {} : { command: args.command }),
+                  ports: [{ name: "http", containerPort: args.port }],
+                  env,
+                  resources: { requests: resources, limits: { memory: resources.memory } },
+                  securityContext: restrictedContainerSecurity(),
+                  readinessProbe: { httpGet: { path: args.healthPath, port: "http" }, periodSeconds: 5 },
+                  livenessProbe: { httpGet: { path: args.healthPath, port: "http" }, periodSeconds: 10, failureThreshold: 6 },
+                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                },
+              ],
+              volumes: [{ name: "tmp", emptyDir: {} }],
+            },
+          },
+        },
+      },
+      // The autoscaler owns the replica count once running.
+      this.childOptions({ provider, ignoreChanges: ["spec.replicas"] }),
+    );
+    this.service = new Service(
+      this.childName("service"),
+      {
+        metadata: { name, namespace: args.namespace, labels },
+        spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: args.port, targetPort: "http" }] },
+      },
+      this.childOptions({ provider }),
+    );
+    this.autoscaler = new HorizontalPodAutoscaler(
+      this.childName("autoscaler"),
+      {
+        metadata: { name, namespace: args.namespace, labels },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name },
+          minReplicas: args.minReplicas,
+          maxReplicas: args.maxReplicas,
+          metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuPercent } } }],
+        },
+      },
+      this.childOptions({ provider, dependsOn: [this.deployment] }),
+    );
+    if (args.ingressHost !== undefined) {
+      this.ingress = new Ingress(
+        this.childName("ingress"),
+        {
+          metadata: { name, namespace: args.namespace, labels, annotations: { "nginx.ingress.kubernetes.io/ssl-redirect": "true" } },
+          spec: {
+            tls: [{ hosts: [args.ingressHost], secretName: args.ingressTlsSecret ?? `${name}-tls` }],
+            rules: [
+              {
+                host: args.ingressHost,
+                http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name, port: { name: "http" } } } }] },
+              },
+            ],
+          },
+        },
+        this.childOptions({ provider, dependsOn: [this.service] }),
+      );
+    }
+    this.url = pulumi.interpolate`http://${name}.${args.namespace}.svc.cluster.local:${args.port}`;
+    this.finish({ url: this.url });
+  }
+}

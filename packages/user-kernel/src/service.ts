@@ -1,0 +1,138 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+  type Compute,
+  IssueCollector,
+  type PrimitiveArgs,
+  Secret,
+  ServiceWorkload,
+  StrataComponent,
+  type StrataContext,
+  type ValidationIssue,
+  type Workspace,
+  kubernetesPlatform,
+  onKubernetes,
+  platformIssues,
+  primitiveAddress,
+  tolerationsFor,
+} from "@strata/core-kernel";
+
+/** Arguments of a {@link Service}. */
+export interface ServiceArgs extends PrimitiveArgs {
+  /** Container image, pinned by tag or digest (e.g. "ghcr.io/acme/orders-api:1.4.2"). */
+  image: string;
+  /** Port the process listens on. @default 8080 */
+  port?: number;
+  /** Command, replacing the image's entrypoint. @default the image's */
+  command?: string[];
+  /** Path answering 200 when the process is ready (readiness and liveness probes). @default "/healthz" */
+  healthPath?: string;
+  /** Plain environment variables. Never put credentials here: use `secrets`. @default {} */
+  env?: Record<string, string>;
+  /** Environment variables read from Secrets (which must be in the same Workspace). @default {} */
+  secrets?: Record<string, Secret>;
+  /** Replicas: the autoscaler keeps between min and max. @default { min: 2, max: 5 } */
+  replicas?: { min: number; max: number };
+  /** Average CPU use (percent of the request) the autoscaler aims for. @default 70 */
+  targetCpuPercent?: number;
+  /** CPU cores each replica requests (fractions allowed). @default 0.5 */
+  cpus?: number;
+  /** Memory of each replica, in MiB (request and limit). @default 512 */
+  memoryMb?: number;
+  /** The Compute whose nodes it runs on. @default nodes of `strata:nodeSelector` / `strata:tolerations`, else any node */
+  compute?: Compute;
+  /** The Workspace whose namespace it runs in (and whose service account it uses). @default the platform namespace */
+  workspace?: Workspace;
+  /** Reachable from outside the cluster at this host name, over TLS only. @default cluster-internal only */
+  ingress?: { host: string; tlsSecretName?: string };
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HOST = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/;
+
+export function validateServiceArgs(name: string, args: ServiceArgs, context: Pick<StrataContext, "target">): ValidationIssue[] {
+  const checks = new IssueCollector("Service", name);
+  if (!onKubernetes(context.target)) {
+    checks.add("strata:target", context.target, "has no Service runtime: Services run on Kubernetes targets", 'deploy to "kubernetes", "aws", "gcp" or "azure"');
+    return checks.issues;
+  }
+  if (typeof args.image !== "string" || !/^[^\s:]+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(args.image)) {
+    checks.add("image", args.image, "is not an image pinned by tag or digest", 'give e.g. "ghcr.io/acme/orders-api:1.4.2"');
+  } else if (args.image.endsWith(":latest")) {
+    checks.add("image", args.image, "uses the moving tag latest", "pin a version tag or a digest, so a deployment is repeatable");
+  }
+  if (args.port !== undefined && (!Number.isInteger(args.port) || args.port < 1 || args.port > 65535)) checks.add("port", args.port, "is not a port", "give an integer from 1 to 65535");
+  const { min, max } = args.replicas ?? { min: 2, max: 5 };
+  if (!Number.isInteger(min) || min < 1) checks.add("replicas.min", min, "is not a whole number >= 1", "give at least 1");
+  if (!Number.isInteger(max) || max < min) checks.add("replicas.max", max, "is less than replicas.min", `give at least ${min}`);
+  if (args.cpus !== undefined && !(args.cpus > 0)) checks.add("cpus", args.cpus, "is not a positive number", "give e.g. 0.5");
+  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 64)) checks.add("memoryMb", args.memoryMb, "is not a whole number >= 64", "give e.g. 512");
+  if (args.targetCpuPercent !== undefined && (!Number.isInteger(args.targetCpuPercent) || args.targetCpuPercent < 10 || args.targetCpuPercent > 100)) {
+    checks.add("targetCpuPercent", args.targetCpuPercent, "is not a whole percentage from 10 to 100", "give e.g. 70");
+  }
+  const names = new Set<string>();
+  for (const key of [...Object.keys(args.env ?? {}), ...Object.keys(args.secrets ?? {})]) {
+    if (!ENV_NAME.test(key)) checks.add(`env.${key}`, key, "is not a valid environment variable name", "use letters, digits and _, not starting with a digit");
+    if (names.has(key)) checks.add(`secrets.${key}`, key, "is also set in env", "set each variable once");
+    names.add(key);
+  }
+  for (const [key, secret] of Object.entries(args.secrets ?? {})) {
+    if (!(secret instanceof Secret)) checks.add(`secrets.${key}`, typeof secret, "is not a Secret", "pass a Secret created in this program");
+    else if (secret.workspace !== args.workspace) {
+      checks.add(`secrets.${key}`, secret.resourceName, "is in another namespace than the Service", "create the Secret with the same workspace as the Service");
+    }
+  }
+  if (args.ingress !== undefined && !HOST.test(args.ingress.host ?? "")) checks.add("ingress.host", args.ingress.host, "is not a DNS host name", 'give e.g. "orders.example.com"');
+  return checks.issues;
+}
+
+/**
+ * A long-running process serving an API. On Kubernetes targets: a Deployment
+ * (restricted pod security, placed on its Compute's nodes, secrets as
+ * environment references), a ClusterIP Service, a HorizontalPodAutoscaler
+ * and, when asked for, a TLS Ingress. (The local target has no Service
+ * runtime yet.)
+ */
+export class Service extends StrataComponent {
+  /** Address inside the cluster: `http://<name>.<namespace>.svc.cluster.local:<port>`. */
+  readonly url: pulumi.Output<string>;
+  /** The Kubernetes objects (escape hatch). */
+  readonly workload: ServiceWorkload;
+
+  constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super({ layer: "user", kind: "Service" }, name, args, opts, (context) => [
+      ...validateServiceArgs(name, args, context),
+      ...(onKubernetes(context.target) ? platformIssues("Service", name) : []),
+    ]);
+    const platform = kubernetesPlatform()!;
+    const replicas = args.replicas ?? { min: 2, max: 5 };
+    this.workload = new ServiceWorkload(
+      this.childName("workload"),
+      {
+        context: this.context,
+        platform,
+        primitive: "Service",
+        objectName: name,
+        namespace: args.workspace?.namespace ?? platform.namespace,
+        image: args.image,
+        port: args.port ?? 8080,
+        ...(args.command === undefined ? {} : { command: args.command }),
+        env: args.env ?? {},
+        secretEnv: Object.fromEntries(
+          Object.entries(args.secrets ?? {}).map(([key, secret]) => [key, { secretName: secret.kubernetesSecret!.metadata.name, key: "value" }]),
+        ),
+        cpus: args.cpus ?? 0.5,
+        memoryMb: args.memoryMb ?? 512,
+        minReplicas: replicas.min,
+        maxReplicas: replicas.max,
+        targetCpuPercent: args.targetCpuPercent ?? 70,
+        placement: args.compute?.placement ?? { nodeSelector: this.context.kubernetes.nodeSelector, tolerations: tolerationsFor(this.context.kubernetes.tolerations) },
+        healthPath: args.healthPath ?? "/healthz",
+        ...(args.ingress === undefined ? {} : { ingressHost: args.ingress.host, ...(args.ingress.tlsSecretName ? { ingressTlsSecret: args.ingress.tlsSecretName } : {}) }),
+        ...(args.workspace?.serviceAccountName === undefined ? {} : { serviceAccountName: args.workspace.serviceAccountName }),
+      },
+      this.childOptions({ dependsOn: Object.values(args.secrets ?? {}) }),
+    );
+    this.url = this.workload.url;
+    this.finish({ url: this.url }, { inputs: Object.values(args.secrets ?? {}).map((s) => primitiveAddress("Secret", s.resourceName)) });
+  }
+}

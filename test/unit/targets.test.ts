@@ -1,0 +1,153 @@
+// The demo program (stacks/local) under mocks on every Kubernetes target:
+// the Trino chart's values carry every Depot's catalog and no plaintext
+// secret, the access-rules object every Policy's rules, and changing only
+// `strata:target` changes the cloud resources and nothing in the
+// Kubernetes data plane.
+import { describe, expect, test } from "vitest";
+import { type Registered, installMocks } from "../support/mocks.js";
+import type { CloudExpectations } from "./clouds/expectations.js";
+
+const targets = ["kubernetes", "aws", "gcp", "azure"] as const;
+const WAREHOUSE_PASSWORD = "mock-warehouse-password-31";
+const ADMIN_PASSWORD = "mock-admin-password-77";
+const API_TOKEN = "mock-api-token-55";
+const HOST = "pg.internal.example";
+
+// The invokes the cloud kernels make, answered as in the shared cloud suite.
+const clouds: CloudExpectations[] = [(await import("./clouds/aws.js")).default, (await import("./clouds/gcp.js")).default, (await import("./clouds/azure.js")).default];
+const mocks = await installMocks({
+  stack: "prod",
+  calls: Object.assign({}, ...clouds.map((c) => c.calls ?? {})),
+  outputs: {
+    "aws:rds/instance:Instance": () => ({ address: HOST, port: 5432 }),
+    "gcp:sql/databaseInstance:DatabaseInstance": () => ({ privateIpAddress: HOST }),
+    "azure-native:dbforpostgresql:Server": () => ({ fullyQualifiedDomainName: HOST }),
+  },
+});
+const pulumi = await import("@pulumi/pulumi");
+const { violations } = await import("@strata/policy-pack/rules");
+const program = ((await import("../../stacks/local/program.js")) as { default: () => Promise<Record<string, unknown>> }).default;
+const cloudConfig = {
+  "aws:region": "eu-west-1",
+  "gcp:project": "acme-data",
+  "gcp:region": "europe-west1",
+  "azure-native:location": "westeurope",
+};
+
+/** Deploys the demo program on a target under mocks; resolves with every registration and the outputs. */
+async function deploy(target: (typeof targets)[number]) {
+  pulumi.runtime.setAllConfig(
+    {
+      ...cloudConfig,
+      "strata:target": target,
+      "strata:environment": "prod",
+      "strata:helmCharts": "install",
+      "strata:kubeconfig": "apiVersion: v1\nkind: Config\n",
+      "strata:postgresHost": HOST,
+      // The administrator the cloud targets' managed servers get.
+      "strata:postgresAdminUser": "strata_admin",
+      "strata:postgresAdminPassword": ADMIN_PASSWORD,
+      // The existing nodes carry the labels and taint a cloud target's node pool is given.
+      "strata:nodeSelector": JSON.stringify({ "strata.dev/compute": "analytics-compute" }),
+      "strata:tolerations": JSON.stringify([{ key: "strata.dev/compute", value: "analytics-compute", effect: "NoSchedule" }]),
+      "strata-test:warehousePassword": WAREHOUSE_PASSWORD,
+      "strata-test:campaignsApiToken": API_TOKEN,
+    },
+    ["strata:kubeconfig", "strata:postgresAdminPassword", "strata-test:warehousePassword", "strata-test:campaignsApiToken"],
+  );
+  mocks.registered.length = 0;
+  const outputs = await program();
+  await mocks.settle();
+  return { registered: [...mocks.registered], outputs };
+}
+
+const deployed = new Map<string, Registered[]>();
+for (const target of targets) deployed.set(target, (await deploy(target)).registered);
+
+/** Kubernetes objects as comparable text: type, name and inputs (the provider, which differs by cluster, left out). */
+function kubernetesObjects(registered: Registered[]): string[] {
+  return registered
+    .filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:"))
+    .map((r) => `${r.type} ${r.name} ${JSON.stringify(r.inputs)}`)
+    .sort();
+}
+
+describe.each(targets)("the demo platform on %s (mocks)", (target) => {
+  const registered = deployed.get(target)!;
+  const byType = (type: string) => registered.filter((r) => r.type === type);
+
+  test("the Trino chart's values carry every Depot's catalog, credentials by reference only", () => {
+    const release = byType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "trino")!;
+    expect(release.inputs).toMatchObject({ version: "1.40.0", repositoryOpts: { repo: "https://trinodb.github.io/charts" }, namespace: "strata" });
+    const values = release.inputs.values as Record<string, unknown>;
+    expect(Object.keys(values.catalogs as object).sort()).toEqual(["tpch", "warehouse"]);
+    expect((values.catalogs as Record<string, string>).warehouse).toContain(`jdbc:postgresql://${HOST}:5432/warehouse?sslmode=require`);
+    expect((values.catalogs as Record<string, string>).warehouse).toContain("connection-password=${ENV:STRATA_DEPOT_WAREHOUSE_PASSWORD}");
+    expect(values.envFrom).toEqual([{ secretRef: { name: "analytics-depot-credentials" } }]);
+    expect(values.configMounts).toContainEqual({ name: "access-rules", configMap: "analytics-access-rules", path: "/etc/trino/access-rules" });
+    const everything = JSON.stringify(byType("kubernetes:helm.sh/v3:Release").map((r) => r.inputs));
+    for (const secret of [WAREHOUSE_PASSWORD, ADMIN_PASSWORD, API_TOKEN]) expect(everything).not.toContain(secret);
+  });
+
+  test("coordinator and workers are sized and placed by the Compute", () => {
+    const values = byType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "trino")!.inputs.values as Record<string, Record<string, unknown>>;
+    for (const role of ["coordinator", "worker"]) {
+      expect(values[role]).toMatchObject({
+        nodeSelector: { "strata.dev/compute": "analytics-compute" },
+        tolerations: [{ key: "strata.dev/compute", operator: "Equal", value: "analytics-compute", effect: "NoSchedule" }],
+        jvm: { maxHeapSize: "1310M" },
+        resources: { requests: { memory: "1638Mi" }, limits: { memory: "1638Mi" } },
+      });
+    }
+    expect(values.server).toMatchObject({ workers: 1, autoscaling: { enabled: true, maxReplicas: 3 } });
+  });
+
+  test("the access-rules ConfigMap holds every Policy's rules", () => {
+    const rules = JSON.parse((byType("kubernetes:core/v1:ConfigMap").find((r) => r.name === "analytics-access-rules")!.inputs.data as Record<string, string>)["rules.json"]!);
+    const text = JSON.stringify(rules);
+    for (const expected of ["admins", "analysts", "region = 'EU'", "warehouse", "tpch"]) expect(text).toContain(expected);
+    expect(JSON.stringify(rules.tables)).toContain("email");
+  });
+
+  test("credentials are Kubernetes Secrets; stateful data is protected outside dev", () => {
+    const secrets = byType("kubernetes:core/v1:Secret").map((r) => r.name).sort();
+    expect(secrets).toEqual(["analytics-depot-credentials", "campaigns-api-token-kubernetes", "warehouse-credentials", "warehouse-password-kubernetes"]);
+    const workspace = byType("kubernetes:core/v1:Namespace").find((r) => r.name === "marketing-namespace")!;
+    expect(workspace.inputs.metadata).toMatchObject({ name: "marketing" });
+    for (const config of byType("kubernetes:core/v1:ConfigMap")) {
+      for (const secret of [WAREHOUSE_PASSWORD, ADMIN_PASSWORD, API_TOKEN]) expect(JSON.stringify(config.inputs)).not.toContain(secret);
+    }
+  });
+
+  test("every resource passes the security policy pack", () => {
+    const found = registered.flatMap((r) => violations({ type: r.type, props: r.inputs as Record<string, unknown> }).map((v) => `${r.type} ${r.name}: ${v}`));
+    expect(found).toEqual([]);
+  });
+
+  test("the Argo Workflows controller is installed once, from its pinned chart", () => {
+    const argo = byType("kubernetes:helm.sh/v3:Release").filter((r) => r.inputs.chart === "argo-workflows");
+    expect(argo).toHaveLength(1);
+    expect(argo[0]!.inputs).toMatchObject({ version: "0.45.19", repositoryOpts: { repo: "https://argoproj.github.io/argo-helm" } });
+    expect(argo[0]!.inputs.values).toMatchObject({ server: { enabled: false }, crds: { install: true } });
+  });
+});
+
+describe("changing only strata:target", () => {
+  test("leaves every Kubernetes object of the data plane identical", () => {
+    const reference = kubernetesObjects(deployed.get("kubernetes")!);
+    expect(reference.length).toBeGreaterThanOrEqual(20);
+    for (const target of ["aws", "gcp", "azure"]) {
+      const objects = kubernetesObjects(deployed.get(target)!);
+      expect(objects.filter((o) => !reference.includes(o)), target).toEqual([]);
+      expect(objects, target).toEqual(reference);
+    }
+  });
+
+  test("changes the cloud resources: none on kubernetes, each cloud's own elsewhere", () => {
+    const cloudTypes = (target: string) => [...new Set(deployed.get(target)!.filter((r) => r.custom && !r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:")).map((r) => r.type.split(":")[0]))];
+    expect(cloudTypes("kubernetes")).toEqual([]);
+    expect(cloudTypes("aws")).toEqual(["aws"]);
+    expect(cloudTypes("gcp")).toEqual(["gcp"]);
+    expect(cloudTypes("azure")).toEqual(["azure-native"]);
+  });
+});
