@@ -4,7 +4,7 @@
 import { Provider } from "@pulumi/aws/provider.js";
 import { expect } from "vitest";
 import type { Registered } from "../../support/mocks.js";
-import { type CloudExpectations, type Environment, ofType, oneOf } from "./expectations.js";
+import { type CloudExpectations, type Environment, ofType, oneOf, prod, secretValue } from "./expectations.js";
 
 const REGION = "eu-west-1";
 const ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
@@ -15,26 +15,6 @@ const named = (resources: Registered[], type: string, name: string) => {
   if (!found) throw new Error(`no ${type} named ${name}`);
   return found;
 };
-const prod = (environment: Environment) => environment === "prod";
-
-// How the Pulumi SDK marks a secret value in serialized inputs.
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** The plain value of an input that must have been sent as a secret; fails if it was not. */
-function secretValue(input: unknown): unknown {
-  expect(input, "sent as a secret").toMatchObject({ [SECRET_SIG_KEY]: SECRET_SIG });
-  return (input as { value: unknown }).value;
-}
-
-type Checks = CloudExpectations["capabilities"]["Network"]["secure"];
-/**
- * Narrows checks to the children of the component named `${prefix}-${environment}`:
- * the network's and cluster's children register asynchronously, so some land
- * after the suite starts counting the capability's own resources.
- */
-function scoped(prefix: string, checks: Checks): Checks {
-  return checks.map(([what, check]) => [what, (rs, env) => check(rs.filter((r) => r.name.startsWith(`${prefix}-${env}-`)), env)]);
-}
 
 const T = {
   vpc: "aws:ec2/vpc:Vpc",
@@ -188,7 +168,7 @@ const kubernetesCluster: CloudExpectations["capabilities"]["KubernetesCluster"] 
 
 const nodePool: CloudExpectations["capabilities"]["NodePool"] = {
   types: [T.nodeGroup, T.role, T.attachment, T.launchTemplate],
-  secure: scoped("pool", [
+  secure: [
     ["m7i.xlarge for 4 cores and 16 GiB", (rs) => {
       expect(oneOf(rs, T.nodeGroup).inputs.instanceTypes).toEqual(["m7i.xlarge"]);
     }],
@@ -218,12 +198,12 @@ const nodePool: CloudExpectations["capabilities"]["NodePool"] = {
       const mappings = oneOf(rs, T.launchTemplate).inputs.blockDeviceMappings as Array<{ ebs: { encrypted: string } }>;
       expect(mappings.map((m) => m.ebs.encrypted)).toEqual(["true"]);
     }],
-  ]),
+  ],
 };
 
 const objectStore: CloudExpectations["capabilities"]["ObjectStore"] = {
   types: [T.bucket, T.key, T.publicAccess, T.ownership, T.encryption, T.versioning, T.bucketPolicy],
-  secure: scoped("lake", [
+  secure: [
     ["every public access path is blocked", (rs) => {
       expect(oneOf(rs, T.publicAccess).inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
     }],
@@ -249,12 +229,12 @@ const objectStore: CloudExpectations["capabilities"]["ObjectStore"] = {
     ["a non-empty bucket is force-destroyed in dev only", (rs, env) => {
       expect(oneOf(rs, T.bucket).inputs.forceDestroy).toBe(!prod(env));
     }],
-  ]),
+  ],
 };
 
 const postgresServer: CloudExpectations["capabilities"]["PostgresServer"] = {
   types: [T.db, T.key, T.dbSubnets, T.dbParams, T.sg],
-  secure: scoped("pg", [
+  secure: [
     ["no public address, private subnets only", (rs, env) => {
       expect(oneOf(rs, T.db).inputs.publiclyAccessible).toBe(false);
       expect(oneOf(rs, T.dbSubnets).inputs.subnetIds).toEqual(privateSubnetIds(env));
@@ -290,12 +270,12 @@ const postgresServer: CloudExpectations["capabilities"]["PostgresServer"] = {
       expect(db.finalSnapshotIdentifier).toBe(prod(env) ? "strata-test-prod-pg-prod-final" : undefined);
       expect(db.backupRetentionPeriod).toBe(prod(env) ? 14 : 1);
     }],
-  ]),
+  ],
 };
 
 const secretStore: CloudExpectations["capabilities"]["SecretStore"] = {
   types: [T.secret, T.secretVersion, T.key],
-  secure: scoped("secret", [
+  secure: [
     ["the secret is encrypted with a rotated customer key", (rs, env) => {
       oneRotatedKey(rs, env);
     }],
@@ -306,7 +286,7 @@ const secretStore: CloudExpectations["capabilities"]["SecretStore"] = {
       expect(JSON.stringify(oneOf(rs, T.secret).inputs)).not.toContain("not-a-real-secret");
       expect(secretValue(oneOf(rs, T.secretVersion).inputs.secretString)).toBe("not-a-real-secret");
     }],
-  ]),
+  ],
 };
 
 export default {

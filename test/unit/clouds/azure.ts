@@ -4,7 +4,7 @@
 import { Provider } from "@pulumi/azure-native/provider.js";
 import { expect } from "vitest";
 import type { Registered } from "../../support/mocks.js";
-import { type CloudExpectations, type Environment, ofType, oneOf } from "./expectations.js";
+import { type CloudExpectations, type Environment, ofType, oneOf, prod, secretValue } from "./expectations.js";
 
 const LOCATION = "westeurope";
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -69,32 +69,13 @@ const T = {
   dnsLink: "azure-native:privatedns:VirtualNetworkLink",
 } as const;
 
-const prod = (environment: Environment) => environment === "prod";
 const named = (resources: Registered[], name: string) => {
   const found = resources.find((r) => r.name === name);
   if (!found) throw new Error(`no resource named ${name}; found ${resources.map((r) => r.name).join(", ")}`);
   return found;
 };
 
-// How the Pulumi SDK marks a secret value in serialized inputs.
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** The plain value of an input that must have been sent as a secret; fails if it was not. */
-function secretValue(input: unknown): unknown {
-  expect(input, "sent as a secret").toMatchObject({ [SECRET_SIG_KEY]: SECRET_SIG });
-  return (input as { value: unknown }).value;
-}
-
 type Checks = CloudExpectations["capabilities"]["Network"]["secure"];
-/**
- * Narrows checks to the children of the component named `${prefix}-${environment}`:
- * the network's and cluster's children register asynchronously, so some land
- * after the suite starts counting the capability's own resources.
- */
-function scoped(prefix: string, checks: Checks): Checks {
-  return checks.map(([what, check]) => [what, (rs, env) => check(rs.filter((r) => r.name.startsWith(`${prefix}-${env}-`)), env)]);
-}
-
 /** The role assignments of a component as [role, scope], sorted. */
 function grants(resources: Registered[]): string[][] {
   return ofType(resources, T.role)
@@ -139,7 +120,7 @@ function lockedOutsideDev(resources: Registered[], environment: Environment, sco
   expect(locks.map((l) => l.inputs.level)).toEqual(prod(environment) ? ["CanNotDelete"] : []);
 }
 
-const network: Checks = scoped("net", [
+const network: Checks = [
   ["the VNet spans the network range; nodes and databases get their own subnets of it", (rs, env) => {
     expect(oneOf(rs, T.vnet).inputs.addressSpace).toEqual({ addressPrefixes: ["10.40.0.0/16"] });
     expect(named(rs, `net-${env}-nodes`).inputs.addressPrefix).toBe("10.40.0.0/17");
@@ -168,9 +149,9 @@ const network: Checks = scoped("net", [
     const endpoints = (named(rs, `net-${env}-nodes`).inputs.serviceEndpoints as Array<{ service: string }>).map((e) => e.service);
     expect(endpoints.sort()).toEqual(["Microsoft.KeyVault", "Microsoft.Storage"]);
   }],
-]);
+];
 
-const kubernetesCluster: Checks = scoped("k8s", [
+const kubernetesCluster: Checks = [
   ["the API server has a private endpoint only, and no run command", (rs) => {
     const access = oneOf(rs, T.cluster).inputs.apiServerAccessProfile;
     expect(access).toEqual({ enablePrivateCluster: true, enablePrivateClusterPublicFQDN: false, privateDNSZone: "system", disableRunCommand: true });
@@ -240,9 +221,9 @@ const kubernetesCluster: Checks = scoped("k8s", [
     expect(kubeconfig.users[0].user.token).toBeUndefined();
     expect(kubeconfig.users[0].user["client-key-data"]).toBeUndefined();
   }],
-]);
+];
 
-const nodePool: Checks = scoped("pool", [
+const nodePool: Checks = [
   ["4 cpus and 16 GiB get a Standard_D4s_v5", (rs) => {
     expect(oneOf(rs, T.agentPool).inputs.vmSize).toBe("Standard_D4s_v5");
   }],
@@ -266,9 +247,9 @@ const nodePool: Checks = scoped("pool", [
     expect(ofType(rs, T.role)).toEqual([]);
     expect(ofType(rs, T.identity)).toEqual([]);
   }],
-]);
+];
 
-const objectStore: Checks = scoped("lake", [
+const objectStore: Checks = [
   ["no anonymous, shared-key or local-user access", (rs, env) => {
     expect(oneOf(rs, T.account).inputs).toMatchObject({
       allowBlobPublicAccess: false,
@@ -317,9 +298,9 @@ const objectStore: Checks = scoped("lake", [
   ["the account name is valid and unique to the resource group", (rs) => {
     expect(oneOf(rs, T.account).inputs.accountName).toMatch(/^lake(dev|prod)[0-9a-f]{8}$/);
   }],
-]);
+];
 
-const postgresServer: Checks = scoped("pg", [
+const postgresServer: Checks = [
   ["private access only: delegated subnet, private DNS zone linked to the VNet, no public network access", (rs, env) => {
     expect(oneOf(rs, T.server).inputs.network).toEqual({
       delegatedSubnetResourceId: `net-${env}-database-id`,
@@ -359,9 +340,9 @@ const postgresServer: Checks = scoped("pg", [
     });
     lockedOutsideDev(rs, env, `pg-${env}-server-id`);
   }],
-]);
+];
 
-const secretStore: Checks = scoped("secret", [
+const secretStore: Checks = [
   ["the vault authorizes with Azure RBAC only", (rs) => {
     const properties = oneOf(rs, T.vault).inputs.properties;
     expect(properties).toMatchObject({ enableRbacAuthorization: true, tenantId: TENANT });
@@ -387,7 +368,7 @@ const secretStore: Checks = scoped("secret", [
   ["the vault is locked against deletion outside dev", (rs, env) => {
     lockedOutsideDev(rs, env, `secret-${env}-vault-id`);
   }],
-]);
+];
 
 export default {
   package: "azure-native",

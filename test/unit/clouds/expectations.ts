@@ -1,7 +1,8 @@
 // What the shared cloud suite (capabilities.test.ts) asserts for one cloud:
 // per capability, the child resource types it must create and the
 // security-relevant inputs of those children.
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "vitest";
 import type { Registered } from "../../support/mocks.js";
 
 export const CAPABILITIES = ["Network", "KubernetesCluster", "NodePool", "ObjectStore", "PostgresServer", "SecretStore"] as const;
@@ -42,4 +43,15 @@ export function oneOf(resources: Registered[], type: string): Registered {
   const found = ofType(resources, type);
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}: ${resources.map((r) => r.type).join(", ")}`);
   return found[0]!;
+}
+
+/** Whether checks run for the protected environment. */
+export function prod(environment: Environment): boolean {
+  return environment === "prod";
+}
+
+/** The plain value of an input that must have been sent as a secret; fails if it was not. */
+export function secretValue(input: unknown): unknown {
+  expect(input, "sent as a secret").toMatchObject({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig });
+  return (input as { value: unknown }).value;
 }

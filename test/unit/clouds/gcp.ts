@@ -4,33 +4,13 @@
 import { Provider } from "@pulumi/gcp/provider.js";
 import { expect } from "vitest";
 import type { Registered } from "../../support/mocks.js";
-import { type CloudExpectations, type Environment, ofType, oneOf } from "./expectations.js";
+import { type CloudExpectations, ofType, oneOf, prod, secretValue } from "./expectations.js";
 
 const PROJECT = "strata-test-project";
 const PROJECT_NUMBER = "123456789012";
 const REGION = "europe-west1";
 
 const idOf = (r: Registered) => `${r.name}-id`;
-const prod = (environment: Environment) => environment === "prod";
-
-// How the Pulumi SDK marks a secret value in serialized inputs.
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** The plain value of an input that must have been sent as a secret; fails if it was not. */
-function secretValue(input: unknown): unknown {
-  expect(input, "sent as a secret").toMatchObject({ [SECRET_SIG_KEY]: SECRET_SIG });
-  return (input as { value: unknown }).value;
-}
-
-type Checks = CloudExpectations["capabilities"]["Network"]["secure"];
-/**
- * Narrows checks to the children of the component named `${prefix}-${environment}`:
- * the network's and cluster's children register asynchronously, so some land
- * after the suite starts counting the capability's own resources.
- */
-function scoped(prefix: string, checks: Checks): Checks {
-  return checks.map(([what, check]) => [what, (rs, env) => check(rs.filter((r) => r.name.startsWith(`${prefix}-${env}-`)), env)]);
-}
 
 const T = {
   network: "gcp:compute/network:Network",
@@ -183,7 +163,7 @@ const kubernetesCluster: CloudExpectations["capabilities"]["KubernetesCluster"] 
 
 const nodePool: CloudExpectations["capabilities"]["NodePool"] = {
   types: [T.nodePool, T.serviceAccount, T.projectMember],
-  secure: scoped("pool", [
+  secure: [
     ["n2-standard-4 for 4 cores and 16 GiB", (rs) => {
       expect(oneOf(rs, T.nodePool).inputs.nodeConfig.machineType).toBe("n2-standard-4");
     }],
@@ -215,12 +195,12 @@ const nodePool: CloudExpectations["capabilities"]["NodePool"] = {
     ["nodes are repaired and upgraded automatically", (rs) => {
       expect(oneOf(rs, T.nodePool).inputs.management).toEqual({ autoRepair: true, autoUpgrade: true });
     }],
-  ]),
+  ],
 };
 
 const objectStore: CloudExpectations["capabilities"]["ObjectStore"] = {
   types: [T.bucket, T.keyRing, T.key, T.keyMember],
-  secure: scoped("lake", [
+  secure: [
     ["public access prevention enforced and uniform bucket-level access (no ACLs)", (rs) => {
       expect(oneOf(rs, T.bucket).inputs).toMatchObject({ publicAccessPrevention: "enforced", uniformBucketLevelAccess: true });
     }],
@@ -238,12 +218,12 @@ const objectStore: CloudExpectations["capabilities"]["ObjectStore"] = {
     ["a non-empty bucket is force-destroyed in dev only", (rs, env) => {
       expect(oneOf(rs, T.bucket).inputs.forceDestroy).toBe(!prod(env));
     }],
-  ]),
+  ],
 };
 
 const postgresServer: CloudExpectations["capabilities"]["PostgresServer"] = {
   types: [T.db, T.dbUser, T.serviceIdentity, T.keyRing, T.key, T.keyMember],
-  secure: scoped("pg", [
+  secure: [
     ["a private IP only, on the network's private services range", (rs, env) => {
       expect(oneOf(rs, T.db).inputs.settings.ipConfiguration).toMatchObject({ ipv4Enabled: false, privateNetwork: `net-${env}-network-id` });
       expect(oneOf(rs, T.db).inputs.settings.ipConfiguration.authorizedNetworks).toBeUndefined();
@@ -279,12 +259,12 @@ const postgresServer: CloudExpectations["capabilities"]["PostgresServer"] = {
       expect(db.settings.retainBackupsOnDelete).toBe(prod(env));
       expect(db.settings.availabilityType).toBe(prod(env) ? "REGIONAL" : "ZONAL");
     }],
-  ]),
+  ],
 };
 
 const secretStore: CloudExpectations["capabilities"]["SecretStore"] = {
   types: [T.secret, T.secretVersion, T.serviceIdentity, T.keyRing, T.key, T.keyMember],
-  secure: scoped("secret", [
+  secure: [
     ["the secret stays in the region, encrypted with a rotated key the Secret Manager agent may use", (rs) => {
       const keyId = oneRotatedKey(rs);
       expect(oneOf(rs, T.secret).inputs.replication).toEqual({
@@ -300,7 +280,7 @@ const secretStore: CloudExpectations["capabilities"]["SecretStore"] = {
       expect(oneOf(rs, T.secretVersion).inputs.secret).toBe(`secret-${env}-secret-id`);
       expect(secretValue(oneOf(rs, T.secretVersion).inputs.secretData)).toBe("not-a-real-secret");
     }],
-  ]),
+  ],
 };
 
 export default {

@@ -3,6 +3,7 @@ import { getAvailabilityZonesOutput } from "@pulumi/aws/getAvailabilityZones.js"
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import type { Network, NetworkArgs } from "../capabilities.js";
+import { hasHostBits, parseCidr, subnetCidr } from "../cidr.js";
 
 /** Arguments of an {@link AwsNetwork}. */
 export interface AwsNetworkArgs extends NetworkArgs {
@@ -13,36 +14,6 @@ export interface AwsNetworkArgs extends NetworkArgs {
    * @default 3
    */
   numberOfAvailabilityZones?: number;
-}
-
-/** An IPv4 block as a 32-bit base address and a prefix length. */
-export interface Ipv4Block {
-  readonly base: number;
-  readonly prefix: number;
-}
-
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
-/** Parses `a.b.c.d/n`; undefined when it is not a CIDR block. Host bits may be set. Pure. */
-export function parseCidr(cidr: string): Ipv4Block | undefined {
-  const m = CIDR.exec(cidr);
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const base = octets.reduce((acc, o) => acc * 256 + o, 0);
-  return { base, prefix };
-}
-
-function hostBits(block: Ipv4Block): number {
-  return block.base % 2 ** (32 - block.prefix);
-}
-
-/** The `index`-th block of length `prefix` inside `block`, as CIDR text. Pure. */
-export function subnetCidr(block: Ipv4Block, prefix: number, index: number): string {
-  const start = block.base - hostBits(block) + index * 2 ** (32 - prefix);
-  const octets = [24, 16, 8, 0].map((shift) => Math.floor(start / 2 ** shift) % 256);
-  return `${octets.join(".")}/${prefix}`;
 }
 
 /**
@@ -66,7 +37,7 @@ export function cidrIssues(checks: IssueCollector, field: string, cidr: unknown,
   const block = typeof cidr === "string" ? parseCidr(cidr) : undefined;
   if (!block) {
     checks.add(field, cidr, "is not an IPv4 CIDR block", 'write it as "a.b.c.d/n", e.g. "10.40.0.0/16"');
-  } else if (hostBits(block) !== 0) {
+  } else if (hasHostBits(block)) {
     checks.add(field, cidr, "has bits set after the prefix", `use the network address, ${subnetCidr(block, block.prefix, 0)}`);
   } else if (block.prefix < min || block.prefix > max) {
     checks.add(field, cidr, `has a /${block.prefix} prefix`, `use a prefix from /${min} to /${max}`);

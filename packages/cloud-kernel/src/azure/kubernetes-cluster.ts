@@ -11,7 +11,8 @@ import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue
 import type { KubernetesCluster, KubernetesClusterArgs } from "../capabilities.js";
 import { AzureCustomerKey } from "./customer-key.js";
 import { AKS_DNS_SERVICE_IP, AKS_POD_CIDR, AKS_SERVICE_CIDR, AzureNetwork, azureNetworkIssue } from "./network.js";
-import { AZURE_ROLES, parseCidr, roleDefinitionId } from "./shared.js";
+import { parseCidr } from "../cidr.js";
+import { AZURE_ROLES, roleDefinitionId } from "./shared.js";
 
 /** Arguments of an {@link AzureKubernetesCluster}. */
 export interface AzureKubernetesClusterArgs extends KubernetesClusterArgs {

@@ -8,7 +8,8 @@ import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
 import type { Network, NetworkArgs } from "../capabilities.js";
-import { hasHostBits, kindOf, overlaps, parseCidr, subnetCidr } from "./shared.js";
+import { hasHostBits, overlaps, parseCidr, subnetCidr, within } from "../cidr.js";
+import { kindOf } from "./shared.js";
 
 /** Arguments of an {@link AzureNetwork}. */
 export interface AzureNetworkArgs extends NetworkArgs {
@@ -58,7 +59,7 @@ export function validateAzureNetworkArgs(name: string, args: AzureNetworkArgs): 
     checks.add("cidr", cidr, "has bits set after the prefix", `use the network address, ${subnetCidr(block, block.prefix, 0)}`);
   } else if (block.prefix < MIN_PREFIX || block.prefix > MAX_PREFIX) {
     checks.add("cidr", cidr, `has a /${block.prefix} prefix`, `use a prefix from /${MIN_PREFIX} to /${MAX_PREFIX}`);
-  } else if (!PRIVATE_RANGES.some((range) => inside(block, range))) {
+  } else if (!PRIVATE_RANGES.some((range) => within(block, parseCidr(range)!))) {
     checks.add("cidr", cidr, "is not a private (RFC 1918) range", `use a range inside ${PRIVATE_RANGES.join(", ")}`);
   } else {
     for (const [what, range] of [["pod", AKS_POD_CIDR], ["service", AKS_SERVICE_CIDR]] as const) {
@@ -71,11 +72,6 @@ export function validateAzureNetworkArgs(name: string, args: AzureNetworkArgs): 
     checks.add("location", args.location, "is not an Azure region name", 'give the short name, e.g. "westeurope" (az account list-locations -o table)');
   }
   return checks.issues;
-}
-
-function inside(block: { base: number; prefix: number }, range: string): boolean {
-  const outer = parseCidr(range)!;
-  return block.prefix >= outer.prefix && overlaps(block, outer);
 }
 
 /**

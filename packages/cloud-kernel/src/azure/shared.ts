@@ -32,44 +32,6 @@ export function globalName(seed: pulumi.Input<string>, readable: string, maxLeng
   });
 }
 
-/** An IPv4 block as a 32-bit base address and a prefix length. */
-export interface Ipv4Block {
-  readonly base: number;
-  readonly prefix: number;
-}
-
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
-/** Parses `a.b.c.d/n`; undefined when it is not a CIDR block. Pure. */
-export function parseCidr(cidr: string): Ipv4Block | undefined {
-  const m = CIDR.exec(cidr);
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  return { base: octets.reduce((acc, o) => acc * 256 + o, 0), prefix };
-}
-
-function size(block: Ipv4Block): number {
-  return 2 ** (32 - block.prefix);
-}
-
-/** Whether the block has bits set after its prefix. Pure. */
-export function hasHostBits(block: Ipv4Block): boolean {
-  return block.base % size(block) !== 0;
-}
-
-/** Whether two blocks share an address. Pure. */
-export function overlaps(a: Ipv4Block, b: Ipv4Block): boolean {
-  return a.base < b.base + size(b) && b.base < a.base + size(a);
-}
-
-/** The `index`-th block of length `prefix` inside `block`, as CIDR text. Pure. */
-export function subnetCidr(block: Ipv4Block, prefix: number, index: number): string {
-  const start = block.base - (block.base % size(block)) + index * 2 ** (32 - prefix);
-  return `${[24, 16, 8, 0].map((shift) => Math.floor(start / 2 ** shift) % 256).join(".")}/${prefix}`;
-}
-
 /** What a value is, for an error message: its class name, or its type. */
 export function kindOf(value: unknown): string {
   return typeof value === "object" && value !== null ? value.constructor.name : typeof value;

@@ -5,7 +5,8 @@ import { Provider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import type { KubernetesCluster, KubernetesClusterArgs } from "../capabilities.js";
-import { GcpNetwork, isNetworkAligned, parseIpv4Cidr } from "./network.js";
+import { hasHostBits, parseCidr } from "../cidr.js";
+import { GcpNetwork } from "./network.js";
 import {
   NODE_OAUTH_SCOPES,
   customerManagedKey,
@@ -37,8 +38,8 @@ export function validateGcpKubernetesClusterArgs(name: string, args: KubernetesC
     checks.add("authorizedCidrs", authorized, "only applies to a public endpoint", "set privateEndpoint: false to open the endpoint to these CIDRs, or leave authorizedCidrs out");
   }
   authorized.forEach((cidr, i) => {
-    const parsed = parseIpv4Cidr(cidr);
-    if (!parsed || !isNetworkAligned(parsed)) {
+    const parsed = parseCidr(cidr);
+    if (!parsed || hasHostBits(parsed)) {
       checks.add(`authorizedCidrs[${i}]`, cidr, "is not an IPv4 CIDR with its host bits zero", 'give a range such as "203.0.113.0/24"');
     } else if (parsed.prefix === 0) {
       checks.add(`authorizedCidrs[${i}]`, cidr, "opens the Kubernetes API to the whole internet", "list only the ranges of your offices, VPNs or CI runners");

@@ -4,44 +4,12 @@ import * as servicenetworking from "@pulumi/gcp/servicenetworking/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
 import type { Network, NetworkArgs } from "../capabilities.js";
+import { formatCidr, hasHostBits, parseCidr, subnetCidr, within } from "../cidr.js";
 
 const DEFAULT_CIDR = "10.40.0.0/16";
 /** Below /20 the node subnet would be a /24 and the pod range too small for a useful pool. */
 const SMALLEST_PREFIX = 20;
 const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
-
-/** An IPv4 CIDR as numbers. */
-export interface Ipv4Cidr {
-  /** The first address, as an unsigned 32-bit number. */
-  readonly base: number;
-  readonly prefix: number;
-}
-
-/** Parses `a.b.c.d/n`; undefined when it is not one. Pure. */
-export function parseIpv4Cidr(cidr: string): Ipv4Cidr | undefined {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (!match) return undefined;
-  const octets = match.slice(1, 5).map(Number);
-  const prefix = Number(match[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const base = octets.reduce((sum, o) => sum * 256 + o, 0);
-  return { base, prefix };
-}
-
-function formatCidr(base: number, prefix: number): string {
-  return `${[24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256).join(".")}/${prefix}`;
-}
-
-/** True when the host bits of the CIDR are zero (`10.40.0.0/16`, not `10.40.1.0/16`). */
-export function isNetworkAligned(cidr: Ipv4Cidr): boolean {
-  return cidr.base % 2 ** (32 - cidr.prefix) === 0;
-}
-
-/** True when `inner` lies inside `outer`. */
-export function cidrWithin(inner: Ipv4Cidr, outer: Ipv4Cidr): boolean {
-  const size = 2 ** (32 - outer.prefix);
-  return inner.prefix >= outer.prefix && Math.floor(inner.base / size) === Math.floor(outer.base / size);
-}
 
 /** Where every range of the network sits inside its CIDR. */
 export interface GcpAddressPlan {
@@ -59,7 +27,7 @@ export interface GcpAddressPlan {
 
 /** Carves the network's ranges from `cidr` (already validated). Pure. */
 export function gcpAddressPlan(cidr: string): GcpAddressPlan {
-  const parsed = parseIpv4Cidr(cidr);
+  const parsed = parseCidr(cidr);
   if (!parsed) throw new Error(`"${cidr}" is not an IPv4 CIDR`);
   const { base, prefix } = parsed;
   const sixteenth = (index: number) => base + index * 2 ** (32 - prefix - 4);
@@ -76,18 +44,18 @@ export function gcpAddressPlan(cidr: string): GcpAddressPlan {
 export function validateGcpNetworkArgs(name: string, args: NetworkArgs): ValidationIssue[] {
   const checks = new IssueCollector("GcpNetwork", name);
   const cidr = args.cidr ?? DEFAULT_CIDR;
-  const parsed = parseIpv4Cidr(cidr);
+  const parsed = parseCidr(cidr);
   if (!parsed) {
     checks.add("cidr", cidr, "is not an IPv4 CIDR", `give a range such as "${DEFAULT_CIDR}"`);
     return checks.issues;
   }
-  if (!isNetworkAligned(parsed)) {
-    checks.add("cidr", cidr, "has host bits set", `give the first address of the range, e.g. "${formatCidr(parsed.base - (parsed.base % 2 ** (32 - parsed.prefix)), parsed.prefix)}"`);
+  if (hasHostBits(parsed)) {
+    checks.add("cidr", cidr, "has host bits set", `give the first address of the range, e.g. "${subnetCidr(parsed, parsed.prefix, 0)}"`);
   }
   if (parsed.prefix > SMALLEST_PREFIX) {
     checks.add("cidr", cidr, `is smaller than a /${SMALLEST_PREFIX}, too small for nodes, pods, services and databases`, `give a /${SMALLEST_PREFIX} or larger, e.g. "${DEFAULT_CIDR}"`);
   }
-  if (!PRIVATE_RANGES.some((range) => cidrWithin(parsed, parseIpv4Cidr(range) as Ipv4Cidr))) {
+  if (!PRIVATE_RANGES.some((range) => within(parsed, parseCidr(range)!))) {
     checks.add("cidr", cidr, "is not a private (RFC 1918) range", `give a range inside ${PRIVATE_RANGES.join(", ")}, e.g. "${DEFAULT_CIDR}"`);
   }
   return checks.issues;
