@@ -4,7 +4,7 @@
 // fields: the escape hatch.
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { NodeTaint, StrataContext } from "./base/index.js";
+import { type IssueCollector, type NodeTaint, type StrataContext, TAINT_EFFECTS, labelIssues } from "./base/index.js";
 
 /** Arguments shared by every cloud building block. */
 export interface CloudArgs {
@@ -164,4 +164,34 @@ export function smallestMachine<T extends { name: string; cpus: number; memoryMb
   return [...table]
     .filter((m) => m.cpus >= cpus && m.memoryMb >= memoryMb)
     .sort((a, b) => a.cpus - b.cpus || a.memoryMb - b.memoryMb)[0];
+}
+
+/**
+ * Checks what every cloud's NodePool needs of its arguments: whole sizes and
+ * counts, minNodes <= maxNodes, a machine of `machines` that fits, valid
+ * labels and taints. Clouds add their own limits. Pure.
+ */
+export function nodePoolIssues(checks: IssueCollector, args: NodePoolArgs, machines: readonly { name: string; cpus: number; memoryMb: number }[]): void {
+  const whole = (field: string, value: unknown, min: number): boolean => {
+    const ok = typeof value === "number" && Number.isInteger(value) && value >= min;
+    if (!ok) checks.add(field, value, `is not a whole number >= ${min}`, `give a whole number of at least ${min}`);
+    return ok;
+  };
+  const sized = [whole("cpus", args.cpus, 1), whole("memoryMb", args.memoryMb, 1)].every(Boolean);
+  const counted = [whole("minNodes", args.minNodes, 0), whole("maxNodes", args.maxNodes, 1)].every(Boolean);
+  if (counted && args.minNodes > args.maxNodes) checks.add("minNodes", args.minNodes, `is more than maxNodes (${args.maxNodes})`, "give minNodes <= maxNodes");
+  if (sized && !smallestMachine(machines, args.cpus, args.memoryMb)) {
+    const largest = [...machines].sort((a, b) => b.memoryMb - a.memoryMb || b.cpus - a.cpus)[0]!;
+    const cores = Math.max(...machines.map((m) => m.cpus));
+    checks.add("cpus", { cpus: args.cpus, memoryMb: args.memoryMb }, "fits no machine type", `ask for at most ${cores} cores and ${largest.memoryMb} MiB (${largest.name}), or spread the work over more nodes`);
+  }
+  for (const issue of labelIssues(args.labels ?? {})) {
+    checks.add(`labels.${issue.key}`, issue.value, issue.problem, 'use a Kubernetes label, e.g. "strata.dev/compute": "analytics"');
+  }
+  (args.taints ?? []).forEach((taint, i) => {
+    for (const issue of labelIssues({ [taint.key]: taint.value })) {
+      checks.add(`taints[${i}]`, issue.value, issue.problem.replace("label", "taint"), "taint keys and values follow the rules of label keys and values");
+    }
+    if (!TAINT_EFFECTS.includes(taint.effect)) checks.add(`taints[${i}].effect`, taint.effect, "is not a taint effect", `use one of ${TAINT_EFFECTS.join(", ")}`);
+  });
 }

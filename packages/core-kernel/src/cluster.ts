@@ -25,7 +25,7 @@ import {
 import { Compute } from "./compute.js";
 import { Depot } from "./depot.js";
 import { Policy } from "./policy.js";
-import { HEALTH_USER, type PolicySpec, compilePolicies, renderRules } from "./policy-compile.js";
+import { HEALTH_USER, type PolicySpec, type TrinoRules, compilePolicies, renderRules } from "./policy-compile.js";
 import { RELOAD_SECONDS, compileTrinoServerFiles, renderGroups } from "./trino-config.js";
 import { TRINO_CHART, compileTrinoHelmValues } from "./trino-helm-values.js";
 
@@ -65,8 +65,8 @@ const NAME = /^[A-Za-z0-9_.@-]+$/;
 /** Checks a Cluster's arguments, its policies against its depots included. Pure but for the program-wide port claims. */
 export function validateClusterArgs(name: string, args: ClusterArgs, context: StrataContext): ValidationIssue[] {
   const checks = new IssueCollector("Cluster", name);
-  if (onKubernetes(context.target)) checks.addAll(platformIssues("Cluster", name));
-  else if (!context.tools.trinoHome || !context.tools.javaHome) {
+  checks.addAll(platformIssues("Cluster", name, context.target));
+  if (!onKubernetes(context.target) && (!context.tools.trinoHome || !context.tools.javaHome)) {
     checks.add(
       context.tools.trinoHome ? "strata:javaHome" : "strata:trinoHome",
       context.tools.trinoHome ? context.tools.javaHome : context.tools.trinoHome,
@@ -182,27 +182,26 @@ export class Cluster extends StrataComponent {
 
   constructor(name: string, args: ClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "core", kind: "Cluster" }, name, args, opts, (context) => validateClusterArgs(name, args, context));
+    const depots = [...(args.depots ?? [])].sort((a, b) => a.catalogName.localeCompare(b.catalogName));
+    const specs = (args.policies ?? []).map((p) => p.spec);
+    const groups = args.groups && Object.keys(args.groups).length > 0 ? args.groups : undefined;
+    this.compute = args.compute ?? new Compute(this.childName("compute"), { context: this.context, owner: args.owner }, this.childOptions());
+    this.catalogs = depots.map((d) => d.catalogName);
+    const { rules } = compilePolicies(specs, depots.map((d) => ({ name: d.catalogName, catalog: d.catalogName })));
     if (onKubernetes(this.context.target)) {
-      const deployed = this.deployOnKubernetes(name, args);
-      this.compute = deployed.compute;
-      this.catalogs = deployed.catalogs;
+      const deployed = this.deployOnKubernetes(name, depots, groups, rules);
       this.accessRules = deployed.accessRules;
       this.credentials = deployed.credentials;
       this.release = deployed.release;
       this.port = pulumi.output(8080);
       this.endpoint = deployed.endpoint;
-      this.finish({ endpoint: this.endpoint, catalogs: this.catalogs }, { inputs: (args.depots ?? []).map((d) => d.address) });
+      this.finish({ endpoint: this.endpoint, catalogs: this.catalogs }, { inputs: depots.map((d) => d.address) });
       return;
     }
     const trinoHome = this.context.tools.trinoHome!;
     const javaHome = this.context.tools.javaHome!;
     const root = path.join(this.context.dataDir, "clusters", name);
     const etc = path.join(root, "etc");
-    const depots = [...(args.depots ?? [])].sort((a, b) => a.catalogName.localeCompare(b.catalogName));
-    const specs = (args.policies ?? []).map((p) => p.spec);
-    const groups = args.groups && Object.keys(args.groups).length > 0 ? args.groups : undefined;
-    this.compute = args.compute ?? new Compute(this.childName("compute"), { context: this.context, owner: args.owner }, this.childOptions());
-    this.catalogs = depots.map((d) => d.catalogName);
     const rulesFile = path.join(etc, "rules.json");
     this.rulesFile = rulesFile;
     const groupsFile = groups ? path.join(etc, "groups.txt") : undefined;
@@ -249,8 +248,7 @@ export class Cluster extends StrataComponent {
     const catalogFiles = Object.fromEntries(depots.map((d) => [`${d.catalogName}.properties`, d.catalogProperties]));
     files.push(new LocalFileSet(this.childName("catalogs"), { directory: path.join(etc, "catalog"), files: catalogFiles }, this.childOptions()));
     for (const depot of depots) restartInputs.push(pulumi.interpolate`${depot.catalogName}:${depot.catalogProperties}`);
-    // Reloaded by the running server: not part of the restart trigger.
-    const { rules } = compilePolicies(specs, depots.map((d) => ({ name: d.catalogName, catalog: d.catalogName })));
+    // The rules are reloaded by the running server: not part of the restart trigger.
     // Tables and columns that policies name are checked against PostgreSQL depots before the rules change.
     const checks = depots.flatMap((depot) => {
       const references = referencesOf(specs, depot.catalogName);
@@ -316,15 +314,12 @@ export class Cluster extends StrataComponent {
   }
 
   /** The Cluster's objects on the platform's Kubernetes cluster. */
-  private deployOnKubernetes(name: string, args: ClusterArgs) {
+  private deployOnKubernetes(name: string, depots: Depot[], groups: Record<string, string[]> | undefined, rules: TrinoRules) {
     const platform = kubernetesPlatform()!;
     const provider = platform.provider;
     const namespace = platform.namespace;
     const labels = strataLabels("Cluster", name);
-    const depots = [...(args.depots ?? [])].sort((a, b) => a.catalogName.localeCompare(b.catalogName));
-    const specs = (args.policies ?? []).map((p) => p.spec);
-    const groups = args.groups && Object.keys(args.groups).length > 0 ? args.groups : undefined;
-    const compute = args.compute ?? new Compute(this.childName("compute"), { context: this.context, owner: args.owner }, this.childOptions());
+    const compute = this.compute;
     const k8s = (extra: pulumi.CustomResourceOptions = {}) => this.childOptions({ provider, ...extra });
     // Credentials reach Trino only as environment variables referenced by ${ENV:...}.
     const credentials = new KubernetesSecret(
@@ -336,7 +331,6 @@ export class Cluster extends StrataComponent {
       },
       k8s(),
     );
-    const { rules } = compilePolicies(specs, depots.map((d) => ({ name: d.catalogName, catalog: d.catalogName })));
     const accessRules = new ConfigMap(
       this.childName("access-rules"),
       { metadata: { name: `${name}-access-rules`, namespace, labels }, data: { "rules.json": renderRules(rules) } },
@@ -364,8 +358,6 @@ export class Cluster extends StrataComponent {
       this.childOptions({ dependsOn: [credentials, accessRules, ...(groupsMap ? [groupsMap] : [])] }),
     );
     return {
-      compute,
-      catalogs: depots.map((d) => d.catalogName),
       accessRules,
       credentials,
       release,

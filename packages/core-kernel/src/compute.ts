@@ -6,6 +6,7 @@ import {
   type NodePool,
   type Placement,
   StrataComponent,
+  TAINT_EFFECTS,
   type PrimitiveArgs,
   type StrataContext,
   type Taint,
@@ -51,7 +52,6 @@ export interface ComputeArgs extends PrimitiveArgs {
 
 /** Smallest budget Trino runs in. */
 const MIN_MEMORY_MB = 1024;
-const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 /** Label and taint key of the node pools Computes create. */
 export const COMPUTE_LABEL = "strata.dev/compute";
 
@@ -73,7 +73,7 @@ export function validateComputeArgs(name: string, args: ComputeArgs, context: Pi
     checks.add(`nodeSelector.${issue.key}`, issue.value, issue.problem, 'use labels your nodes carry, e.g. { "node-role/data": "true" }');
   }
   (args.tolerations ?? []).forEach((t, i) => {
-    if (!EFFECTS.includes(t.effect)) checks.add(`tolerations[${i}].effect`, t.effect, "is not a taint effect", `use one of ${EFFECTS.join(", ")}`);
+    if (!TAINT_EFFECTS.includes(t.effect)) checks.add(`tolerations[${i}].effect`, t.effect, "is not a taint effect", `use one of ${TAINT_EFFECTS.join(", ")}`);
     for (const issue of labelIssues({ [t.key]: t.value })) checks.add(`tolerations[${i}]`, issue.value, issue.problem, "give the key and value of a taint of your nodes");
   });
   if (context.target === "local") {
@@ -114,7 +114,7 @@ export class Compute extends StrataComponent {
   constructor(name: string, args: ComputeArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "core", kind: "Compute" }, name, args, opts, (context) => [
       ...validateComputeArgs(name, args, context),
-      ...(onKubernetes(context.target) ? platformIssues("Compute", name) : []),
+      ...platformIssues("Compute", name, context.target),
     ]);
     this.nodes = args.nodes ?? { min: 1, max: 3 };
     if (!onKubernetes(this.context.target)) {

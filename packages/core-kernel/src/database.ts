@@ -19,6 +19,7 @@ import {
   PostgresMigrations,
   StrataComponent,
   type PrimitiveArgs,
+  type TargetName,
   type ValidationIssue,
   toIdentifier,
 } from "@strata/cloud-kernel";
@@ -71,9 +72,9 @@ export function readMigrations(directory: string): Migration[] {
     .map((f) => ({ id: f.slice(0, -4), sql: fs.readFileSync(path.join(directory, f), "utf8") }));
 }
 
-export function validateDatabaseArgs(name: string, args: DatabaseArgs, target = "local"): ValidationIssue[] {
+export function validateDatabaseArgs(name: string, args: DatabaseArgs, target: TargetName = "local"): ValidationIssue[] {
   const checks = new IssueCollector("Database", name);
-  if (onKubernetes(target as "local")) {
+  if (onKubernetes(target)) {
     const platform = kubernetesPlatform();
     if (args.server !== undefined) checks.add("server", "a LocalPostgresServer", "is a local server", "leave server out on Kubernetes targets");
     if (platform?.target === "kubernetes" && !platform.postgres) {
@@ -144,7 +145,7 @@ export class Database extends StrataComponent {
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "core", kind: "Database" }, name, args, opts, (context) => [
       ...validateDatabaseArgs(name, args, context.target),
-      ...(onKubernetes(context.target) ? platformIssues("Database", name) : []),
+      ...platformIssues("Database", name, context.target),
     ]);
     this.databaseName = args.databaseName ?? toIdentifier(name);
     this.ownerRole = args.ownerRole ?? `${this.databaseName}_owner`;

@@ -81,7 +81,7 @@ export class Secret extends StrataComponent {
   constructor(name: string, args: SecretArgs, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "core", kind: "Secret" }, name, args, opts, (context) => [
       ...validateSecretArgs(name, args),
-      ...(onKubernetes(context.target) ? platformIssues("Secret", name) : []),
+      ...platformIssues("Secret", name, context.target),
     ]);
     this.value = pulumi.secret(validatedInput(args.value, (v) => checkValue(name, v)));
     if (!onKubernetes(this.context.target)) {

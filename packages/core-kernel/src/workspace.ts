@@ -70,7 +70,7 @@ export class Workspace extends StrataComponent {
   constructor(name: string, args: WorkspaceArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "core", kind: "Workspace" }, name, args, opts, (context) => [
       ...validateWorkspaceArgs(name, args, context),
-      ...(onKubernetes(context.target) ? platformIssues("Workspace", name) : []),
+      ...platformIssues("Workspace", name, context.target),
     ]);
     this.schemaPrefix = `${toIdentifier(name)}_`;
     if (!onKubernetes(this.context.target)) {

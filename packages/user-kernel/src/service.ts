@@ -101,7 +101,7 @@ export class Service extends StrataComponent {
   constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "user", kind: "Service" }, name, args, opts, (context) => [
       ...validateServiceArgs(name, args, context),
-      ...(onKubernetes(context.target) ? platformIssues("Service", name) : []),
+      ...platformIssues("Service", name, context.target),
     ]);
     const platform = kubernetesPlatform()!;
     const replicas = args.replicas ?? { min: 2, max: 5 };

@@ -40,7 +40,8 @@ export class WorkflowEngine extends StrataComponent {
   readonly release: HelmChartRelease;
 
   constructor(name: string, args: PrimitiveArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super({ layer: "user", kind: "WorkflowEngine" }, name, args, opts, platformIssues("WorkflowEngine", name));
+    // The controller exists on Kubernetes only: without a platform it is refused on every target, local included.
+    super({ layer: "user", kind: "WorkflowEngine" }, name, args, opts, platformIssues("WorkflowEngine", name, "kubernetes"));
     const platform = kubernetesPlatform()!;
     this.release = new HelmChartRelease(
       this.childName("argo"),

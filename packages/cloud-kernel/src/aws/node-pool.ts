@@ -2,8 +2,8 @@ import * as ec2 from "@pulumi/aws/ec2/index.js";
 import * as eks from "@pulumi/aws/eks/index.js";
 import * as iam from "@pulumi/aws/iam/index.js";
 import type * as pulumi from "@pulumi/pulumi";
-import { IssueCollector, StrataComponent, labelIssues, type ValidationIssue } from "../base/index.js";
-import { smallestMachine, type NodePool, type NodePoolArgs, type Taint } from "../capabilities.js";
+import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
+import { nodePoolIssues, smallestMachine, type NodePool, type NodePoolArgs, type Taint } from "../capabilities.js";
 
 /** General-purpose EC2 instance types (m7i) the machine type is chosen from. */
 export const AWS_MACHINE_TYPES = [
@@ -27,34 +27,12 @@ export const AWS_NODE_POLICIES = {
 const EFFECTS: Record<Taint["effect"], string> = { NoSchedule: "NO_SCHEDULE", PreferNoSchedule: "PREFER_NO_SCHEDULE", NoExecute: "NO_EXECUTE" };
 // EKS caps a managed node group at 450 nodes.
 const MAX_NODES = 450;
-const TAINT_PART = /^([A-Za-z0-9][-A-Za-z0-9_./]{0,61}[A-Za-z0-9]|[A-Za-z0-9])?$/;
-
-function positiveInteger(checks: IssueCollector, field: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) checks.add(field, value, `is not an integer of at least ${min}`, `give a whole number >= ${min}`);
-}
 
 /** Checks the arguments of an {@link AwsNodePool}, including that some machine type fits. Pure. */
 export function validateAwsNodePoolArgs(name: string, args: NodePoolArgs): ValidationIssue[] {
   const checks = new IssueCollector("AwsNodePool", name);
-  positiveInteger(checks, "cpus", args.cpus, 1);
-  positiveInteger(checks, "memoryMb", args.memoryMb, 1);
-  positiveInteger(checks, "minNodes", args.minNodes, 0);
-  positiveInteger(checks, "maxNodes", args.maxNodes, 1);
+  nodePoolIssues(checks, args, AWS_MACHINE_TYPES);
   if (args.maxNodes > MAX_NODES) checks.add("maxNodes", args.maxNodes, `is more than the ${MAX_NODES} nodes of an EKS node group`, `give at most ${MAX_NODES}, or split the pool`);
-  if (args.minNodes > args.maxNodes) checks.add("minNodes", args.minNodes, `is more than maxNodes (${args.maxNodes})`, "give minNodes <= maxNodes");
-  const sized = checks.issues.every((i) => i.field !== "cpus" && i.field !== "memoryMb");
-  if (sized && !smallestMachine(AWS_MACHINE_TYPES, args.cpus, args.memoryMb)) {
-    const largest = AWS_MACHINE_TYPES[AWS_MACHINE_TYPES.length - 1]!;
-    checks.add("cpus", { cpus: args.cpus, memoryMb: args.memoryMb }, "fits no instance type", `ask for at most ${largest.cpus} cores and ${largest.memoryMb} MiB (${largest.name})`);
-  }
-  for (const issue of labelIssues(args.labels)) {
-    checks.add(`labels.${issue.key}`, issue.value, issue.problem, "use a key like example.com/role and a value of up to 63 letters, digits, '-', '_', '.'");
-  }
-  args.taints.forEach((taint, i) => {
-    if (labelIssues({ [taint.key]: "" }).length > 0) checks.add(`taints[${i}].key`, taint.key, "is not a valid taint key", "use a key like example.com/role");
-    if (!TAINT_PART.test(taint.value)) checks.add(`taints[${i}].value`, taint.value, "is not a valid taint value", "use up to 63 letters, digits, '-', '_', '.'");
-    if (!(taint.effect in EFFECTS)) checks.add(`taints[${i}].effect`, taint.effect, "is not a taint effect", `use one of ${Object.keys(EFFECTS).join(", ")}`);
-  });
   return checks.issues;
 }
 

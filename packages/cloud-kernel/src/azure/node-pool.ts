@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { AgentPool } from "@pulumi/azure-native/containerservice/agentPool.js";
 import type * as pulumi from "@pulumi/pulumi";
-import { IssueCollector, StrataComponent, labelIssues, type ValidationIssue } from "../base/index.js";
-import { smallestMachine, type NodePool, type NodePoolArgs, type Taint } from "../capabilities.js";
+import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
+import { nodePoolIssues, smallestMachine, type NodePool, type NodePoolArgs, type Taint } from "../capabilities.js";
 import { AzureKubernetesCluster } from "./kubernetes-cluster.js";
 import { type AzureNetwork, azureNetworkIssue } from "./network.js";
-import { integerIssue, kindOf } from "./shared.js";
+import { kindOf } from "./shared.js";
 
 /** Arguments of an {@link AzureNodePool}. */
 export interface AzureNodePoolArgs extends NodePoolArgs {
@@ -34,7 +34,8 @@ export const AZURE_MACHINE_TYPES = [
 ] as const;
 
 const POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
-const EFFECTS: readonly string[] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+// AKS caps an agent pool at 1000 nodes.
+const MAX_NODES = 1000;
 // AKS refuses node labels in its own namespace.
 const RESERVED_LABEL_PREFIX = "kubernetes.azure.com/";
 
@@ -56,33 +57,14 @@ export function validateAzureNodePoolArgs(name: string, args: AzureNodePoolArgs)
   if (!(args.cluster instanceof AzureKubernetesCluster)) {
     checks.add("cluster", kindOf(args.cluster), "is not an AzureKubernetesCluster", 'create the cluster with the azure capabilities (cloudCapabilities("azure").KubernetesCluster)');
   }
-  integerIssue(checks, "cpus", args.cpus, 1);
-  integerIssue(checks, "memoryMb", args.memoryMb, 1);
-  integerIssue(checks, "minNodes", args.minNodes, 0, 1000);
-  integerIssue(checks, "maxNodes", args.maxNodes, 1, 1000);
-  if (args.minNodes > args.maxNodes) {
-    checks.add("minNodes", args.minNodes, `is more than maxNodes (${args.maxNodes})`, "give minNodes <= maxNodes");
-  }
-  if (args.cpus > 0 && args.memoryMb > 0 && !smallestMachine(AZURE_MACHINE_TYPES, args.cpus, args.memoryMb)) {
-    const cpus = Math.max(...AZURE_MACHINE_TYPES.map((m) => m.cpus));
-    const memoryMb = Math.max(...AZURE_MACHINE_TYPES.map((m) => m.memoryMb));
-    checks.add("cpus", { cpus: args.cpus, memoryMb: args.memoryMb }, "fits no Azure machine type", `ask for at most ${cpus} cpus and ${memoryMb} MiB (${AZURE_MACHINE_TYPES.at(-1)!.name}), or spread the work over more nodes`);
-  }
+  nodePoolIssues(checks, args, AZURE_MACHINE_TYPES);
+  if (args.maxNodes > MAX_NODES) checks.add("maxNodes", args.maxNodes, `is more than the ${MAX_NODES} nodes of an AKS agent pool`, `give at most ${MAX_NODES}`);
   if (args.poolName !== undefined && (!POOL_NAME.test(args.poolName) || args.poolName === "system")) {
     checks.add("poolName", args.poolName, "is not a usable AKS pool name", 'use 1-12 lower-case letters and digits, starting with a letter, other than "system"');
-  }
-  for (const issue of labelIssues(args.labels ?? {})) {
-    checks.add(`labels.${issue.key}`, issue.value, issue.problem, "use a Kubernetes label key and value");
   }
   for (const key of Object.keys(args.labels ?? {})) {
     if (key.startsWith(RESERVED_LABEL_PREFIX)) checks.add(`labels.${key}`, key, "is in the namespace AKS reserves", `use a prefix of your own instead of "${RESERVED_LABEL_PREFIX}"`);
   }
-  (args.taints ?? []).forEach((taint, i) => {
-    for (const issue of labelIssues({ [taint.key]: taint.value })) {
-      checks.add(`taints[${i}]`, taint, issue.problem.replace("label", "taint"), "use a Kubernetes label key and value for the taint's key and value");
-    }
-    if (!EFFECTS.includes(taint.effect)) checks.add(`taints[${i}].effect`, taint.effect, "is not a taint effect", `use one of ${EFFECTS.join(", ")}`);
-  });
   return checks.issues;
 }
 

@@ -14,6 +14,16 @@ export interface ComponentType {
   readonly kind: string;
 }
 
+/** How a component names and parents the children a helper function creates for it. */
+export interface ChildFactory {
+  /** The component's `childName`. */
+  name(role: string): string;
+  /** The component's `childOptions()`. */
+  options: pulumi.CustomResourceOptions;
+  /** The component's `statefulChildOptions()`. */
+  statefulOptions: pulumi.CustomResourceOptions;
+}
+
 /** Arguments every primitive accepts. */
 export interface PrimitiveArgs {
   /**
@@ -119,6 +129,11 @@ export abstract class StrataComponent extends pulumi.ComponentResource {
   /** Options for a child holding data: protected and retained outside dev stacks. */
   protected statefulChildOptions(extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
     return this.childOptions({ ...statefulOptions(this.context.environment), ...extra });
+  }
+
+  /** Naming and options for children that a helper function creates on this component's behalf. */
+  protected childFactory(): ChildFactory {
+    return { name: (role) => this.childName(role), options: this.childOptions(), statefulOptions: this.statefulChildOptions() };
   }
 
   /**

@@ -40,11 +40,14 @@ export interface StrataContext {
   readonly kubernetes: KubernetesSettings;
 }
 
+/** The effects a Kubernetes taint may have. */
+export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+
 /** A Kubernetes node taint. */
 export interface NodeTaint {
   key: string;
   value: string;
-  effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+  effect: (typeof TAINT_EFFECTS)[number];
 }
 
 /** How the data plane is placed on Kubernetes. All from `strata:*` config. */
@@ -145,6 +148,15 @@ export function labelIssues(labels: Record<string, unknown>): Array<{ key: strin
   return issues;
 }
 
+/** The value of a JSON text, or undefined when it is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 function kubernetesSettings(config: ConfigSource, checks: IssueCollector): KubernetesSettings {
   const namespacePrefix = config.get("namespacePrefix") ?? "";
   if (namespacePrefix !== "" && !/^[a-z0-9]([-a-z0-9]{0,30}-)?$/.test(namespacePrefix)) {
@@ -153,12 +165,7 @@ function kubernetesSettings(config: ConfigSource, checks: IssueCollector): Kuber
   let nodeSelector: Record<string, string> = {};
   const rawSelector = config.get("nodeSelector");
   if (rawSelector !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(rawSelector);
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = parseJson(rawSelector);
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
       checks.add("strata:nodeSelector", rawSelector, "is not a JSON object of labels", 'give e.g. {"node-role/data":"true"}');
     } else {
@@ -171,15 +178,9 @@ function kubernetesSettings(config: ConfigSource, checks: IssueCollector): Kuber
   const tolerations: NodeTaint[] = [];
   const rawTolerations = config.get("tolerations");
   if (rawTolerations !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(rawTolerations);
-    } catch {
-      parsed = undefined;
-    }
-    const effects = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+    const parsed = parseJson(rawTolerations);
     const valid = (t: unknown): t is NodeTaint =>
-      typeof t === "object" && t !== null && labelIssues({ [(t as NodeTaint).key]: (t as NodeTaint).value }).length === 0 && effects.includes((t as NodeTaint).effect);
+      typeof t === "object" && t !== null && labelIssues({ [(t as NodeTaint).key]: (t as NodeTaint).value }).length === 0 && TAINT_EFFECTS.includes((t as NodeTaint).effect);
     if (!Array.isArray(parsed) || !parsed.every(valid)) {
       checks.add("strata:tolerations", rawTolerations, "is not a JSON list of taints", 'give e.g. [{"key":"dedicated","value":"data","effect":"NoSchedule"}]');
     } else {

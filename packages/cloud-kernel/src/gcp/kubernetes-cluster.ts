@@ -81,7 +81,7 @@ export class GcpKubernetesCluster extends StrataComponent implements KubernetesC
     const network = args.network as GcpNetwork;
     const privateEndpoint = args.privateEndpoint ?? true;
     const dev = isDevEnvironment(this.context.environment);
-    const children = { name: (role: string) => this.childName(role), options: this.childOptions(), statefulOptions: this.statefulChildOptions() };
+    const children = this.childFactory();
 
     // The GKE service agent is named after the project number, which only the project lookup gives.
     const project = organizations.getProjectOutput({}, { parent: this });

@@ -1,7 +1,7 @@
 import * as container from "@pulumi/gcp/container/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import { IssueCollector, StrataComponent, labelIssues, type ValidationIssue } from "../base/index.js";
-import { smallestMachine, type NodePool, type NodePoolArgs, type Taint } from "../capabilities.js";
+import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
+import { nodePoolIssues, smallestMachine, type NodePool, type NodePoolArgs, type Taint } from "../capabilities.js";
 import { GcpKubernetesCluster } from "./kubernetes-cluster.js";
 import { GcpNetwork } from "./network.js";
 import { NODE_OAUTH_SCOPES, nodeIdentity, type NodeIdentity } from "./shared.js";
@@ -32,15 +32,11 @@ const MAX_NAME_LENGTH = 40 - 8 - "-pool".length;
  */
 const ZONES_PER_REGION = 3;
 
-const TAINT_EFFECTS: Record<Taint["effect"], string> = {
+const GKE_TAINT_EFFECTS: Record<Taint["effect"], string> = {
   NoSchedule: "NO_SCHEDULE",
   PreferNoSchedule: "PREFER_NO_SCHEDULE",
   NoExecute: "NO_EXECUTE",
 };
-
-function isCount(value: unknown, min: number): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= min;
-}
 
 /** Checks the arguments of a {@link GcpNodePool}. Pure. */
 export function validateGcpNodePoolArgs(name: string, args: NodePoolArgs): ValidationIssue[] {
@@ -54,33 +50,7 @@ export function validateGcpNodePoolArgs(name: string, args: NodePoolArgs): Valid
   if (!(args.network instanceof GcpNetwork)) {
     checks.add("network", args.network?.constructor?.name, "is not a GcpNetwork", "pass the GcpNetwork of the cluster");
   }
-  if (!isCount(args.cpus, 1)) checks.add("cpus", args.cpus, "is not a positive integer", "give the cores of one node, e.g. 4");
-  if (!isCount(args.memoryMb, 1)) checks.add("memoryMb", args.memoryMb, "is not a positive integer", "give the memory of one node in MiB, e.g. 16384");
-  if (isCount(args.cpus, 1) && isCount(args.memoryMb, 1) && !smallestMachine(GCP_MACHINE_TYPES, args.cpus, args.memoryMb)) {
-    const largest = GCP_MACHINE_TYPES.reduce((a, b) => (b.memoryMb > a.memoryMb ? b : a));
-    checks.add(
-      "cpus/memoryMb",
-      { cpus: args.cpus, memoryMb: args.memoryMb },
-      "fits no general-purpose machine type",
-      `ask for at most ${Math.max(...GCP_MACHINE_TYPES.map((m) => m.cpus))} cores and ${largest.memoryMb} MiB (${largest.name})`,
-    );
-  }
-  if (!isCount(args.minNodes, 0)) checks.add("minNodes", args.minNodes, "is not a non-negative integer", "give the nodes kept at all times, e.g. 1");
-  if (!isCount(args.maxNodes, 1)) checks.add("maxNodes", args.maxNodes, "is not a positive integer", "give the most nodes the autoscaler may run, e.g. 3");
-  if (isCount(args.minNodes, 0) && isCount(args.maxNodes, 1) && args.minNodes > args.maxNodes) {
-    checks.add("minNodes", args.minNodes, `is more than maxNodes (${args.maxNodes})`, "make minNodes at most maxNodes");
-  }
-  for (const issue of labelIssues(args.labels ?? {})) {
-    checks.add(`labels.${issue.key}`, issue.value, issue.problem, 'use a Kubernetes label, e.g. "strata.dev/compute": "analytics"');
-  }
-  (args.taints ?? []).forEach((taint, i) => {
-    for (const issue of labelIssues({ [taint.key]: taint.value })) {
-      checks.add(`taints[${i}]`, issue.value, issue.problem.replace("label", "taint"), "taint keys and values follow the rules of label keys and values");
-    }
-    if (!(taint.effect in TAINT_EFFECTS)) {
-      checks.add(`taints[${i}].effect`, taint.effect, "is not a taint effect", `use one of ${Object.keys(TAINT_EFFECTS).join(", ")}`);
-    }
-  });
+  nodePoolIssues(checks, args, GCP_MACHINE_TYPES);
   return checks.issues;
 }
 
@@ -108,7 +78,7 @@ export class GcpNodePool extends StrataComponent implements NodePool {
     this.machineType = machine.name;
     this.labels = { ...args.labels };
     this.taints = args.taints.map((t) => ({ ...t }));
-    const children = { name: (role: string) => this.childName(role), options: this.childOptions(), statefulOptions: this.statefulChildOptions() };
+    const children = this.childFactory();
 
     this.identity = nodeIdentity(children, network.project, `pool ${name}`);
     this.nodePool = new container.NodePool(
@@ -128,7 +98,7 @@ export class GcpNodePool extends StrataComponent implements NodePool {
           serviceAccount: this.identity.email,
           oauthScopes: NODE_OAUTH_SCOPES,
           labels: this.labels,
-          taints: this.taints.map((t) => ({ key: t.key, value: t.value, effect: TAINT_EFFECTS[t.effect] })),
+          taints: this.taints.map((t) => ({ key: t.key, value: t.value, effect: GKE_TAINT_EFFECTS[t.effect] })),
           shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
           workloadMetadataConfig: { mode: "GKE_METADATA" },
           metadata: { "disable-legacy-endpoints": "true" },

@@ -58,7 +58,7 @@ export class GcpObjectStore extends StrataComponent implements ObjectStore {
     // The validator has established the network is a GcpNetwork.
     const network = args.network as GcpNetwork;
     const dev = isDevEnvironment(this.context.environment);
-    const children = { name: (role: string) => this.childName(role), options: this.childOptions(), statefulOptions: this.statefulChildOptions() };
+    const children = this.childFactory();
 
     if (args.customerManagedKey ?? true) {
       // Looking the agent up also creates it: it does not exist until a project first needs it.

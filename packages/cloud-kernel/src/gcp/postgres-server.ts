@@ -91,7 +91,7 @@ export class GcpPostgresServer extends StrataComponent implements PostgresServer
     // The validator has established the network is a GcpNetwork.
     const network = args.network as GcpNetwork;
     const dev = isDevEnvironment(this.context.environment);
-    const children = { name: (role: string) => this.childName(role), options: this.childOptions(), statefulOptions: this.statefulChildOptions() };
+    const children = this.childFactory();
     const cpus = args.cpus ?? DEFAULTS.cpus;
     const memoryMb = args.memoryMb ?? DEFAULTS.memoryMb;
 

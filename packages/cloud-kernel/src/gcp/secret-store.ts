@@ -38,7 +38,7 @@ export class GcpSecretStore extends StrataComponent implements SecretStore {
     // The validator has established the network is a GcpNetwork.
     const network = args.network as GcpNetwork;
     const dev = isDevEnvironment(this.context.environment);
-    const children = { name: (role: string) => this.childName(role), options: this.childOptions(), statefulOptions: this.statefulChildOptions() };
+    const children = this.childFactory();
 
     this.serviceAgent = new projects.ServiceIdentity(this.childName("secrets-agent"), { service: "secretmanager.googleapis.com" }, this.childOptions());
     this.key = customerManagedKey(children, network.region, this.serviceAgent.member);

@@ -6,16 +6,7 @@ import * as kms from "@pulumi/gcp/kms/index.js";
 import * as projects from "@pulumi/gcp/projects/index.js";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
 import * as pulumi from "@pulumi/pulumi";
-
-/** How a component names and parents the children a helper creates for it. */
-export interface ChildFactory {
-  /** The component's `childName`. */
-  name(role: string): string;
-  /** The component's `childOptions()`. */
-  options: pulumi.CustomResourceOptions;
-  /** The component's `statefulChildOptions()`: keys are kept with the data they encrypt. */
-  statefulOptions: pulumi.CustomResourceOptions;
-}
+import type { ChildFactory } from "../base/index.js";
 
 /** Keys rotate every 90 days, the longest period CIS GCP 1.10 accepts. */
 export const KEY_ROTATION_PERIOD = "7776000s";

@@ -1,6 +1,6 @@
 import type { Provider } from "@pulumi/kubernetes/provider.js";
 import type * as pulumi from "@pulumi/pulumi";
-import { type KubernetesSettings, type TargetName, type ValidationIssue, programValue, setProgramValue } from "../base/index.js";
+import { type KubernetesSettings, type TargetName, type ValidationIssue, onKubernetes, programValue, setProgramValue } from "../base/index.js";
 import type { CloudCapabilities, KubernetesCluster, Network } from "../capabilities.js";
 
 /** A PostgreSQL server that exists already (the `kubernetes` target) or that the platform created. */
@@ -45,9 +45,9 @@ export function kubernetesPlatform(): KubernetesPlatform | undefined {
   return programValue<KubernetesPlatform>(PLATFORM);
 }
 
-/** An issue when a primitive on a Kubernetes target is declared without a platform. */
-export function platformIssues(primitive: string, name: string): ValidationIssue[] {
-  if (kubernetesPlatform()) return [];
+/** An issue when a primitive on a Kubernetes target is declared without a platform; none on the local target. */
+export function platformIssues(primitive: string, name: string, target: TargetName): ValidationIssue[] {
+  if (!onKubernetes(target) || kubernetesPlatform()) return [];
   return [
     {
       primitive,
