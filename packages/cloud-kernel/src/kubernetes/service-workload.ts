@@ -57,10 +57,10 @@ export class ServiceWorkload extends StrataComponent {
   constructor(name: string, args: ServiceWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "cloud", kind: "ServiceWorkload" }, name, args, opts, []);
     const provider = args.platform.provider;
-    // From here on `name` is the Kubernetes objects' name (the primitive's); Pulumi children keep `<resource name>-<role>`.
-    name = args.objectName;
-    const labels = strataLabels(args.primitive, name);
-    const selector = { "strata.dev/kind": labels["strata.dev/kind"]!, "strata.dev/name": name };
+    // Kubernetes objects carry the primitive's name; Pulumi children keep `<resource name>-<role>`.
+    const objectName = args.objectName;
+    const labels = strataLabels(args.primitive, objectName);
+    const selector = { "strata.dev/kind": labels["strata.dev/kind"]!, "strata.dev/name": objectName };
     const resources = { cpu: `${Math.round(args.cpus * 1000)}m`, memory: `${args.memoryMb}Mi` };
     const env = [
       ...Object.entries(args.env).map(([envName, value]) => ({ name: envName, value })),
@@ -69,7 +69,7 @@ export class ServiceWorkload extends StrataComponent {
     this.deployment = new Deployment(
       this.childName("deployment"),
       {
-        metadata: { name, namespace: args.namespace, labels, annotations: awaitAnnotations(args.platform.settings.awaitWorkloads) },
+        metadata: { name: objectName, namespace: args.namespace, labels, annotations: awaitAnnotations(args.platform.settings.awaitWorkloads) },
         spec: {
           replicas: args.minReplicas,
           selector: { matchLabels: selector },
@@ -106,7 +106,7 @@ export class ServiceWorkload extends StrataComponent {
     this.service = new Service(
       this.childName("service"),
       {
-        metadata: { name, namespace: args.namespace, labels },
+        metadata: { name: objectName, namespace: args.namespace, labels },
         spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: args.port, targetPort: "http" }] },
       },
       this.childOptions({ provider }),
@@ -114,9 +114,9 @@ export class ServiceWorkload extends StrataComponent {
     this.autoscaler = new HorizontalPodAutoscaler(
       this.childName("autoscaler"),
       {
-        metadata: { name, namespace: args.namespace, labels },
+        metadata: { name: objectName, namespace: args.namespace, labels },
         spec: {
-          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name },
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: objectName },
           minReplicas: args.minReplicas,
           maxReplicas: args.maxReplicas,
           metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuPercent } } }],
@@ -128,13 +128,13 @@ export class ServiceWorkload extends StrataComponent {
       this.ingress = new Ingress(
         this.childName("ingress"),
         {
-          metadata: { name, namespace: args.namespace, labels, annotations: { "nginx.ingress.kubernetes.io/ssl-redirect": "true" } },
+          metadata: { name: objectName, namespace: args.namespace, labels, annotations: { "nginx.ingress.kubernetes.io/ssl-redirect": "true" } },
           spec: {
-            tls: [{ hosts: [args.ingressHost], secretName: args.ingressTlsSecret ?? `${name}-tls` }],
+            tls: [{ hosts: [args.ingressHost], secretName: args.ingressTlsSecret ?? `${objectName}-tls` }],
             rules: [
               {
                 host: args.ingressHost,
-                http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name, port: { name: "http" } } } }] },
+                http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: objectName, port: { name: "http" } } } }] },
               },
             ],
           },
@@ -142,7 +142,7 @@ export class ServiceWorkload extends StrataComponent {
         this.childOptions({ provider, dependsOn: [this.service] }),
       );
     }
-    this.url = pulumi.interpolate`http://${name}.${args.namespace}.svc.cluster.local:${args.port}`;
+    this.url = pulumi.interpolate`http://${objectName}.${args.namespace}.svc.cluster.local:${args.port}`;
     this.finish({ url: this.url });
   }
 }
