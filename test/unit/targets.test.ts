@@ -3,7 +3,10 @@
 // secret, the access-rules object every Policy's rules, and changing only
 // `strata:target` changes the cloud resources and nothing in the
 // Kubernetes data plane.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, test } from "vitest";
+import { parse } from "yaml";
 import { type Registered, installMocks } from "../support/mocks.js";
 import type { CloudExpectations } from "./clouds/expectations.js";
 
@@ -22,11 +25,24 @@ const mocks = await installMocks({
     "aws:rds/instance:Instance": () => ({ address: HOST, port: 5432 }),
     "gcp:sql/databaseInstance:DatabaseInstance": () => ({ privateIpAddress: HOST }),
     "azure-native:dbforpostgresql:Server": () => ({ fullyQualifiedDomainName: HOST }),
+    // The control plane a prod data plane reads (stacks/control-plane's outputs).
+    "pulumi:pulumi:StackReference": () => ({
+      outputs: {
+        policies: demoPolicies("US"),
+        groups: { admins: ["admin"], analysts: ["analyst"] },
+        warehousePassword: WAREHOUSE_PASSWORD,
+      },
+    }),
   },
 });
 const pulumi = await import("@pulumi/pulumi");
 const { violations } = await import("@strata/policy-pack/rules");
-const program = ((await import("../../stacks/local/program.js")) as { default: () => Promise<Record<string, unknown>> }).default;
+const demoModule = (await import("../../stacks/local/program.js")) as {
+  default: () => Promise<Record<string, unknown>>;
+  demoPolicies: (region?: string) => Record<string, unknown>;
+};
+const program = demoModule.default;
+const demoPolicies = demoModule.demoPolicies;
 const cloudConfig = {
   "aws:region": "eu-west-1",
   "gcp:project": "acme-data",
@@ -149,5 +165,36 @@ describe("changing only strata:target", () => {
     expect(cloudTypes("aws")).toEqual(["aws"]);
     expect(cloudTypes("gcp")).toEqual(["gcp"]);
     expect(cloudTypes("azure")).toEqual(["azure-native"]);
+  });
+});
+
+describe("the cloud stack templates, with their own per-environment config", () => {
+  const stacks = path.resolve(import.meta.dirname, "..", "..", "stacks");
+  const cases = ["aws", "gcp", "azure"].flatMap((cloud) => ["dev", "prod"].map((env) => [cloud, env] as const));
+
+  test.each(cases)("stacks/%s Pulumi.%s.yaml deploys the demo platform", async (cloud, env) => {
+    const file = parse(fs.readFileSync(path.join(stacks, cloud, `Pulumi.${env}.yaml`), "utf8")) as { config: Record<string, string> };
+    // The project's keys, as the template's Pulumi.yaml names them, under the mocks' project.
+    const config = Object.fromEntries(Object.entries(file.config).map(([k, v]) => [k.replace(`strata-${cloud}:`, "strata-test:"), String(v)]));
+    pulumi.runtime.setAllConfig(
+      {
+        ...config,
+        "strata:postgresAdminPassword": ADMIN_PASSWORD,
+        "strata-test:warehousePassword": WAREHOUSE_PASSWORD,
+        "strata-test:campaignsApiToken": API_TOKEN,
+      },
+      ["strata:postgresAdminPassword", "strata-test:warehousePassword", "strata-test:campaignsApiToken"],
+    );
+    mocks.registered.length = 0;
+    const outputs = await program();
+    await mocks.settle();
+    expect(outputs.kubernetesCluster).toBeDefined();
+    const cluster = mocks.registered.find((r) => r.name === "platform-cluster")!;
+    expect(cluster.type).toBe(`strata:cloud:${{ aws: "Aws", gcp: "Gcp", azure: "Azure" }[cloud]}KubernetesCluster`);
+    // prod reads its policies from the control plane's stack outputs.
+    const reference = mocks.registered.filter((r) => r.type === "pulumi:pulumi:StackReference").map((r) => r.inputs.name);
+    expect(reference).toEqual(env === "prod" ? ["acme/strata-control-plane/prod"] : []);
+    const rules = (mocks.registered.find((r) => r.name === "analytics-access-rules")!.inputs.data as Record<string, string>)["rules.json"]!;
+    expect(rules).toContain(env === "prod" ? "region = 'US'" : "region = 'EU'");
   });
 });

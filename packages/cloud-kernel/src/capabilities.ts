@@ -5,6 +5,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { type IssueCollector, type NodeTaint, type StrataContext, TAINT_EFFECTS, labelIssues } from "./base/index.js";
+import { hasHostBits, parseCidr } from "./cidr.js";
 
 /** Arguments shared by every cloud building block. */
 export interface CloudArgs {
@@ -40,7 +41,12 @@ export interface KubernetesClusterArgs extends CloudArgs {
    * @default true
    */
   privateEndpoint?: boolean;
-  /** CIDRs allowed to reach a public API endpoint (only with `privateEndpoint: false`). @default [] */
+  /**
+   * CIDRs allowed to reach a public API endpoint: required with
+   * `privateEndpoint: false` (EKS and AKS read an empty list as the whole
+   * internet), refused otherwise.
+   * @default []
+   */
   authorizedCidrs?: string[];
 }
 
@@ -193,5 +199,32 @@ export function nodePoolIssues(checks: IssueCollector, args: NodePoolArgs, machi
       checks.add(`taints[${i}]`, issue.value, issue.problem.replace("label", "taint"), "taint keys and values follow the rules of label keys and values");
     }
     if (!TAINT_EFFECTS.includes(taint.effect)) checks.add(`taints[${i}].effect`, taint.effect, "is not a taint effect", `use one of ${TAINT_EFFECTS.join(", ")}`);
+  });
+}
+
+/** Kubernetes minor versions, e.g. "1.33". */
+const KUBERNETES_VERSION = /^1\.\d{2}$/;
+
+/**
+ * Checks what every cloud's KubernetesCluster needs of its arguments: the
+ * version's form, and that a public endpoint admits listed networks only
+ * (never none, never /0) while a private one lists none. Clouds add their own
+ * checks. Pure.
+ */
+export function kubernetesClusterIssues(checks: IssueCollector, args: KubernetesClusterArgs): void {
+  if (args.version !== undefined && !KUBERNETES_VERSION.test(args.version)) {
+    checks.add("version", args.version, "is not a Kubernetes minor version", 'give major.minor, e.g. "1.33"');
+  }
+  const cidrs = args.authorizedCidrs ?? [];
+  if (args.privateEndpoint !== false && cidrs.length > 0) {
+    checks.add("authorizedCidrs", cidrs, "only applies to a public endpoint", "set privateEndpoint: false, or leave authorizedCidrs out");
+  }
+  if (args.privateEndpoint === false && cidrs.length === 0) {
+    checks.add("authorizedCidrs", cidrs, "is empty for a public endpoint, which would open it to the whole internet", 'list the CIDRs allowed to reach the API, e.g. ["203.0.113.0/24"], or keep privateEndpoint: true');
+  }
+  cidrs.forEach((cidr, i) => {
+    const block = typeof cidr === "string" ? parseCidr(cidr) : undefined;
+    if (!block || hasHostBits(block)) checks.add(`authorizedCidrs[${i}]`, cidr, "is not an IPv4 CIDR with its host bits zero", 'give a range such as "203.0.113.0/24"');
+    else if (block.prefix === 0) checks.add(`authorizedCidrs[${i}]`, cidr, "opens the Kubernetes API to the whole internet", "list only the ranges of your offices, VPNs or CI runners");
   });
 }

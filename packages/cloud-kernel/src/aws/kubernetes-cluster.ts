@@ -6,26 +6,13 @@ import * as kms from "@pulumi/aws/kms/index.js";
 import { Provider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
-import type { KubernetesCluster, KubernetesClusterArgs } from "../capabilities.js";
-import { cidrIssues } from "./network.js";
+import { type KubernetesCluster, type KubernetesClusterArgs, kubernetesClusterIssues } from "../capabilities.js";
 
-const VERSION = /^1\.\d{2}$/;
 
 /** Checks the arguments of an {@link AwsKubernetesCluster}. Pure. */
 export function validateAwsKubernetesClusterArgs(name: string, args: KubernetesClusterArgs): ValidationIssue[] {
   const checks = new IssueCollector("AwsKubernetesCluster", name);
-  if (args.version !== undefined && !VERSION.test(args.version)) {
-    checks.add("version", args.version, "is not a Kubernetes minor version", 'give major.minor, e.g. "1.33"');
-  }
-  const cidrs = args.authorizedCidrs ?? [];
-  cidrs.forEach((cidr, i) => cidrIssues(checks, `authorizedCidrs[${i}]`, cidr, 0, 32));
-  if (args.privateEndpoint !== false && cidrs.length > 0) {
-    checks.add("authorizedCidrs", cidrs, "only applies to a public endpoint", "set privateEndpoint: false, or drop authorizedCidrs");
-  }
-  if (args.privateEndpoint === false && cidrs.length === 0) {
-    // EKS reads an empty list as 0.0.0.0/0.
-    checks.add("authorizedCidrs", cidrs, "is empty, which EKS takes as the whole internet", "list the CIDRs allowed to reach the API, or keep privateEndpoint: true");
-  }
+  kubernetesClusterIssues(checks, args);
   return checks.issues;
 }
 

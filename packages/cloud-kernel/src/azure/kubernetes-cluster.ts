@@ -8,10 +8,9 @@ import { Workspace } from "@pulumi/azure-native/operationalinsights/workspace.js
 import { Provider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
-import type { KubernetesCluster, KubernetesClusterArgs } from "../capabilities.js";
+import { type KubernetesCluster, type KubernetesClusterArgs, kubernetesClusterIssues } from "../capabilities.js";
 import { AzureCustomerKey } from "./customer-key.js";
 import { AKS_DNS_SERVICE_IP, AKS_POD_CIDR, AKS_SERVICE_CIDR, AzureNetwork, azureNetworkIssue } from "./network.js";
-import { parseCidr } from "../cidr.js";
 import { AZURE_ROLES, roleDefinitionId } from "./shared.js";
 
 /** Arguments of an {@link AzureKubernetesCluster}. */
@@ -34,24 +33,7 @@ const SYSTEM_POOL_MACHINE = "Standard_D2s_v5";
 export function validateAzureKubernetesClusterArgs(name: string, args: AzureKubernetesClusterArgs): ValidationIssue[] {
   const checks = new IssueCollector("AzureKubernetesCluster", name);
   azureNetworkIssue(checks, args.network);
-  const version = args.version ?? DEFAULT_VERSION;
-  if (typeof version !== "string" || !/^1\.\d{1,2}$/.test(version)) {
-    checks.add("version", version, "is not a Kubernetes minor version", `give major.minor, e.g. "${DEFAULT_VERSION}"`);
-  }
-  const privateEndpoint = args.privateEndpoint ?? true;
-  const cidrs = args.authorizedCidrs ?? [];
-  if (privateEndpoint && cidrs.length > 0) {
-    checks.add("authorizedCidrs", cidrs, "only applies to a public endpoint", "leave it out, or set privateEndpoint: false");
-  }
-  if (!privateEndpoint && cidrs.length === 0) {
-    // AKS reads an empty list as "open to the whole internet".
-    checks.add("authorizedCidrs", cidrs, "is empty for a public endpoint", 'list the CIDRs allowed to reach the API server, e.g. ["203.0.113.0/24"], or keep privateEndpoint: true');
-  }
-  cidrs.forEach((cidr, i) => {
-    const block = typeof cidr === "string" ? parseCidr(cidr) : undefined;
-    if (!block) checks.add(`authorizedCidrs[${i}]`, cidr, "is not an IPv4 CIDR block", 'write it as "a.b.c.d/n", e.g. "203.0.113.0/24"');
-    else if (block.prefix === 0) checks.add(`authorizedCidrs[${i}]`, cidr, "admits the whole internet", "list only the networks of your operators and CI");
-  });
+  kubernetesClusterIssues(checks, args);
   (args.adminGroupObjectIds ?? []).forEach((id, i) => {
     if (typeof id !== "string" || !GUID.test(id)) checks.add(`adminGroupObjectIds[${i}]`, id, "is not an Entra object id", "give the group's object id, a GUID (az ad group show -g <name> --query id)");
   });

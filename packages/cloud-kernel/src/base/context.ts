@@ -148,8 +148,8 @@ export function labelIssues(labels: Record<string, unknown>): Array<{ key: strin
   return issues;
 }
 
-/** The value of a JSON text, or undefined when it is not JSON. */
-function parseJson(text: string): unknown {
+/** The value of a JSON text (a config value), or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

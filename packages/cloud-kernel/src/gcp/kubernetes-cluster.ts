@@ -4,8 +4,7 @@ import * as organizations from "@pulumi/gcp/organizations/index.js";
 import { Provider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
-import type { KubernetesCluster, KubernetesClusterArgs } from "../capabilities.js";
-import { hasHostBits, parseCidr } from "../cidr.js";
+import { type KubernetesCluster, type KubernetesClusterArgs, kubernetesClusterIssues } from "../capabilities.js";
 import { GcpNetwork } from "./network.js";
 import {
   NODE_OAUTH_SCOPES,
@@ -28,23 +27,7 @@ export function validateGcpKubernetesClusterArgs(name: string, args: KubernetesC
   if (!(args.network instanceof GcpNetwork)) {
     checks.add("network", args.network?.constructor?.name, "is not a GcpNetwork", "pass the GcpNetwork the cluster's nodes live in");
   }
-  const version = args.version ?? DEFAULT_VERSION;
-  if (!/^1\.[0-9]{2}$/.test(version)) {
-    checks.add("version", version, "is not a Kubernetes minor version", `give "major.minor", e.g. "${DEFAULT_VERSION}"`);
-  }
-  const privateEndpoint = args.privateEndpoint ?? true;
-  const authorized = args.authorizedCidrs ?? [];
-  if (privateEndpoint && authorized.length > 0) {
-    checks.add("authorizedCidrs", authorized, "only applies to a public endpoint", "set privateEndpoint: false to open the endpoint to these CIDRs, or leave authorizedCidrs out");
-  }
-  authorized.forEach((cidr, i) => {
-    const parsed = parseCidr(cidr);
-    if (!parsed || hasHostBits(parsed)) {
-      checks.add(`authorizedCidrs[${i}]`, cidr, "is not an IPv4 CIDR with its host bits zero", 'give a range such as "203.0.113.0/24"');
-    } else if (parsed.prefix === 0) {
-      checks.add(`authorizedCidrs[${i}]`, cidr, "opens the Kubernetes API to the whole internet", "list only the ranges of your offices, VPNs or CI runners");
-    }
-  });
+  kubernetesClusterIssues(checks, args);
   return checks.issues;
 }
 

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Namespace } from "@pulumi/kubernetes/core/v1/index.js";
 import { Provider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
-import { type CloudTargetName, IssueCollector, StrataComponent, type PrimitiveArgs, type StrataContext, type ValidationIssue } from "../base/index.js";
+import { type CloudTargetName, IssueCollector, StrataComponent, type PrimitiveArgs, type StrataContext, type ValidationIssue, parseJson } from "../base/index.js";
 import type { KubernetesCluster, Network } from "../capabilities.js";
 import { cloudCapabilities } from "../clouds.js";
 import { type KubernetesPlatform, type PostgresEndpoint, platformProviderArgs, useKubernetesPlatform } from "./platform.js";
@@ -29,6 +29,8 @@ export interface PlatformFoundationArgs extends PrimitiveArgs {
   kubernetesVersion?: string;
   /** Cloud targets: keep the API server private. @default config `strata:privateEndpoint`, else true */
   privateEndpoint?: boolean;
+  /** Cloud targets: CIDRs that may reach a public API server. @default config `strata:authorizedCidrs` (JSON list), else [] */
+  authorizedCidrs?: string[];
 }
 
 /** Stack config the foundation reads. */
@@ -69,6 +71,15 @@ export function foundationArgsFromConfig(name: string, context: StrataContext, c
     if (privateEndpoint !== undefined) {
       if (privateEndpoint !== "true" && privateEndpoint !== "false") checks.add("strata:privateEndpoint", privateEndpoint, "is not a boolean", 'set "true" or "false"');
       args.privateEndpoint = privateEndpoint !== "false";
+    }
+    const cidrs = config.get("authorizedCidrs");
+    if (cidrs !== undefined) {
+      const parsed = parseJson(cidrs);
+      if (!Array.isArray(parsed) || !parsed.every((c) => typeof c === "string")) {
+        checks.add("strata:authorizedCidrs", cidrs, "is not a JSON list of CIDRs", 'give e.g. ["203.0.113.0/24"]');
+      } else {
+        args.authorizedCidrs = parsed;
+      }
     }
   }
   return { args, issues: checks.issues };
@@ -112,6 +123,7 @@ export class PlatformFoundation extends StrataComponent {
           network: this.network,
           ...(args.kubernetesVersion === undefined ? {} : { version: args.kubernetesVersion }),
           ...(args.privateEndpoint === undefined ? {} : { privateEndpoint: args.privateEndpoint }),
+          ...(args.authorizedCidrs === undefined ? {} : { authorizedCidrs: args.authorizedCidrs }),
         },
         this.childOptions(),
       );
