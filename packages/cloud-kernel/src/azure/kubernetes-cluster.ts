@@ -11,7 +11,7 @@ import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue
 import { type KubernetesCluster, type KubernetesClusterArgs, kubernetesClusterIssues } from "../capabilities.js";
 import { AzureCustomerKey } from "./customer-key.js";
 import { AKS_DNS_SERVICE_IP, AKS_POD_CIDR, AKS_SERVICE_CIDR, AzureNetwork, azureNetworkIssue } from "./network.js";
-import { AZURE_ROLES, roleDefinitionId } from "./shared.js";
+import { AKS_NODE_HARDENING, AZURE_ROLES, roleDefinitionId } from "./shared.js";
 
 /** Arguments of an {@link AzureKubernetesCluster}. */
 export interface AzureKubernetesClusterArgs extends KubernetesClusterArgs {
@@ -145,12 +145,7 @@ export class AzureKubernetesCluster extends StrataComponent implements Kubernete
         minCount: dev ? 1 : 2,
         maxCount: 3,
         vnetSubnetID: network.nodeSubnetId,
-        osType: "Linux",
-        osSKU: "AzureLinux",
-        osDiskType: "Managed",
-        enableNodePublicIP: false,
-        securityProfile: { sshAccess: "Disabled", enableSecureBoot: true, enableVTPM: true },
-        upgradeSettings: { maxSurge: "33%" },
+        ...AKS_NODE_HARDENING,
       }],
       autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
       nodeResourceGroupProfile: { restrictionLevel: "ReadOnly" },

@@ -5,7 +5,7 @@ import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/i
 import { nodePoolIssues, smallestMachine, type NodePool, type NodePoolArgs, type Taint } from "../capabilities.js";
 import { AzureKubernetesCluster } from "./kubernetes-cluster.js";
 import { type AzureNetwork, azureNetworkIssue } from "./network.js";
-import { kindOf } from "./shared.js";
+import { AKS_NODE_HARDENING, kindOf } from "./shared.js";
 
 /** Arguments of an {@link AzureNodePool}. */
 export interface AzureNodePoolArgs extends NodePoolArgs {
@@ -103,12 +103,7 @@ export class AzureNodePool extends StrataComponent implements NodePool {
       nodeLabels: this.labels,
       nodeTaints: this.taints.map(aksTaint),
       vnetSubnetID: network.nodeSubnetId,
-      osType: "Linux",
-      osSKU: "AzureLinux",
-      osDiskType: "Managed",
-      enableNodePublicIP: false,
-      securityProfile: { sshAccess: "Disabled", enableSecureBoot: true, enableVTPM: true },
-      upgradeSettings: { maxSurge: "33%" },
+      ...AKS_NODE_HARDENING,
     }, this.childOptions());
 
     this.finish({ machineType: this.machineType, labels: this.labels, taints: this.taints });
