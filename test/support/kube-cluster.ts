@@ -85,6 +85,18 @@ function kubeconfig(dir: string, port: number): string {
   ].join("\n");
 }
 
+/** Polls `ready` every 250 ms; fails after `seconds` with the end of the component's log. */
+async function waitFor(what: string, seconds: number, ready: () => Promise<boolean>, log: string): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!(await ready())) {
+    if (Date.now() > deadline) {
+      const tail = fs.existsSync(log) ? fs.readFileSync(log, "utf8").slice(-2000) : "(no log)";
+      throw new Error(`${what} not ready in ${seconds} s: ${tail}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** A running control plane: its kubeconfig, a kubectl on it, and stop(). */
 export interface KubeCluster {
   readonly kubeconfigPath: string;
@@ -138,6 +150,11 @@ export async function startKubeCluster(): Promise<KubeCluster> {
       "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
       "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl, "--initial-cluster", `default=${peerUrl}`,
     ]);
+    // The API server gives up when etcd is not answering yet (a loaded machine starts etcd slowly).
+    await waitFor("etcd", 60, async () => {
+      const response = await fetch(`${etcdUrl}/health`).catch(() => undefined);
+      return response?.ok === true && ((await response.json()) as { health?: string }).health === "true";
+    }, f("etcd.log"));
     start("kube-apiserver", [
       `--etcd-servers=${etcdUrl}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", `--secure-port=${apiPort}`,
       "--endpoint-reconciler-type=none", `--client-ca-file=${f("ca.crt")}`, `--tls-cert-file=${f("apiserver.crt")}`,
@@ -145,13 +162,10 @@ export async function startKubeCluster(): Promise<KubeCluster> {
       `--service-account-signing-key-file=${f("sa.key")}`, "--service-account-issuer=https://kubernetes.default.svc",
       "--service-cluster-ip-range=10.0.0.0/24", "--authorization-mode=RBAC", `--cert-dir=${f("apiserver-certs")}`,
     ]);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
+    await waitFor("kube-apiserver", 60, async () => {
       const ready = await kubectl(["get", "--raw", "/readyz"]);
-      if (ready.code === 0 && ready.stdout.trim() === "ok") break;
-      if (Date.now() > deadline) throw new Error(`kube-apiserver not ready in 60 s: ${fs.readFileSync(f("kube-apiserver.log"), "utf8").slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+      return ready.code === 0 && ready.stdout.trim() === "ok";
+    }, f("kube-apiserver.log"));
     start("kube-controller-manager", [
       `--kubeconfig=${kubeconfigPath}`, "--leader-elect=false", `--cluster-signing-cert-file=${f("ca.crt")}`,
       `--cluster-signing-key-file=${f("ca.key")}`, `--service-account-private-key-file=${f("sa.key")}`,
