@@ -153,7 +153,7 @@ async function floor(): Promise<number> {
         fs.writeFileSync(path.join(etc, "catalog", "tpch.properties"), renderProperties(compileCatalogProperties("tpch", { kind: "tpch" })));
         const specs = Object.entries(templateModule.policies).map(([name, args]) => ({ name, ...args }));
         const depots = [{ name: "warehouse", catalog: "warehouse" }, { name: "tpch", catalog: "tpch" }];
-        fs.writeFileSync(path.join(etc, "rules.json"), renderRules(compilePolicies(specs, depots).rules));
+        fs.writeFileSync(path.join(etc, "rules.json"), renderRules(compilePolicies(specs, depots, templateModule.groups).rules));
         fs.writeFileSync(path.join(etc, "groups.txt"), renderGroups(templateModule.groups));
         const trinoLog = fs.openSync(path.join(root, "trino.log"), "a");
         children.push(

@@ -66,12 +66,12 @@ describe("examples", () => {
     await mocks.settle();
     const rules = JSON.parse(mocks.byName("governed-access-rules").inputs.content);
     expect(rules.tables[1]).toEqual({
-      group: "analysts",
+      user: "(ann|raj)",
       catalog: "tpch",
       schema: "tiny",
       table: "customer",
       privileges: ["SELECT"],
-      columns: [{ name: "phone", mask: "'****'" }],
+      columns: [{ name: "phone", mask: "CAST('****' AS varchar(15))" }],
       filter: "(mktsegment = 'BUILDING')",
     });
     expect(mocks.byName("governed-groups").inputs.content).toBe("analysts:ann,raj\n");

@@ -1,8 +1,13 @@
+// The `strata` command itself (the built binary), on the bundled templates:
+// a control-plane stack, and the demo data plane reading its policies through
+// a StackReference, deployed as a non-dev (protected) environment.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { parse, stringify } from "yaml";
+import { loadTemplate, openStack } from "@strata/cli";
 
 const repo = path.resolve(import.meta.dirname, "..", "..");
 const bin = path.join(repo, "packages", "cli", "dist", "bin.js");
@@ -11,70 +16,154 @@ const home = fs.mkdtempSync(path.join(os.tmpdir(), "strata-cli-"));
 fs.chmodSync(home, 0o711);
 const stackName = `test-cli-${process.pid}`;
 const stackFile = path.join(repo, "stacks", "local", `Pulumi.${stackName}.yaml`);
+const controlStack = `test-cp-${process.pid}`;
+const controlFile = path.join(repo, "stacks", "control-plane", `Pulumi.${controlStack}.yaml`);
+const CONTROL_PASSWORD = "cp-shared-warehouse-pw-58Kq";
+const dataDir = path.join(home, "data", "strata-local", stackName);
 
 function strata(...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args, "--stack", stackName, "--home", home], {
+  const stack = args.includes("--stack") ? [] : ["--stack", stackName];
+  const result = spawnSync(process.execPath, [bin, ...args, ...stack, "--home", home], {
     encoding: "utf8",
     env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
   });
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 
+const trinoPid = () => Number(/trinoPid: (\d+)/.exec(strata("outputs").out)?.[1]);
+const isTrino = (pid: number) => fs.existsSync(`/proc/${pid}/cmdline`) && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("TrinoServer");
+
+beforeAll(async () => {
+  // The control plane: the shared password (a secret in its stack config) and analysts limited to US rows.
+  const controlPlane = await loadTemplate("control-plane");
+  const control = await openStack({ ...controlPlane, stackName: controlStack, home });
+  await control.setConfig("warehousePassword", { value: CONTROL_PASSWORD, secret: true });
+  await control.setConfig("analystRegion", { value: "US" });
+  const up = strata("up", "--template", "control-plane", "--stack", controlStack);
+  expect(up.err).toBe("");
+  expect(up.code).toBe(0);
+  // The data plane reads it, and is a production environment: its data is protected.
+  fs.writeFileSync(stackFile, `config:\n  strata-local:controlPlane: organization/strata-control-plane/${controlStack}\n  strata:environment: prod\n`);
+});
+
 afterAll(() => {
+  // Whatever happened above, leave no process behind: lift protection, then destroy both stacks.
+  strata("unprotect");
+  strata("destroy");
+  strata("destroy", "--template", "control-plane", "--stack", controlStack);
   fs.rmSync(home, { recursive: true, force: true });
   fs.rmSync(stackFile, { force: true });
+  fs.rmSync(controlFile, { force: true });
 });
 
 describe("the strata command", () => {
-  test("demo deploys stacks/local and shows the query as admin, analyst and guest", () => {
+  test("demo deploys stacks/local with the control plane's policies and password, and shows the query as each user", () => {
     const { code, out, err } = strata("demo");
     expect(err).toBe("");
     expect(code).toBe(0);
     const section = (user: string) => out.slice(out.indexOf(`-- as ${user}`), out.indexOf("\n-- as", out.indexOf(`-- as ${user}`) + 1));
     expect(section("admin")).toContain("emily.carter@example.com");
     expect(section("admin")).toContain("8 rows");
-    expect(section("analyst")).toContain("***@example.fr");
-    expect(section("analyst")).not.toContain("chloe.martin@");
-    expect(section("analyst")).toContain("4 rows");
+    // The control plane set analysts' region to US.
+    expect(section("analyst")).toContain("***@example.com");
+    expect(section("analyst")).not.toContain("emily.carter@");
+    expect(section("analyst")).not.toContain("***@example.fr");
+    expect(section("analyst")).toContain("2 rows");
     expect(out.slice(out.indexOf("-- as guest"))).toContain("PERMISSION_DENIED: Access Denied: Cannot access catalog warehouse");
-    const file = path.join(home, "data", "strata-local", stackName, "secrets", "warehouse-password");
+    const file = path.join(dataDir, "secrets", "warehouse-password");
     expect(out).toContain(`Secret "warehouse-password" is stored in ${file} with mode 0600`);
-    expect(out).toContain("address: strata:secret/warehouse-password");
-    const value = fs.readFileSync(file, "utf8");
-    expect(value.length).toBeGreaterThanOrEqual(20);
-    expect(out).not.toContain(value);
+    // The password is the control plane's, and it is never printed.
+    expect(fs.readFileSync(file, "utf8")).toBe(CONTROL_PASSWORD);
+    expect(out).not.toContain(CONTROL_PASSWORD);
   });
 
-  test("a second demo changes nothing", () => {
-    const { code, out } = strata("demo");
+  test("the catalog output lists every primitive with its owner and inputs", () => {
+    const { code, out } = strata("outputs");
+    expect(code).toBe(0);
+    const catalog = (parse(out) as { catalog: Array<Record<string, unknown>> }).catalog;
+    // Sorted by address.
+    expect(catalog.map((e) => [e.address, e.kind, e.name, e.owner])).toEqual([
+      ["strata://tpch", "Depot", "tpch", "data-platform"],
+      ["strata://warehouse", "Depot", "warehouse-depot", "sales-engineering"],
+      ["strata:cluster/analytics", "Cluster", "analytics", "data-platform"],
+      ["strata:compute/analytics-compute", "Compute", "analytics-compute", "data-platform"],
+      ["strata:database/warehouse", "Database", "warehouse", "sales-engineering"],
+      ["strata:policy/admins", "Policy", "admins", "data-platform"],
+      ["strata:policy/analysts", "Policy", "analysts", "data-platform"],
+      ["strata:secret/warehouse-password", "Secret", "warehouse-password", "data-platform"],
+      ["strata:workspace/marketing", "Workspace", "marketing", "marketing"],
+    ]);
+    // Lineage: the Cluster reads both depots; policies name what they govern.
+    const byAddress = new Map(catalog.map((e) => [e.address, e]));
+    expect(byAddress.get("strata:cluster/analytics")!.inputs).toEqual(["strata://tpch", "strata://warehouse"]);
+    expect(byAddress.get("strata:policy/analysts")!.inputs).toEqual(["strata://tpch", "strata://warehouse"]);
+    expect(byAddress.get("strata://warehouse")!).toMatchObject({ domain: "sales", tags: {} });
+  });
+
+  test("the Compute's budget sizes Trino, and the Workspace is a private folder", () => {
+    const pid = trinoPid();
+    expect(isTrino(pid)).toBe(true);
+    // CLUSTER_MEMORY_MB 2048: the JVM heap is 80 % of it.
+    expect(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")).toContain("-Xmx1638m");
+    const workspace = path.join(dataDir, "workspaces", "marketing");
+    expect(fs.statSync(workspace).isDirectory()).toBe(true);
+    expect(fs.statSync(workspace).mode & 0o777).toBe(0o700);
+    expect(strata("outputs").out).toContain(`marketingDirectory: ${workspace}`);
+  });
+
+  test("up through the binary changes nothing, and history numbers every deployment", () => {
+    const before = strata("history").out.trim().split("\n").filter(Boolean).length;
+    const { code, out } = strata("up");
     expect(code).toBe(0);
     expect(out).toMatch(/Resources:\s+\d+ unchanged/);
     expect(out).not.toMatch(/[+~-] +\d+ (created|updated|deleted)/);
+    const history = strata("history").out.trim().split("\n").map((line) => line.split("\t"));
+    expect(history.map((h) => h[0])).toEqual(Array.from({ length: before + 1 }, (_, i) => String(i + 1)));
+    expect(history.at(-1)!.slice(2, 4)).toEqual(["update", "succeeded"]);
   });
 
-  test("history lists the deployments, numbered", () => {
-    const { code, out } = strata("history");
-    expect(code).toBe(0);
-    expect(out.trim().split("\n").map((line) => line.split("\t").slice(0, 1).concat(line.split("\t").slice(2, 4)))).toEqual([
-      ["1", "update", "succeeded"],
-      ["2", "update", "succeeded"],
-    ]);
+  test("a killed Trino: refresh through the binary shows it gone, up brings it back", () => {
+    const pid = trinoPid();
+    process.kill(pid, "SIGKILL");
+    const refreshed = strata("refresh");
+    expect(refreshed.code).toBe(0);
+    expect(refreshed.out).toMatch(/- +1 deleted/);
+    const up = strata("up");
+    expect(up.code).toBe(0);
+    expect(up.out).toMatch(/\+ +1 created/);
+    const restarted = trinoPid();
+    expect(restarted).not.toBe(pid);
+    expect(isTrino(restarted)).toBe(true);
   });
 
   test("an unknown target is refused at preview with the fix", () => {
-    fs.appendFileSync(stackFile, "  strata:target: mainframe\n");
-    const { code, err, out } = strata("preview");
-    expect(code).toBe(1);
-    expect(out + err).toContain('strata:target="mainframe" is not a target this version can deploy to');
-    fs.writeFileSync(stackFile, fs.readFileSync(stackFile, "utf8").replace("  strata:target: mainframe\n", ""));
+    const original = fs.readFileSync(stackFile, "utf8");
+    try {
+      const edited = parse(original) as { config: Record<string, unknown> };
+      edited.config["strata:target"] = "mainframe";
+      fs.writeFileSync(stackFile, stringify(edited));
+      const { code, err, out } = strata("preview");
+      expect(code).toBe(1);
+      expect(out + err).toContain('strata:target="mainframe" is not a target this version can deploy to');
+    } finally {
+      fs.writeFileSync(stackFile, original);
+    }
   });
 
-  test("destroy removes everything", () => {
-    const pid = Number(/trinoPid: (\d+)/.exec(strata("outputs").out)?.[1]);
-    expect(pid).toBeGreaterThan(0);
+  test("destroy of a protected stack is refused; after unprotect it stops everything and keeps the data", () => {
+    const pid = trinoPid();
+    const refused = strata("destroy");
+    expect(refused.code).toBe(1);
+    expect(refused.out + refused.err).toMatch(/protected/);
+    expect(isTrino(pid)).toBe(true);
+    const unprotected = strata("unprotect");
+    expect(unprotected.code).toBe(0);
     const { code } = strata("destroy");
     expect(code).toBe(0);
-    expect(fs.existsSync(`/proc/${pid}/cmdline`) && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("TrinoServer")).toBe(false);
-    expect(fs.existsSync(path.join(home, "data", "strata-local", stackName, "secrets", "warehouse-password"))).toBe(false);
+    expect(isTrino(pid)).toBe(false);
+    // Retained outside dev stacks: the warehouse's data and the Workspace folder stay on disk.
+    expect(fs.existsSync(path.join(dataDir, "postgres", "warehouse-server", "data", "PG_VERSION"))).toBe(true);
+    expect(fs.existsSync(path.join(dataDir, "workspaces", "marketing"))).toBe(true);
+    expect(fs.existsSync(path.join(dataDir, "secrets", "warehouse-password"))).toBe(false);
   });
 });

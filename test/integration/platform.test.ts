@@ -36,8 +36,10 @@ const program = strataProgram(() => {
   const tpch = new Depot("tpch", { source: { kind: "tpch" } });
   const depots = [warehouse.depot, tpch];
   if (knobs.extraDepot) depots.push(new Depot("scratch", { source: { kind: "memory" } }));
+  const adminAccess = [{ users: ["admin"], depot: "warehouse", access: "all" as const }, { users: ["admin"], depot: "tpch", access: "read" as const }];
+  if (knobs.extraDepot) adminAccess.push({ users: ["admin"], depot: "scratch", access: "all" });
   const policies = [
-    new Policy("admins", { access: [{ users: ["admin"], depot: "warehouse", access: "all" }, { users: ["admin"], depot: "tpch", access: "read" }] }),
+    new Policy("admins", { access: adminAccess }),
     new Policy("analysts", {
       access: [{ groups: ["analysts"], depot: "warehouse", access: "read" }, { groups: ["analysts"], depot: "tpch", access: "read" }],
       masks: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", column: knobs.maskColumn, mask: "email" }],
@@ -126,47 +128,80 @@ describe("the local data platform on the real engine, Trino and PostgreSQL", () 
   test("a policy change takes effect without restarting Trino", async () => {
     const pid = outputs.pid as number;
     knobs.analystRegion = "US";
-    const result = await up();
-    expect(result.changes.update).toBe(1);
-    expect(outputs.pid).toBe(pid);
-    // up ends only once the server has reloaded the rules: the change is in effect now.
-    expect((await query("analyst")).rows.map((r) => r[2])).toEqual(["US", "US"]);
+    try {
+      const result = await up();
+      expect(result.changes.update).toBe(1);
+      expect(outputs.pid).toBe(pid);
+      // up ends only once the server has reloaded the rules: the change is in effect now.
+      expect((await query("analyst")).rows.map((r) => r[2])).toEqual(["US", "US"]);
+    } finally {
+      knobs.analystRegion = "EU";
+    }
+    await up();
+    expect((await query("analyst")).rows.map((r) => r[2])).toEqual(["EU", "EU", "EU", "EU"]);
   });
 
   test("a policy naming an unknown column fails before the rules change", async () => {
     const rulesBefore = fs.readFileSync(outputs.rulesFile as string, "utf8");
     knobs.maskColumn = "emial";
-    await expect(up()).rejects.toThrow('Policy "analysts": masks[0].column="emial" is not a column of warehouse.public.customers. Fix: use one of: email, id, name, nation_key, region');
+    try {
+      await expect(up()).rejects.toThrow('Policy "analysts": masks[0].column="emial" is not a column of warehouse.public.customers. Fix: use one of: email, id, name, nation_key, region');
+    } finally {
+      knobs.maskColumn = "email";
+    }
     expect(fs.readFileSync(outputs.rulesFile as string, "utf8")).toBe(rulesBefore);
-    knobs.maskColumn = "email";
   });
 
   test("a migration with a SQL error rolls back alone and changes nothing else", async () => {
     const pid = outputs.pid as number;
     knobs.migrations = [...seed, { id: "003_broken", sql: "CREATE TABLE refunds (id integer PRIMARY KEY);\nINSERT INTO refunds VALUES ('not a number');" }];
-    await expect(up()).rejects.toThrow(/Database "warehouse": migrations\[2\] \(id "003_broken"\) failed and was rolled back: .*invalid input syntax for type integer/);
+    try {
+      await expect(up()).rejects.toThrow(/Database "warehouse": migrations\[2\] \(id "003_broken"\) failed and was rolled back: .*invalid input syntax for type integer/);
+    } finally {
+      knobs.migrations = [...seed];
+    }
     expect(alive(pid)).toBe(true);
     const tables = await query("admin", "SELECT table_name FROM warehouse.information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
     expect(tables.rows.map((r) => r[0])).toEqual(["customers", "orders", "strata_migrations"]);
-    knobs.migrations = [...seed];
   });
 
-  test("adding a Depot restarts Trino with every catalog; removing it keeps the others", async () => {
+  test("an applied migration whose SQL was edited is refused at up, and nothing is applied", async () => {
+    const edited = seed.map((m, i) => (i === 1 ? { ...m, sql: `${m.sql}\n-- edited` } : m));
+    knobs.migrations = [...edited, { id: "003_refunds", sql: "CREATE TABLE refunds (id integer PRIMARY KEY);" }];
+    try {
+      await expect(up()).rejects.toThrow(`Database "warehouse": migrations[1] (id "${seed[1]!.id}") was changed after it was applied. Fix: restore its SQL and add a new migration for the change`);
+    } finally {
+      knobs.migrations = [...seed];
+    }
+    const tables = await query("admin", "SELECT table_name FROM warehouse.information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
+    expect(tables.rows.map((r) => r[0])).toEqual(["customers", "orders", "strata_migrations"]);
+  });
+
+  test("adding a Depot restarts Trino, and the new catalog answers; removing it keeps the others", async () => {
+    const pid = outputs.pid as number;
     knobs.extraDepot = true;
-    await up();
-    expect(outputs.catalogs).toEqual(["scratch", "tpch", "warehouse"]);
-    await query("admin", "SELECT 1");
-    expect((await query("admin")).rows).toHaveLength(8);
-    knobs.extraDepot = false;
+    try {
+      await up();
+      expect(outputs.catalogs).toEqual(["scratch", "tpch", "warehouse"]);
+      expect(outputs.pid).not.toBe(pid);
+      expect(alive(pid)).toBe(false);
+      await query("admin", "CREATE TABLE scratch.default.probe AS SELECT 42 AS answer");
+      expect((await query("admin", "SELECT answer FROM scratch.default.probe")).rows).toEqual([[42]]);
+      expect((await query("admin")).rows).toHaveLength(8);
+    } finally {
+      knobs.extraDepot = false;
+    }
     await up();
     expect(outputs.catalogs).toEqual(["tpch", "warehouse"]);
     expect((await query("admin")).rows).toHaveLength(8);
+    const gone = await query("admin", "SELECT 1 FROM scratch.default.probe").catch((e: unknown) => e);
+    expect((gone as TrinoQueryError).errorName).toBe("CATALOG_NOT_FOUND");
   });
 
   test("a killed Trino is drift: refresh shows it, up brings it back, PostgreSQL data intact", async () => {
     const pid = outputs.pid as number;
     process.kill(pid, "SIGKILL");
-    await eventually(async () => alive(pid), (a) => !a, 10);
+    expect(await eventually(async () => alive(pid), (a) => !a, 10)).toBe(false);
     const refreshed = await stack.run("refresh");
     expect(refreshed.changes.delete).toBe(1);
     const result = await up();

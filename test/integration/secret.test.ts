@@ -21,7 +21,11 @@ describe("Secret through the real engine", () => {
     }),
   );
   const file = path.join(stack.dataDir, "secrets", "api-token");
-  afterAll(() => stack.remove());
+  afterAll(async () => {
+    // Whatever happened above, the stack goes (a no-op when the last test destroyed it).
+    await stack.run("destroy").catch(() => undefined);
+    stack.remove();
+  });
 
   test("up writes the value to a 0600 file and exports its path and the catalog", async () => {
     const result = await stack.run("up", secretConfig(FIRST));

@@ -79,7 +79,12 @@ describe("stateful data outside dev stacks", () => {
     "prod",
   );
   const dataDir = () => path.join(prod.dataDir, "postgres", "ledger-server", "data");
-  afterAll(() => prod.remove());
+  afterAll(async () => {
+    // Whatever happened above, no server is left running: lift the protection, then destroy.
+    await runPulumiCli(prod.target(), ["state", "unprotect", "--all", "--yes"]).catch(() => undefined);
+    await prod.run("destroy").catch(() => undefined);
+    prod.remove();
+  });
 
   test("destroy is refused while the database is protected, and its data stays", async () => {
     await prod.run("up");

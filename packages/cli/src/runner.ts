@@ -38,9 +38,10 @@ export interface RunOptions {
   /** Receives the engine's progress output as it happens. */
   readonly onOutput?: (text: string) => void;
   /**
-   * `up` only: skip the preview that runs first. Faster (about 1.2 s for the
-   * local demo), but a program that throws half-way (a validation error in a
-   * later primitive) leaves the earlier primitives deployed.
+   * `up` and `destroy`: skip the preview that runs first. Faster (about 1.2 s
+   * for the local demo), but a program that throws half-way (a validation
+   * error in a later primitive) leaves the earlier primitives deployed, and a
+   * destroy refused for a protected resource has deleted the others by then.
    * @default false
    */
   readonly skipPreview?: boolean;
@@ -261,8 +262,12 @@ export function attributeFailures(events: EngineEvent[]): string[] {
       .filter(([key, p]) => types.slice(0, -1).includes(key.split("::")[0]!) && (name === p.name || name.startsWith(`${p.name}-`)))
       .sort((a, b) => b[1].name.length - a[1].name.length)[0]?.[1];
     if (!owner) continue;
-    const message = diagnostic.message.trim().replace(/^error: /, "").split("\n")[0];
-    lines.push(`${owner.kind} "${owner.name}": ${resourceType} "${name}" failed: ${message}`);
+    // A provider's check failure reads "<type> resource '<name>': property <p> value <v> has a problem: <reason>".
+    const message = diagnostic.message.trim().replace(/^error: /, "").replace(/^.* has a problem: /, "").split("\n");
+    // Problems a Strata check reports (`Kind "name": field=value ... Fix: ...`) name their primitive themselves.
+    const own = message.filter((line) => /^[A-Z][A-Za-z]* "[^"]+": \S+=.* Fix: /.test(line));
+    if (own.length > 0) lines.push(...own);
+    else lines.push(`${owner.kind} "${owner.name}": ${resourceType} "${name}" failed: ${message[0]}`);
   }
   return [...new Set(lines)];
 }
@@ -291,6 +296,10 @@ async function runOn(
       return { operation, changes: changesOf(result.summary), outputs: outputsOf(await stack.outputs()) };
     }
     case "destroy": {
+      // Preview first here too: a protected resource (stateful data outside dev stacks) then refuses the
+      // destroy before anything is deleted. Without it the engine deletes every resource it may and fails
+      // only when it reaches a protected one.
+      if (!options.skipPreview) await stack.destroy({ ...common, previewOnly: true });
       const result = await stack.destroy(common);
       return { operation, changes: changesOf(result.summary), outputs: {} };
     }

@@ -11,7 +11,9 @@ import {
   LocalFileSet,
   LocalLinks,
   LocalProcess,
-  PostgresColumnCheck,
+  PolicyCheck,
+  type PolicyCheckDepot,
+  type SqlMask,
   StrataComponent,
   type PrimitiveArgs,
   type StrataContext,
@@ -25,7 +27,8 @@ import {
 import { Compute } from "./compute.js";
 import { Depot } from "./depot.js";
 import { Policy } from "./policy.js";
-import { HEALTH_USER, type PolicySpec, type TrinoRules, compilePolicies, renderRules } from "./policy-compile.js";
+import { type ColumnTypes, type DepotRef, HEALTH_USER, type PolicySpec, type TrinoRules, compilePolicies, renderRules } from "./policy-compile.js";
+import { tpchColumnTypes } from "./tpch.js";
 import { RELOAD_SECONDS, compileTrinoServerFiles, renderGroups } from "./trino-config.js";
 import { TRINO_CHART, compileTrinoHelmValues } from "./trino-helm-values.js";
 
@@ -107,10 +110,8 @@ export function validateClusterArgs(name: string, args: ClusterArgs, context: St
     });
   }
   const policies = (args.policies ?? []).filter((p) => p instanceof Policy);
-  const { problems } = compilePolicies(
-    policies.map((p) => p.spec),
-    depots.filter((d) => d instanceof Depot).map((d) => ({ name: d.catalogName, catalog: d.catalogName })),
-  );
+  const mounted = depots.filter((d) => d instanceof Depot);
+  const { problems } = compilePolicies(policies.map((p) => p.spec), depotRefs(mounted), args.groups ?? {}, staticColumnTypes(mounted));
   // Problems inside one policy were reported by the Policy itself; here only what needs the Cluster.
   checks.addAll(
     problems
@@ -118,6 +119,29 @@ export function validateClusterArgs(name: string, args: ClusterArgs, context: St
       .map((p) => ({ primitive: "Policy", name: p.policy, field: p.field, value: p.value, problem: `${p.problem} (Cluster "${name}")`, fix: p.fix })),
   );
   return checks.issues;
+}
+
+/** The depots as the policy compiler sees them; TPC-H's tables are all known. */
+function depotRefs(depots: Depot[]): DepotRef[] {
+  return depots.map((d) => ({ name: d.catalogName, catalog: d.catalogName, ...(d.source.kind === "tpch" ? { complete: true } : {}) }));
+}
+
+/** Column types known without a server: the fixed TPC-H schema. */
+function staticColumnTypes(depots: Depot[]): ColumnTypes {
+  return Object.assign({}, ...depots.filter((d) => d.source.kind === "tpch").map((d) => tpchColumnTypes(d.catalogName)));
+}
+
+/** The SQL masks policies give on one depot's tables. */
+function sqlMasksOf(policies: PolicySpec[], catalog: string): SqlMask[] {
+  return [...policies]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((p) =>
+      (p.masks ?? []).flatMap((m, i) =>
+        m.depot === catalog && typeof m.mask === "object"
+          ? [{ primitive: `Policy "${p.name}"`, field: `masks[${i}].mask`, depot: catalog, schema: m.schema, table: m.table, column: m.column, sql: m.mask.sql }]
+          : [],
+      ),
+    );
 }
 
 /** The tables and columns policies name in one depot, for checking against the source. */
@@ -129,7 +153,10 @@ export function referencesOf(policies: PolicySpec[], catalog: string): ColumnRef
       if (r.depot === catalog && r.schema !== undefined && r.table !== undefined) refs.push({ primitive, field: `access[${i}].table`, schema: r.schema, table: r.table });
     });
     (p.masks ?? []).forEach((r, i) => {
-      if (r.depot === catalog) refs.push({ primitive, field: `masks[${i}].column`, schema: r.schema, table: r.table, column: r.column });
+      if (r.depot === catalog) {
+        const mask = typeof r.mask === "string" ? { mask: r.mask } : {};
+        refs.push({ primitive, field: `masks[${i}].column`, schema: r.schema, table: r.table, column: r.column, ...mask });
+      }
     });
     (p.filters ?? []).forEach((r, i) => {
       if (r.depot === catalog) refs.push({ primitive, field: `filters[${i}].table`, schema: r.schema, table: r.table });
@@ -187,7 +214,8 @@ export class Cluster extends StrataComponent {
     const groups = args.groups && Object.keys(args.groups).length > 0 ? args.groups : undefined;
     this.compute = args.compute ?? new Compute(this.childName("compute"), { context: this.context, owner: args.owner }, this.childOptions());
     this.catalogs = depots.map((d) => d.catalogName);
-    const { rules } = compilePolicies(specs, depots.map((d) => ({ name: d.catalogName, catalog: d.catalogName })));
+    const groupMembers = args.groups ?? {};
+    const { rules } = compilePolicies(specs, depotRefs(depots), groupMembers, staticColumnTypes(depots));
     if (onKubernetes(this.context.target)) {
       const deployed = this.deployOnKubernetes(name, depots, groups, rules);
       this.accessRules = deployed.accessRules;
@@ -250,36 +278,6 @@ export class Cluster extends StrataComponent {
     for (const depot of depots) restartInputs.push(pulumi.interpolate`${depot.catalogName}:${depot.catalogProperties}`);
     // The rules are reloaded by the running server: not part of the restart trigger.
     // Tables and columns that policies name are checked against PostgreSQL depots before the rules change.
-    const checks = depots.flatMap((depot) => {
-      const references = referencesOf(specs, depot.catalogName);
-      if (depot.source.kind !== "postgresql" || references.length === 0) return [];
-      const source = depot.source;
-      return [
-        new PostgresColumnCheck(
-          this.childName(`policy-check-${depot.catalogName.replace(/_/g, "-")}`),
-          {
-            psql: path.join(this.context.tools.postgresBin, "psql"),
-            host: source.host,
-            // Waits for the source to be ready (its migrations), so new tables and columns are seen.
-            port: pulumi.all([source.port, source.ready]).apply(([port]) => port),
-            database: source.database,
-            user: source.user,
-            password: source.password.value,
-            depot: depot.catalogName,
-            references,
-          },
-          this.childOptions(),
-        ),
-      ];
-    });
-    // Written once the checks pass and then reloaded by the running server (not a
-    // restart trigger); the deployment waits one reload period, so it ends with the
-    // rules in effect. The server does not wait for it: it starts on deny-all rules.
-    this.accessRules = new LocalFile(
-      this.childName("access-rules"),
-      { path: rulesFile, content: renderRules(rules), settleSeconds: RELOAD_SECONDS + 1 },
-      this.childOptions({ dependsOn: checks }),
-    );
     if (groups && groupsFile) {
       files.push(new LocalFile(this.childName("groups"), { path: groupsFile, content: renderGroups(groups) }, this.childOptions()));
     }
@@ -303,6 +301,51 @@ export class Cluster extends StrataComponent {
         initialFiles: { [rulesFile]: renderRules(compilePolicies([], []).rules) },
       },
       this.childOptions({ dependsOn: [pluginDir, ...files] }),
+    );
+
+    // Policies are checked against the live sources before the rules change; masks are fitted to the column types found.
+    const sqlMasks = depots.flatMap((d) => sqlMasksOf(specs, d.catalogName));
+    const checked = depots.flatMap((depot): pulumi.Input<PolicyCheckDepot>[] => {
+      const references = referencesOf(specs, depot.catalogName);
+      if (depot.source.kind !== "postgresql" || references.length === 0) return [];
+      const source = depot.source;
+      return [
+        pulumi.all([source.host, source.port, source.database, source.user, source.password.value, source.ready]).apply(([host, port, database, user, password]) => ({
+          depot: depot.catalogName,
+          // Waits for the source to be ready (its migrations), so new tables and columns are seen.
+          postgres: { psql: path.join(this.context.tools.postgresBin, "psql"), host, port, database, user, password },
+          references,
+        })),
+      ];
+    });
+    const staticTypes = staticColumnTypes(depots);
+    const known = sqlMasks
+      .filter((m) => depots.find((d) => d.catalogName === m.depot)?.source.kind === "tpch")
+      .map((m) => ({ depot: m.depot, references: [], columns: { [`${m.schema}.${m.table}`]: staticTypes[`${m.depot}.${m.schema}.${m.table}`] ?? {} } }));
+    let liveTypes: pulumi.Output<ColumnTypes> = pulumi.output(staticTypes);
+    const guards: pulumi.Resource[] = [];
+    if (checked.length > 0 || sqlMasks.length > 0) {
+      const check = new PolicyCheck(
+        this.childName("policy-check"),
+        {
+          depots: [...checked, ...known],
+          // SQL masks are typed by Trino itself, so they are checked once the server runs.
+          ...(sqlMasks.length > 0 ? { trino: { port: this.server.port, user: HEALTH_USER } } : {}),
+          sqlMasks,
+        },
+        this.childOptions(sqlMasks.length > 0 ? { dependsOn: [this.server] } : {}),
+      );
+      guards.push(check);
+      liveTypes = check.columns.apply((found) => ({ ...staticTypes, ...found }));
+    }
+    // Written once the checks pass and then reloaded by the running server (not a
+    // restart trigger); the deployment waits one reload period, so it ends with the
+    // rules in effect. The server does not wait for it: it starts on deny-all rules.
+    const content = liveTypes.apply((types) => renderRules(compilePolicies(specs, depotRefs(depots), groupMembers, types).rules));
+    this.accessRules = new LocalFile(
+      this.childName("access-rules"),
+      { path: rulesFile, content, settleSeconds: RELOAD_SECONDS + 1 },
+      this.childOptions({ dependsOn: guards }),
     );
     this.pid = this.server.pid;
     this.logFile = this.server.logFile;

@@ -43,6 +43,7 @@ export * from "./policy.js";
 export * from "./policy-compile.js";
 export * from "./query.js";
 export * from "./secret.js";
+export * from "./tpch.js";
 export * from "./trino-config.js";
 export * from "./trino-helm-values.js";
 export * from "./workspace.js";

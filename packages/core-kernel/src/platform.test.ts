@@ -58,7 +58,7 @@ describe("Cluster on the local target (mocks)", () => {
         "FileSet analytics-catalogs",
         "FreePort analytics-port",
         "Links analytics-plugins",
-        "PostgresColumnCheck analytics-policy-check-warehouse",
+        "PolicyCheck analytics-policy-check",
         "Process analytics-server",
       ].sort(),
     );
@@ -105,10 +105,19 @@ describe("Cluster on the local target (mocks)", () => {
   test("the policy check reads the warehouse as its owner, password kept secret", async () => {
     platform();
     await mocks.settle();
-    const check = mocks.byName("analytics-policy-check-warehouse").inputs;
-    expect(check.user).toBe("warehouse_owner");
-    expect(check.password).toEqual(secretWrapped("hunter2-secret"));
-    expect(check.references).toEqual([{ primitive: 'Policy "analysts"', field: "masks[0].column", schema: "public", table: "customers", column: "email" }]);
+    const check = mocks.byName("analytics-policy-check").inputs;
+    // The password is a secret inside the depot's entry, so the whole list is kept secret.
+    expect(check.depots).toEqual(
+      secretWrapped([
+        {
+          depot: "warehouse",
+          postgres: { psql: "/usr/lib/postgresql/15/bin/psql", host: "127.0.0.1", database: "warehouse", user: "warehouse_owner", password: "hunter2-secret" },
+          references: [{ primitive: 'Policy "analysts"', field: "masks[0].column", schema: "public", table: "customers", column: "email", mask: "hash" }],
+        },
+      ]),
+    );
+    expect(check.sqlMasks).toEqual([]);
+    expect(check.trino).toBeUndefined();
   });
 
   test("without the engines' locations a Cluster is refused before anything registers", async () => {

@@ -4,6 +4,12 @@
 // Trino reads each section top to bottom and the first matching rule wins;
 // a request that no rule matches is denied. Every section is emitted, even
 // empty, because a missing section would grant everything.
+//
+// Strata's semantics for overlapping policies (docs/architecture.md,
+// "Policies") are resolved here, per principal: every user a policy names,
+// and every member of a group a policy names (from the Cluster's group
+// membership). Each principal gets rules of its own, so Trino's first match
+// always gives the outcome the semantics define, whatever groups a user is in.
 
 /** Who a rule applies to: users and groups by exact name. At least one of the two. */
 export interface Subjects {
@@ -30,6 +36,9 @@ export interface AccessRule extends Subjects {
 
 /** A named mask, or a SQL expression over the column (which it must keep the type of). */
 export type MaskKind = "null" | "redact" | "hash" | "email" | { sql: string };
+
+/** The named masks. */
+export const MASK_KINDS = ["null", "redact", "hash", "email"] as const;
 
 /** A data policy: hide a column's values from subjects. */
 export interface ColumnMask extends Subjects {
@@ -60,8 +69,14 @@ export interface PolicySpec {
 
 /** One problem found while compiling, attributed to a policy and field. */
 export interface PolicyProblem {
-  /** `depot` and `grant` problems need every policy and depot of a Cluster; `rule` problems do not. */
-  scope: "rule" | "depot" | "grant";
+  /**
+   * `rule`: found in one policy alone. `depot`: names a depot the Cluster
+   * does not mount. `grant`: needs every policy and the Cluster's group
+   * membership (a data policy nobody it names can use, two masks meeting on
+   * one user's column, a group the Cluster does not know). `column`: a table,
+   * column or mask that does not fit the column types given.
+   */
+  scope: "rule" | "depot" | "grant" | "column";
   policy: string;
   field: string;
   value: unknown;
@@ -73,7 +88,16 @@ export interface PolicyProblem {
 export interface DepotRef {
   name: string;
   catalog: string;
+  /**
+   * True when the column types given to {@link compilePolicies} list every
+   * table of this depot (TPC-H's fixed schema), so a table or column missing
+   * from them does not exist.
+   */
+  complete?: boolean;
 }
+
+/** Column types as Trino names them, by table: `catalog.schema.table` -> column -> type. */
+export type ColumnTypes = Record<string, Record<string, string>>;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -129,6 +153,23 @@ export function maskExpression(column: string, mask: MaskKind): string {
   }
 }
 
+const CHARACTER = /^(varchar|char)(\((\d+)\))?$/;
+
+/**
+ * The expression of a named mask for a column of a known type, or undefined
+ * when the mask cannot take that type. Trino refuses a mask of another type
+ * than its column's: `null` fits every type; the text masks fit character
+ * columns, cast to a bounded column's length (Trino cuts the text). A SQL mask
+ * is returned as given; Trino checks it (see PolicyCheck).
+ */
+export function typedMaskExpression(column: string, mask: MaskKind, type: string | undefined): string | undefined {
+  const expression = maskExpression(column, mask);
+  if (typeof mask === "object" || mask === "null" || type === undefined) return expression;
+  const m = CHARACTER.exec(type);
+  if (!m) return undefined;
+  return m[2] === undefined ? expression : `CAST(${expression} AS ${type})`;
+}
+
 const PRIVILEGES: Record<AccessLevel, string[]> = {
   none: [],
   read: ["SELECT"],
@@ -139,25 +180,22 @@ const PRIVILEGES: Record<AccessLevel, string[]> = {
 const CATALOG_ACCESS: Record<AccessLevel, string> = { none: "none", read: "read-only", write: "all", all: "all" };
 const LEVELS: AccessLevel[] = ["none", "read", "write", "all"];
 
-interface Subject {
-  kind: "user" | "group";
-  pattern: string;
-}
-
-/** Expands a rule's subjects into one subject per kind (users and groups are separate rules in Trino). */
-function subjectsOf(s: Subjects): Subject[] {
-  const out: Subject[] = [];
-  if (s.users?.length) out.push({ kind: "user", pattern: exactNames(s.users) });
-  if (s.groups?.length) out.push({ kind: "group", pattern: exactNames(s.groups) });
-  return out;
+function isStringList(v: unknown): v is string[] {
+  return v === undefined || (Array.isArray(v) && v.every((n) => typeof n === "string"));
 }
 
 function checkSubjects(policy: string, field: string, s: Subjects, problems: PolicyProblem[]): void {
-  const all = [...(s.users ?? []), ...(s.groups ?? [])];
-  if (all.length === 0) {
+  for (const kind of ["users", "groups"] as const) {
+    if (!isStringList(s[kind])) {
+      problems.push({ scope: "rule", policy, field: `${field}.${kind}`, value: s[kind], problem: "is not a list of names", fix: `give ${kind}: ["..."]` });
+    }
+  }
+  const users = isStringList(s.users) ? (s.users ?? []) : [];
+  const groups = isStringList(s.groups) ? (s.groups ?? []) : [];
+  if (users.length + groups.length === 0) {
     problems.push({ scope: "rule", policy, field, value: s, problem: "names no users or groups", fix: 'give users: ["..."] and/or groups: ["..."]' });
   }
-  for (const [kind, names] of [["users", s.users ?? []], ["groups", s.groups ?? []]] as const) {
+  for (const [kind, names] of [["users", users], ["groups", groups]] as const) {
     names.forEach((n, i) => {
       if (!SUBJECT.test(n)) {
         problems.push({ scope: "rule", policy, field: `${field}.${kind}[${i}]`, value: n, problem: "is not a valid name", fix: 'use letters, digits, ".", "_", "@" or "-"' });
@@ -166,197 +204,377 @@ function checkSubjects(policy: string, field: string, s: Subjects, problems: Pol
   }
 }
 
+/** Checks depot, schema, table (and column); `required` lists the fields a data policy must give. */
 function checkTarget(
   policy: string,
   field: string,
-  t: { depot: string; schema?: string; table?: string; column?: string },
+  t: { depot?: unknown; schema?: unknown; table?: unknown; column?: unknown },
+  required: Array<"schema" | "table" | "column">,
   depots: Map<string, DepotRef>,
   problems: PolicyProblem[],
-): void {
-  if (!depots.has(t.depot)) {
+): boolean {
+  let ok = true;
+  if (typeof t.depot !== "string" || t.depot === "") {
+    problems.push({ scope: "rule", policy, field: `${field}.depot`, value: t.depot, problem: "is missing", fix: "name the Depot the rule is about" });
+    ok = false;
+  } else if (!depots.has(t.depot)) {
     const known = [...depots.keys()].sort().map((d) => `"${d}"`).join(", ") || "none";
     problems.push({ scope: "depot", policy, field: `${field}.depot`, value: t.depot, problem: "names no Depot of this Cluster", fix: `use one of: ${known}` });
+    ok = false;
   }
   for (const key of ["schema", "table", "column"] as const) {
     const v = t[key];
-    if (v !== undefined && !IDENT.test(v)) {
+    if (v === undefined && required.includes(key)) {
+      problems.push({ scope: "rule", policy, field: `${field}.${key}`, value: v, problem: "is missing", fix: `name the ${key} the rule is about` });
+      ok = false;
+    } else if (v !== undefined && (typeof v !== "string" || !IDENT.test(v))) {
       problems.push({ scope: "rule", policy, field: `${field}.${key}`, value: v, problem: "is not a lower-case SQL identifier", fix: "use lower-case letters, digits and _, as Trino reports names" });
+      ok = false;
     }
   }
-  if (t.table !== undefined && t.schema === undefined) {
+  if (t.table !== undefined && t.schema === undefined && !required.includes("schema")) {
     problems.push({ scope: "rule", policy, field: `${field}.schema`, value: undefined, problem: "is missing while table is given", fix: "name the schema of the table" });
+    ok = false;
   }
+  return ok;
 }
 
-interface TableRule {
-  subject: Subject;
+function checkMask(policy: string, field: string, mask: unknown, problems: PolicyProblem[]): boolean {
+  const named = typeof mask === "string" && (MASK_KINDS as readonly string[]).includes(mask);
+  const sql = typeof mask === "object" && mask !== null && typeof (mask as { sql?: unknown }).sql === "string" && (mask as { sql: string }).sql.trim() !== "";
+  if (!named && !sql) {
+    problems.push({ scope: "rule", policy, field: `${field}.mask`, value: mask, problem: "is not a mask", fix: `use one of ${MASK_KINDS.map((k) => `"${k}"`).join(", ")} or { sql: "<expression over the column>" }` });
+  }
+  return named || sql;
+}
+
+/** Where in a policy set a rule came from, for messages. */
+interface Origin {
+  policy: string;
+  field: string;
+}
+
+interface Scope {
   catalog: string;
   schema?: string;
   table?: string;
-  privileges: string[];
+}
+
+interface NormalizedAccess extends Scope, Origin {
+  users: string[];
+  groups: string[];
+  level: AccessLevel;
+}
+
+interface NormalizedData extends Origin {
+  users: string[];
+  groups: string[];
+  catalog: string;
+  schema: string;
+  table: string;
+  depot: string;
+  mask?: { column: string; expression: string };
+  filter?: string;
+}
+
+/** 0 = depot, 1 = schema, 2 = table. */
+function specificity(s: Scope): number {
+  return s.table !== undefined ? 2 : s.schema !== undefined ? 1 : 0;
+}
+
+function scopeKey(s: Scope): string {
+  return [s.catalog, s.schema ?? "", s.table ?? ""].join("\u0000");
+}
+
+/** True when rule scope `r` covers object `o` (the same object or an enclosing one). */
+function covers(r: Scope, o: Scope): boolean {
+  if (r.catalog !== o.catalog) return false;
+  if (r.schema !== undefined && r.schema !== o.schema) return false;
+  if (r.table !== undefined && r.table !== o.table) return false;
+  return specificity(r) <= specificity(o);
+}
+
+/** A principal's resolved rule on one object. */
+interface Resolved extends Scope {
+  level: AccessLevel;
   columns: { name: string; mask: string }[];
   filter?: string;
-  /** Sort key: most specific first. */
-  specificity: number;
-  deny: boolean;
-}
-
-function subjectField(s: Subject): Record<string, string> {
-  return { [s.kind]: s.pattern };
-}
-
-function regexOf(name: string | undefined): string | undefined {
-  return name === undefined ? undefined : exactNames([name]);
 }
 
 /**
- * Compiles policies into Trino rules. Returns every problem at once, or the
- * rules (stable: shuffling the policies or their rules gives identical output
- * unless two rules conflict at the same specificity, where deny wins).
+ * The access level a principal has on an object: among the access rules that
+ * apply to it (naming the user or one of its groups) and cover the object,
+ * the most specific object wins; at that object a deny wins, else the widest
+ * level. Undefined when no rule covers it (denied by default).
  */
-export function compilePolicies(policies: PolicySpec[], depotList: DepotRef[]): { rules: TrinoRules; problems: PolicyProblem[] } {
+function resolveLevel(rules: NormalizedAccess[], object: Scope): { level: AccessLevel; at: number } | undefined {
+  const covering = rules.filter((r) => covers(r, object));
+  if (covering.length === 0) return undefined;
+  const at = Math.max(...covering.map(specificity));
+  const winners = covering.filter((r) => specificity(r) === at);
+  if (winners.some((r) => r.level === "none")) return { level: "none", at };
+  const level = winners.map((r) => r.level).reduce((a, b) => (LEVELS.indexOf(b) > LEVELS.indexOf(a) ? b : a));
+  return { level, at };
+}
+
+const cmp = (a: string | undefined, b: string | undefined) => (a ?? "").localeCompare(b ?? "");
+
+/**
+ * Compiles policies into Trino rules. Returns every problem at once, and the
+ * rules (stable: shuffling the policies or their rules gives identical output).
+ *
+ * @param groups the Cluster's group membership, group -> users. Groups that
+ *   policies name must be listed here (with no members, if need be).
+ * @param columnTypes the known column types of tables policies name: masks are
+ *   fitted to them, and checked against them.
+ */
+export function compilePolicies(
+  policies: PolicySpec[],
+  depotList: DepotRef[],
+  groups: Record<string, string[]> = {},
+  columnTypes: ColumnTypes = {},
+): { rules: TrinoRules; problems: PolicyProblem[] } {
   const depots = new Map(depotList.map((d) => [d.name, d]));
   const problems: PolicyProblem[] = [];
-  const tableRules: TableRule[] = [];
-  const catalogAccess = new Map<string, { subject: Subject; catalog: string; deniedWhole: boolean; widest: AccessLevel }>();
-  /** The access rule Trino would apply to this subject and table (most specific first, deny first), if any grants. */
-  const effectiveGrant = (s: Subject, catalog: string, schema: string, table: string): TableRule | undefined => {
-    if (catalogAccess.get(`${s.kind}:${s.pattern}:${catalog}`)?.deniedWhole) return undefined;
-    const rule = tableRules
-      .filter(
-        (r) =>
-          r.subject.kind === s.kind &&
-          r.subject.pattern === s.pattern &&
-          r.catalog === catalog &&
-          (r.schema === undefined || r.schema === schema) &&
-          (r.table === undefined || r.table === table),
-      )
-      .sort((a, b) => b.specificity - a.specificity || Number(b.deny) - Number(a.deny))[0];
-    return rule && !rule.deny ? rule : undefined;
+  const access: NormalizedAccess[] = [];
+  const data: NormalizedData[] = [];
+  const sorted = [...policies].sort((a, b) => a.name.localeCompare(b.name));
+  const names = (s: Subjects) => ({
+    users: isStringList(s.users) ? (s.users ?? []).filter((n) => SUBJECT.test(n)) : [],
+    groups: isStringList(s.groups) ? (s.groups ?? []).filter((n) => SUBJECT.test(n)) : [],
+  });
+
+  const tableExists = (policy: string, field: string, depot: DepotRef, t: { schema: string; table: string }, types: Record<string, string> | undefined) => {
+    if (types !== undefined || !depot.complete) return true;
+    const tables = Object.keys(columnTypes).filter((k) => k.startsWith(`${depot.catalog}.${t.schema}.`)).map((k) => k.split(".")[2]!);
+    problems.push({
+      scope: "column", policy, field: `${field}.table`, value: `${t.schema}.${t.table}`, problem: `is not a table of depot ${depot.name}`,
+      fix: tables.length > 0 ? `use one of: ${tables.sort().join(", ")}` : `check the schema name "${t.schema}"`,
+    });
+    return false;
+  };
+  const columnExists = (policy: string, field: string, table: string, column: string, types: Record<string, string> | undefined) => {
+    if (types === undefined || column in types) return true;
+    problems.push({ scope: "column", policy, field: `${field}.column`, value: column, problem: `is not a column of ${table}`, fix: `use one of: ${Object.keys(types).sort().join(", ")}` });
+    return false;
   };
 
-  for (const policy of [...policies].sort((a, b) => a.name.localeCompare(b.name))) {
-    (policy.access ?? []).forEach((rule, i) => {
+  for (const policy of sorted) {
+    const list = <T>(field: "access" | "masks" | "filters"): T[] => {
+      const value = (policy as unknown as Record<string, unknown>)[field];
+      if (value === undefined) return [];
+      if (!Array.isArray(value)) {
+        problems.push({ scope: "rule", policy: policy.name, field, value, problem: "is not a list", fix: `give ${field} as a list of rules` });
+        return [];
+      }
+      return value as T[];
+    };
+    list<AccessRule>("access").forEach((rule, i) => {
       const field = `access[${i}]`;
       checkSubjects(policy.name, field, rule, problems);
-      checkTarget(policy.name, field, rule, depots, problems);
-      if (!(rule.access in PRIVILEGES)) {
+      const targetOk = checkTarget(policy.name, field, rule, [], depots, problems);
+      if (!(typeof rule.access === "string" && rule.access in PRIVILEGES)) {
         problems.push({ scope: "rule", policy: policy.name, field: `${field}.access`, value: rule.access, problem: "is not an access level", fix: 'use "none", "read", "write" or "all"' });
         return;
       }
-      const depot = depots.get(rule.depot);
-      if (!depot) return;
-      for (const subject of subjectsOf(rule)) {
-        tableRules.push({
-          subject,
-          catalog: depot.catalog,
-          schema: rule.schema,
-          table: rule.table,
-          privileges: PRIVILEGES[rule.access],
-          columns: [],
-          specificity: rule.table !== undefined ? 2 : rule.schema !== undefined ? 1 : 0,
-          deny: rule.access === "none",
+      if (!targetOk) return;
+      const depot = depots.get(rule.depot)!;
+      if (rule.table !== undefined && !tableExists(policy.name, field, depot, rule as { schema: string; table: string }, columnTypes[`${depot.catalog}.${rule.schema}.${rule.table}`])) return;
+      access.push({ policy: policy.name, field, ...names(rule), catalog: depots.get(rule.depot)!.catalog, schema: rule.schema, table: rule.table, level: rule.access });
+    });
+    list<ColumnMask>("masks").forEach((rule, i) => {
+      const field = `masks[${i}]`;
+      checkSubjects(policy.name, field, rule, problems);
+      const targetOk = checkTarget(policy.name, field, rule, ["schema", "table", "column"], depots, problems);
+      const maskOk = checkMask(policy.name, field, rule.mask, problems);
+      if (!targetOk || !maskOk) return;
+      const depot = depots.get(rule.depot)!;
+      const table = `${depot.catalog}.${rule.schema}.${rule.table}`;
+      const types = columnTypes[table];
+      if (!tableExists(policy.name, field, depot, rule, types) || !columnExists(policy.name, field, table, rule.column, types)) return;
+      const expression = typedMaskExpression(rule.column, rule.mask, types?.[rule.column]);
+      if (expression === undefined) {
+        problems.push({
+          scope: "column", policy: policy.name, field: `${field}.mask`, value: rule.mask,
+          problem: `produces text, but ${table}.${rule.column} is ${types![rule.column]}, and Trino refuses a mask of another type`,
+          fix: `use mask "null", or { sql: "..." } returning ${types![rule.column]}`,
         });
-        // Catalog access: "none" when the whole depot is denied, else the widest level granted anywhere in it.
-        const key = `${subject.kind}:${subject.pattern}:${depot.catalog}`;
-        const entry = catalogAccess.get(key) ?? { subject, catalog: depot.catalog, deniedWhole: false, widest: "none" as AccessLevel };
-        if (rule.access === "none" && rule.schema === undefined) entry.deniedWhole = true;
-        if (LEVELS.indexOf(rule.access) > LEVELS.indexOf(entry.widest)) entry.widest = rule.access;
-        catalogAccess.set(key, entry);
+        return;
       }
+      data.push({ policy: policy.name, field, ...names(rule), depot: rule.depot, catalog: depot.catalog, schema: rule.schema, table: rule.table, mask: { column: rule.column, expression } });
+    });
+    list<RowFilter>("filters").forEach((rule, i) => {
+      const field = `filters[${i}]`;
+      checkSubjects(policy.name, field, rule, problems);
+      const targetOk = checkTarget(policy.name, field, rule, ["schema", "table"], depots, problems);
+      if (typeof rule.where !== "string" || rule.where.trim() === "") {
+        problems.push({ scope: "rule", policy: policy.name, field: `${field}.where`, value: rule.where, problem: "is missing or empty", fix: "give a SQL boolean expression over the table's columns, e.g. \"region = 'EU'\"" });
+        return;
+      }
+      if (!targetOk) return;
+      const depot = depots.get(rule.depot)!;
+      if (!tableExists(policy.name, field, depot, rule, columnTypes[`${depot.catalog}.${rule.schema}.${rule.table}`])) return;
+      data.push({ policy: policy.name, field, ...names(rule), depot: rule.depot, catalog: depot.catalog, schema: rule.schema, table: rule.table, filter: rule.where });
     });
   }
 
-  // Data policies become table rules placed before the access rules they narrow.
-  const dataRules = new Map<string, TableRule>();
-  for (const policy of [...policies].sort((a, b) => a.name.localeCompare(b.name))) {
-    const each = (kind: "masks" | "filters", list: Array<ColumnMask | RowFilter>) =>
-      list.forEach((rule, i) => {
-        const field = `${kind}[${i}]`;
-        checkSubjects(policy.name, field, rule, problems);
-        checkTarget(policy.name, field, rule, depots, problems);
-        const depot = depots.get(rule.depot);
-        if (!depot) return;
-        for (const subject of subjectsOf(rule)) {
-          const grant = effectiveGrant(subject, depot.catalog, rule.schema, rule.table);
-          if (!grant) {
-            problems.push({
-              scope: "grant",
-              policy: policy.name,
-              field,
-              value: `${rule.depot}.${rule.schema}.${rule.table}`,
-              problem: `applies to ${subject.kind} ${subject.pattern}, who has no access to this table`,
-              fix: "add an access rule granting it, or drop this data policy",
-            });
-            continue;
-          }
-          const key = `${subject.kind}:${subject.pattern}:${depot.catalog}.${rule.schema}.${rule.table}`;
-          const target =
-            dataRules.get(key) ??
-            ({ subject, catalog: depot.catalog, schema: rule.schema, table: rule.table, privileges: grant.privileges, columns: [], specificity: 3, deny: false } as TableRule);
-          if ("column" in rule) {
-            if (target.columns.some((c) => c.name === rule.column)) {
-              problems.push({ scope: "rule", policy: policy.name, field: `${field}.column`, value: rule.column, problem: "is masked twice for the same subject", fix: "keep one mask per column and subject" });
-            } else {
-              target.columns.push({ name: rule.column, mask: maskExpression(rule.column, rule.mask) });
-            }
-          } else {
-            target.filter = target.filter === undefined ? `(${rule.where})` : `${target.filter} AND (${rule.where})`;
-          }
-          dataRules.set(key, target);
-        }
+  // The same subject masking one column twice is a mistake in the policies themselves.
+  // (The second mask is dropped, so it is not reported again for each user it reaches.)
+  const maskedBySubject = new Map<string, Origin>();
+  const duplicates = new Set<NormalizedData>();
+  for (const d of data) {
+    if (!d.mask) continue;
+    for (const [kind, list] of [["user", d.users], ["group", d.groups]] as const) {
+      for (const n of list) {
+        const key = [kind, n, d.catalog, d.schema, d.table, d.mask.column].join("\u0000");
+        if (maskedBySubject.has(key)) duplicates.add(d);
+        else maskedBySubject.set(key, d);
+      }
+    }
+  }
+  for (const d of duplicates) {
+    problems.push({ scope: "rule", policy: d.policy, field: `${d.field}.column`, value: d.mask!.column, problem: "is masked twice for the same subject", fix: "keep one mask per column and subject" });
+    data.splice(data.indexOf(d), 1);
+  }
+
+  // Groups policies name must be the Cluster's: otherwise their rules would reach nobody.
+  const known = new Set(Object.keys(groups));
+  for (const r of [...access, ...data]) {
+    r.groups.forEach((g, i) => {
+      if (known.has(g)) return;
+      const listed = [...known].sort().join(", ") || "none";
+      problems.push({
+        scope: "grant", policy: r.policy, field: `${r.field}.groups[${i}]`, value: g,
+        problem: `is not a group of this Cluster (its groups: ${listed})`,
+        fix: `add "${g}" and its members to the Cluster's groups, or name one of its groups`,
       });
-    each("masks", policy.masks ?? []);
-    each("filters", policy.filters ?? []);
+    });
   }
 
-  const cmp = (a: string | undefined, b: string | undefined) => (a ?? "").localeCompare(b ?? "");
-  const ordered = [...dataRules.values(), ...tableRules].sort(
-    (a, b) =>
-      b.specificity - a.specificity ||
-      Number(b.deny) - Number(a.deny) ||
-      cmp(a.catalog, b.catalog) ||
-      cmp(a.schema, b.schema) ||
-      cmp(a.table, b.table) ||
-      cmp(a.subject.kind, b.subject.kind) ||
-      cmp(a.subject.pattern, b.subject.pattern),
-  );
+  // Principals: every user named, and every member of a group named.
+  const groupsOf = new Map<string, Set<string>>();
+  for (const [group, members] of Object.entries(groups)) {
+    for (const m of members ?? []) groupsOf.set(m, (groupsOf.get(m) ?? new Set()).add(group));
+  }
+  const applies = (s: { users: string[]; groups: string[] }, user: string) => s.users.includes(user) || s.groups.some((g) => groupsOf.get(user)?.has(g));
+  const principals = new Set<string>();
+  for (const r of [...access, ...data]) {
+    r.users.forEach((u) => principals.add(u));
+    r.groups.forEach((g) => (groups[g] ?? []).forEach((u) => principals.add(u)));
+  }
+  principals.delete(HEALTH_USER);
 
-  const tables: Json[] = [
-    { user: HEALTH_USER, catalog: "system", schema: "runtime", table: "nodes", privileges: ["SELECT"] },
-    ...ordered.map((r) => {
-    const rule: Record<string, Json> = { ...subjectField(r.subject), catalog: exactNames([r.catalog]) };
-    const schema = regexOf(r.schema);
-    const table = regexOf(r.table);
-    if (schema !== undefined) rule.schema = schema;
-    if (table !== undefined) rule.table = table;
-    rule.privileges = r.privileges;
-    if (r.columns.length > 0) rule.columns = [...r.columns].sort((a, b) => a.name.localeCompare(b.name)).map((c) => ({ name: c.name, mask: c.mask }));
-    if (r.filter !== undefined) rule.filter = r.filter;
-    return rule;
-  }),
-  ];
+  // Per principal: the resolved rule of every object a rule of theirs names.
+  const resolvedOf = new Map<string, Resolved[]>();
+  const dataUsable = new Map<NormalizedData, boolean>();
+  for (const user of [...principals].sort()) {
+    const mine = access.filter((r) => applies(r, user));
+    const myData = data.filter((d) => applies(d, user));
+    const objects = new Map<string, Scope>();
+    for (const o of [...mine, ...myData]) objects.set(scopeKey(o), { catalog: o.catalog, schema: o.schema, table: o.table });
+    const out: Resolved[] = [];
+    for (const object of objects.values()) {
+      const level = resolveLevel(mine, object);
+      const here = myData.filter((d) => d.catalog === object.catalog && d.schema === object.schema && d.table === object.table && object.table !== undefined);
+      const allowed = level !== undefined && level.level !== "none";
+      for (const d of here) dataUsable.set(d, (dataUsable.get(d) ?? false) || allowed);
+      // A rule of the object's own level, or a table narrowed by data policies; the rest is covered by an enclosing rule.
+      if (level === undefined || (level.at !== specificity(object) && !(allowed && here.length > 0))) continue;
+      const columns = new Map<string, { mask: string; from: NormalizedData }>();
+      const filters = new Set<string>();
+      if (allowed) {
+        for (const d of here) {
+          if (d.mask) {
+            const earlier = columns.get(d.mask.column);
+            if (earlier && earlier.mask !== d.mask.expression) {
+              problems.push({
+                scope: "grant", policy: d.policy, field: `${d.field}.mask`, value: `${object.catalog}.${object.schema}.${object.table}.${d.mask.column}`,
+                problem: `gives user ${user} a second, different mask on this column (the other: Policy "${earlier.from.policy}" ${earlier.from.field}); Trino applies one mask per column and user`,
+                fix: "give the column one mask for everyone this user is reached through (user and groups), or take the user out of one of the groups",
+              });
+            } else if (!earlier) {
+              columns.set(d.mask.column, { mask: d.mask.expression, from: d });
+            }
+          }
+          if (d.filter !== undefined) filters.add(d.filter);
+        }
+      }
+      out.push({
+        ...object,
+        level: level.level,
+        columns: [...columns.entries()].map(([name, c]) => ({ name, mask: c.mask })).sort((a, b) => a.name.localeCompare(b.name)),
+        ...(filters.size > 0 ? { filter: [...filters].sort().map((f) => `(${f})`).join(" AND ") } : {}),
+      });
+    }
+    resolvedOf.set(user, out);
+  }
 
-  const catalogs: Json[] = [...catalogAccess.values()]
-    .map((c) => ({ ...c, level: c.deniedWhole ? ("none" as AccessLevel) : c.widest }))
-    .sort((a, b) => Number(b.level === "none") - Number(a.level === "none") || cmp(a.catalog, b.catalog) || cmp(a.subject.kind, b.subject.kind) || cmp(a.subject.pattern, b.subject.pattern))
-    .map((c) => ({ ...subjectField(c.subject), catalog: exactNames([c.catalog]), allow: CATALOG_ACCESS[c.level] }) as Json);
-  catalogs.unshift({ user: HEALTH_USER, catalog: "system", allow: "read-only" });
-
-  // Ownership of schemas for subjects with `all` on a whole depot or schema.
-  const schemas: Json[] = tableRules
-    .filter((r) => r.table === undefined && r.privileges.includes("OWNERSHIP"))
-    .sort((a, b) => cmp(a.catalog, b.catalog) || cmp(a.schema, b.schema) || cmp(a.subject.pattern, b.subject.pattern))
-    .map((r) => {
-      const rule: Record<string, Json> = { ...subjectField(r.subject), catalog: exactNames([r.catalog]) };
-      const schema = regexOf(r.schema);
-      if (schema !== undefined) rule.schema = schema;
-      rule.owner = true;
-      return rule;
+  // A data policy that no principal it names may use is a mistake (a missing grant, or a typo).
+  for (const d of data) {
+    if (dataUsable.get(d)) continue;
+    if (d.groups.some((g) => !known.has(g))) continue; // already reported
+    const who = [...d.users.map((u) => `user ${u}`), ...d.groups.map((g) => `group ${g}`)].join(", ");
+    problems.push({
+      scope: "grant", policy: d.policy, field: d.field, value: `${d.depot}.${d.schema}.${d.table}`,
+      problem: `applies to ${who}, who has no access to this table`,
+      fix: "add an access rule granting it, or drop this data policy",
     });
+  }
 
+  // Rules of identical effect for several users become one rule naming them all.
+  const merge = (entries: Array<{ user: string; rule: Record<string, Json>; order: number }>) => {
+    const byBody = new Map<string, { users: string[]; rule: Record<string, Json>; order: number }>();
+    for (const e of entries) {
+      const body = JSON.stringify([e.order, e.rule]);
+      const found = byBody.get(body);
+      if (found) found.users.push(e.user);
+      else byBody.set(body, { users: [e.user], rule: e.rule, order: e.order });
+    }
+    return [...byBody.values()]
+      .map((g) => ({ ...g, regex: exactNames(g.users) }))
+      .sort((a, b) => a.order - b.order || cmp(JSON.stringify(a.rule), JSON.stringify(b.rule)) || cmp(a.regex, b.regex))
+      .map((g) => ({ user: g.regex, ...g.rule }) as Json);
+  };
+  const objectFields = (s: Scope): Record<string, Json> => ({
+    catalog: exactNames([s.catalog]),
+    ...(s.schema === undefined ? {} : { schema: exactNames([s.schema]) }),
+    ...(s.table === undefined ? {} : { table: exactNames([s.table]) }),
+  });
+
+  const tableEntries: Array<{ user: string; rule: Record<string, Json>; order: number }> = [];
+  const catalogEntries: Array<{ user: string; rule: Record<string, Json>; order: number }> = [];
+  const schemaEntries: Array<{ user: string; rule: Record<string, Json>; order: number }> = [];
+  for (const [user, resolved] of resolvedOf) {
+    for (const r of resolved) {
+      const rule: Record<string, Json> = { ...objectFields(r), privileges: PRIVILEGES[r.level] };
+      if (r.columns.length > 0) rule.columns = r.columns.map((c) => ({ name: c.name, mask: c.mask }));
+      if (r.filter !== undefined) rule.filter = r.filter;
+      // Most specific first: for each user, the first rule covering a table is its most specific one.
+      tableEntries.push({ user, rule, order: 2 - specificity(r) });
+    }
+    // Catalog access: the widest level the user has anywhere in the depot.
+    const widest = new Map<string, AccessLevel>();
+    for (const r of resolved) {
+      const earlier = widest.get(r.catalog) ?? "none";
+      widest.set(r.catalog, LEVELS.indexOf(r.level) > LEVELS.indexOf(earlier) ? r.level : earlier);
+    }
+    for (const [catalog, level] of widest) catalogEntries.push({ user, rule: { catalog: exactNames([catalog]), allow: CATALOG_ACCESS[level] }, order: level === "none" ? 0 : 1 });
+    // Schema ownership follows `all` on a whole depot or schema; a schema rule of another level shadows a depot-wide `all`.
+    for (const r of resolved.filter((x) => x.table === undefined)) {
+      const ownsDepot = resolved.some((x) => x.catalog === r.catalog && x.schema === undefined && x.level === "all");
+      if (r.level === "all" || (r.schema !== undefined && ownsDepot)) {
+        schemaEntries.push({ user, rule: { ...objectFields(r), owner: r.level === "all" }, order: r.schema === undefined ? 1 : 0 });
+      }
+    }
+  }
+
+  const catalogs: Json[] = [{ user: HEALTH_USER, catalog: "system", allow: "read-only" }, ...merge(catalogEntries)];
+  const tables: Json[] = [{ user: HEALTH_USER, catalog: "system", schema: "runtime", table: "nodes", privileges: ["SELECT"] }, ...merge(tableEntries)];
+  const schemas: Json[] = merge(schemaEntries);
+
+  const unique = [...new Map(problems.map((p) => [JSON.stringify([p.policy, p.field, p.problem]), p])).values()];
   return {
-    problems,
+    problems: unique,
     rules: {
       catalogs,
       schemas,

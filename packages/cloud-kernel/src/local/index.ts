@@ -1,4 +1,4 @@
-export * from "./column-check.js";
+export * from "./policy-check.js";
 export * from "./file.js";
 export * from "./node-pool.js";
 export * from "./object-store.js";
