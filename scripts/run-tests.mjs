@@ -4,6 +4,16 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { cloudsUnderTest } from "../test/support/clouds.ts";
+
+// A variable that drops clouds from the suite must not let a CI run pass: refuse before running anything.
+try {
+  cloudsUnderTest(process.env);
+} catch (error) {
+  console.error(`[test] ${error.message}`);
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
 
 const started = Date.now();
 function run(label, command, args) {

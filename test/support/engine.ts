@@ -65,7 +65,44 @@ export class TestStack {
     return hits;
   }
 
+  /**
+   * For each needle, the files under the stack's root holding it (needles
+   * found nowhere are left out), each file read once. The provider plugins
+   * the runner links into `home/pulumi-home/plugins` are skipped: binaries of
+   * hundreds of MB, the same for every stack, holding no stack data.
+   */
+  filesHolding(needles: string[]): Record<string, string[]> {
+    const hits: Record<string, string[]> = {};
+    const plugins = path.join(this.home, "pulumi-home", "plugins");
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory() && full !== plugins) walk(full);
+        else if (entry.isFile()) {
+          const content = fs.readFileSync(full);
+          for (const needle of needles) if (content.includes(needle)) (hits[needle] ??= []).push(full);
+        }
+      }
+    };
+    walk(this.root);
+    return hits;
+  }
+
   remove(): void {
     fs.rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * How `value` reads inside the standard base64 of any longer text: one form
+ * per alignment (the value starting 0, 1 or 2 bytes into a 3-byte group),
+ * without the characters that also depend on the bytes around it (the first
+ * group when it starts mid-group, and a last incomplete group).
+ */
+export function base64Forms(value: string): string[] {
+  const bytes = Buffer.from(value, "utf8");
+  return [0, 1, 2].map((offset) => {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64");
+    return encoded.slice(offset === 0 ? 0 : 4, Math.floor((offset + bytes.length) / 3) * 4);
+  });
 }

@@ -4,6 +4,7 @@
 // There is no scheduler or kubelet: objects, not running pods.
 import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -23,25 +24,113 @@ async function freePort(): Promise<number> {
   });
 }
 
-function alive(pid: number): boolean {
+/** A process this fixture started: its pid and start time, which together prove it is still that process. */
+export interface OwnedProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** Field 22 of /proc/PID/stat: clock ticks after boot at which it started. */
+  readonly startTime: string;
+}
+
+/** Field 22 of /proc/PID/stat, or undefined when the process is gone or a zombie. */
+export function processStartTime(pid: number): string | undefined {
+  let stat: string;
   try {
-    process.kill(pid, 0);
-    return true;
+    stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch {
-    return false;
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parentheses; the fields after it start past the last ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  if (fields[0] === "Z" || fields[0] === "X") return undefined;
+  return fields[19];
+}
+
+/** Whether the pid is still the process that was recorded (a reused pid has another start time). */
+export function stillRunning(owned: OwnedProcess): boolean {
+  return processStartTime(owned.pid) === owned.startTime;
+}
+
+/**
+ * Stops processes it can prove are the recorded ones: SIGTERM, then SIGKILL
+ * after 5 s. A pid whose start time differs belongs to someone else now and
+ * is never signalled.
+ */
+export async function stopOwned(processes: readonly OwnedProcess[]): Promise<void> {
+  const signal = (owned: OwnedProcess, name: NodeJS.Signals) => {
+    if (!stillRunning(owned)) return;
+    try {
+      process.kill(owned.pid, name);
+    } catch {
+      // Ended between the check and the signal.
+    }
+  };
+  for (const owned of processes) signal(owned, "SIGTERM");
+  const deadline = Date.now() + 5000;
+  while (processes.some(stillRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const owned of processes) signal(owned, "SIGKILL");
+  const killed = Date.now() + 2000;
+  while (processes.some(stillRunning) && Date.now() < killed) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** What a run records in its own pid file, so a later run can clean up after it if it died. */
+interface RunRecord {
+  /** The test process that started the cluster. */
+  owner: OwnedProcess;
+  /** The run's directory (certificates, etcd data, logs). */
+  dir: string;
+  processes: OwnedProcess[];
+}
+
+const PID_FILE_PREFIX = "strata-kube-cluster-";
+const RUN_DIR_PREFIX = "strata-kube-";
+
+function isOwnedProcess(value: unknown): value is OwnedProcess {
+  const p = value as OwnedProcess;
+  return typeof p === "object" && p !== null && Number.isInteger(p.pid) && p.pid > 0 && typeof p.startTime === "string";
+}
+
+function readRunRecord(file: string): RunRecord | undefined {
+  try {
+    const record = JSON.parse(fs.readFileSync(file, "utf8")) as RunRecord;
+    const processes = Array.isArray(record.processes) && record.processes.every(isOwnedProcess);
+    return isOwnedProcess(record.owner) && typeof record.dir === "string" && processes ? record : undefined;
+  } catch {
+    return undefined;
   }
 }
 
-/** Stops processes by pid: SIGTERM, then SIGKILL after 5 s. */
-async function stopPids(pids: number[]): Promise<void> {
-  for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGTERM");
-  const deadline = Date.now() + 5000;
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
+/** Writes a run's pid file whole (temporary file + rename): a reader never sees half of one. */
+function writeRunRecord(file: string, record: RunRecord): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, JSON.stringify(record), { mode: 0o600 });
+  fs.renameSync(temporary, file);
 }
 
-// Pids of a run that died before stopping its cluster; the next run stops them.
-const PID_FILE = path.join(os.tmpdir(), "strata-kube-cluster.pids");
+/**
+ * Cleans up after runs that died before stopping their cluster: for each pid
+ * file in `directory` whose owner is gone, stops the recorded processes that
+ * are provably still the same (start time matches), removes the run's
+ * directory and the pid file. Runs whose owner still runs are left alone.
+ * Resolves with the pid files removed.
+ */
+export async function cleanStaleRuns(directory = os.tmpdir()): Promise<string[]> {
+  const removed: string[] = [];
+  for (const entry of fs.readdirSync(directory)) {
+    if (!entry.startsWith(PID_FILE_PREFIX) || !entry.endsWith(".json")) continue;
+    const file = path.join(directory, entry);
+    const record = readRunRecord(file);
+    // Not ours to judge (foreign or damaged): nothing is signalled on its word.
+    if (!record || stillRunning(record.owner)) continue;
+    await stopOwned([...record.processes].reverse());
+    if (path.dirname(record.dir) === directory && path.basename(record.dir).startsWith(RUN_DIR_PREFIX)) {
+      fs.rmSync(record.dir, { recursive: true, force: true });
+    }
+    fs.rmSync(file, { force: true });
+    removed.push(file);
+  }
+  return removed;
+}
 
 async function openssl(dir: string, args: string[]): Promise<void> {
   await run("openssl", args, { cwd: dir });
@@ -85,16 +174,46 @@ function kubeconfig(dir: string, port: number): string {
   ].join("\n");
 }
 
-/** Polls `ready` every 250 ms; fails after `seconds` with the end of the component's log. */
-async function waitFor(what: string, seconds: number, ready: () => Promise<boolean>, log: string): Promise<void> {
+/** A component that exited while we waited for it because its port was taken after we picked it. */
+class PortClash extends Error {}
+
+/** A started component: where it logs, and its exit code once it has ended. */
+interface Component {
+  readonly name: string;
+  readonly log: string;
+  exitCode?: number | null;
+}
+
+const logTail = (log: string) => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").slice(-2000) : "(no log)");
+
+/**
+ * Polls `ready` every 250 ms; fails after `seconds`, or as soon as the
+ * component exits, with the end of its log (a PortClash when the log says a
+ * port was in use).
+ */
+async function waitFor(component: Component, seconds: number, ready: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
   while (!(await ready())) {
-    if (Date.now() > deadline) {
-      const tail = fs.existsSync(log) ? fs.readFileSync(log, "utf8").slice(-2000) : "(no log)";
-      throw new Error(`${what} not ready in ${seconds} s: ${tail}`);
+    if (component.exitCode !== undefined) {
+      const tail = logTail(component.log);
+      const message = `${component.name} exited (${component.exitCode}) before it was ready: ${tail}`;
+      throw /address already in use/i.test(tail) ? new PortClash(message) : new Error(message);
     }
+    if (Date.now() > deadline) throw new Error(`${component.name} not ready in ${seconds} s: ${logTail(component.log)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** Whether an HTTPS health endpoint on loopback answers 200 (the component's own self-signed certificate). */
+function healthy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = https.get({ host: "127.0.0.1", port, path: "/healthz", rejectUnauthorized: false, timeout: 2000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on("error", () => resolve(false));
+    request.on("timeout", () => request.destroy());
+  });
 }
 
 /** A running control plane: its kubeconfig, a kubectl on it, and stop(). */
@@ -105,29 +224,41 @@ export interface KubeCluster {
   stop(): Promise<void>;
 }
 
-/** Starts etcd, the API server and the controller manager; resolves once the API server is ready. */
+/** Attempts at starting the control plane when a picked port was taken before a component bound it. */
+const PORT_ATTEMPTS = 3;
+
+/**
+ * Starts etcd, the API server and the controller manager; resolves once all
+ * three answer. Each run records its processes (pid and start time) in a pid
+ * file of its own in the temporary directory, and first cleans up after runs
+ * that died without stopping theirs.
+ */
 export async function startKubeCluster(): Promise<KubeCluster> {
   const toolchain = loadToolchain();
   const bin = toolchain.kubernetesBin;
   if (!bin || !fs.existsSync(path.join(bin, "kube-apiserver"))) throw new Error("No Kubernetes binaries in the toolchain: run scripts/setup.sh");
-  if (fs.existsSync(PID_FILE)) {
-    await stopPids(fs.readFileSync(PID_FILE, "utf8").split("\n").filter(Boolean).map(Number));
-    fs.rmSync(PID_FILE, { force: true });
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-kube-"));
-  await makeCertificates(dir);
-  const [etcdPort, peerPort, apiPort, cmPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const kubeconfigPath = path.join(dir, "kubeconfig");
-  fs.writeFileSync(kubeconfigPath, kubeconfig(dir, apiPort), { mode: 0o600 });
-  const pids: number[] = [];
-  const start = (name: string, args: string[]) => {
-    const log = fs.openSync(path.join(dir, `${name}.log`), "a");
-    const child = spawn(path.join(bin, name), args, { cwd: dir, stdio: ["ignore", log, log], detached: true });
-    child.unref();
-    pids.push(child.pid!);
-    fs.writeFileSync(PID_FILE, pids.join("\n"));
-  };
+  await cleanStaleRuns();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), RUN_DIR_PREFIX));
+  const pidFile = path.join(os.tmpdir(), `${PID_FILE_PREFIX}${path.basename(dir)}.json`);
+  const owner: OwnedProcess = { name: "test runner", pid: process.pid, startTime: processStartTime(process.pid)! };
+  const processes: OwnedProcess[] = [];
+  const record = () => writeRunRecord(pidFile, { owner, dir, processes });
   const f = (file: string) => path.join(dir, file);
+  const kubeconfigPath = f("kubeconfig");
+  const start = (name: string, args: string[]): Component => {
+    const component: Component = { name, log: f(`${name}.log`) };
+    const log = fs.openSync(component.log, "w");
+    const child = spawn(path.join(bin, name), args, { cwd: dir, stdio: ["ignore", log, log], detached: true });
+    fs.closeSync(log);
+    child.once("exit", (code) => (component.exitCode = code));
+    child.once("error", () => (component.exitCode ??= null));
+    child.unref();
+    const startTime = child.pid === undefined ? undefined : processStartTime(child.pid);
+    if (startTime === undefined) throw new Error(`${name} did not start: ${logTail(component.log)}`);
+    processes.push({ name, pid: child.pid!, startTime });
+    record();
+    return component;
+  };
   const kubectl = async (args: string[]) => {
     try {
       const { stdout, stderr } = await run(path.join(bin, "kubectl"), ["--kubeconfig", kubeconfigPath, ...args]);
@@ -137,41 +268,66 @@ export async function startKubeCluster(): Promise<KubeCluster> {
       return { stdout: e.stdout ?? "", stderr: e.stderr ?? "", code: typeof e.code === "number" ? e.code : 1 };
     }
   };
+  const stopProcesses = async () => {
+    await stopOwned([...processes].reverse());
+    processes.length = 0;
+  };
   const stop = async () => {
-    await stopPids([...pids].reverse());
-    fs.rmSync(PID_FILE, { force: true });
+    await stopProcesses();
+    fs.rmSync(pidFile, { force: true });
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-    const peerUrl = `http://127.0.0.1:${peerPort}`;
-    start("etcd", [
-      "--data-dir", f("etcd"), "--name", "default",
-      "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
-      "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl, "--initial-cluster", `default=${peerUrl}`,
-    ]);
-    // The API server gives up when etcd is not answering yet (a loaded machine starts etcd slowly).
-    await waitFor("etcd", 60, async () => {
-      const response = await fetch(`${etcdUrl}/health`).catch(() => undefined);
-      return response?.ok === true && ((await response.json()) as { health?: string }).health === "true";
-    }, f("etcd.log"));
-    start("kube-apiserver", [
-      `--etcd-servers=${etcdUrl}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", `--secure-port=${apiPort}`,
-      "--endpoint-reconciler-type=none", `--client-ca-file=${f("ca.crt")}`, `--tls-cert-file=${f("apiserver.crt")}`,
-      `--tls-private-key-file=${f("apiserver.key")}`, `--service-account-key-file=${f("sa.pub")}`,
-      `--service-account-signing-key-file=${f("sa.key")}`, "--service-account-issuer=https://kubernetes.default.svc",
-      "--service-cluster-ip-range=10.0.0.0/24", "--authorization-mode=RBAC", `--cert-dir=${f("apiserver-certs")}`,
-    ]);
-    await waitFor("kube-apiserver", 60, async () => {
-      const ready = await kubectl(["get", "--raw", "/readyz"]);
-      return ready.code === 0 && ready.stdout.trim() === "ok";
-    }, f("kube-apiserver.log"));
-    start("kube-controller-manager", [
-      `--kubeconfig=${kubeconfigPath}`, "--leader-elect=false", `--cluster-signing-cert-file=${f("ca.crt")}`,
-      `--cluster-signing-key-file=${f("ca.key")}`, `--service-account-private-key-file=${f("sa.key")}`,
-      `--root-ca-file=${f("ca.crt")}`, "--bind-address=127.0.0.1", `--secure-port=${cmPort}`, "--use-service-account-credentials=true",
-    ]);
-    return { kubeconfigPath, dir, kubectl, stop };
+    record();
+    await makeCertificates(dir);
+    for (let attempt = 1; ; attempt++) {
+      // Free when picked, but another process may bind one before our component does: then we pick again.
+      const [etcdPort, peerPort, apiPort, cmPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+      fs.writeFileSync(kubeconfigPath, kubeconfig(dir, apiPort), { mode: 0o600 });
+      try {
+        const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+        const peerUrl = `http://127.0.0.1:${peerPort}`;
+        const etcd = start("etcd", [
+          "--data-dir", f("etcd"), "--name", "default",
+          "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
+          "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl, "--initial-cluster", `default=${peerUrl}`,
+        ]);
+        // The API server gives up when etcd is not answering yet (a loaded machine starts etcd slowly).
+        await waitFor(etcd, 60, async () => {
+          // Bounded: whatever holds the port may accept and never answer.
+          const response = await fetch(`${etcdUrl}/health`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+          return response?.ok === true && ((await response.json()) as { health?: string }).health === "true";
+        });
+        const apiServer = start("kube-apiserver", [
+          `--etcd-servers=${etcdUrl}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", `--secure-port=${apiPort}`,
+          "--endpoint-reconciler-type=none", `--client-ca-file=${f("ca.crt")}`, `--tls-cert-file=${f("apiserver.crt")}`,
+          `--tls-private-key-file=${f("apiserver.key")}`, `--service-account-key-file=${f("sa.pub")}`,
+          `--service-account-signing-key-file=${f("sa.key")}`, "--service-account-issuer=https://kubernetes.default.svc",
+          "--service-cluster-ip-range=10.0.0.0/24", "--authorization-mode=RBAC", `--cert-dir=${f("apiserver-certs")}`,
+        ]);
+        await waitFor(apiServer, 60, async () => {
+          const ready = await kubectl(["get", "--raw", "/readyz", "--request-timeout=5s"]);
+          return ready.code === 0 && ready.stdout.trim() === "ok";
+        });
+        const controllerManager = start("kube-controller-manager", [
+          `--kubeconfig=${kubeconfigPath}`, "--leader-elect=false", `--cluster-signing-cert-file=${f("ca.crt")}`,
+          `--cluster-signing-key-file=${f("ca.key")}`, `--service-account-private-key-file=${f("sa.key")}`,
+          `--root-ca-file=${f("ca.crt")}`, "--bind-address=127.0.0.1", `--secure-port=${cmPort}`, "--use-service-account-credentials=true",
+        ]);
+        // Quota status, garbage collection and namespace deletion all need it: a clash on its port must not go unnoticed.
+        await waitFor(controllerManager, 60, () => healthy(cmPort));
+        return { kubeconfigPath, dir, kubectl, stop };
+      } catch (error) {
+        if (!(error instanceof PortClash) || attempt >= PORT_ATTEMPTS) throw error;
+        await stopProcesses();
+        record();
+        // A fresh start: no etcd data of the failed attempt; its logs kept for reading.
+        fs.rmSync(f("etcd"), { recursive: true, force: true });
+        for (const name of ["etcd", "kube-apiserver", "kube-controller-manager"]) {
+          if (fs.existsSync(f(`${name}.log`))) fs.renameSync(f(`${name}.log`), f(`${name}.attempt-${attempt}.log`));
+        }
+      }
+    }
   } catch (error) {
     await stop();
     throw error;

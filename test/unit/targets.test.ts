@@ -209,3 +209,96 @@ describe("the cloud stack templates, with their own per-environment config", () 
     expect(rules).toContain(env === "prod" ? "region = 'US'" : "region = 'EU'");
   });
 });
+
+const { RULES } = await import("@strata/policy-pack/rules");
+const { scramVerifier } = await import("@strata/cloud-kernel");
+
+describe.each(targets)("the warehouse's migrations Job on %s (mocks)", (target) => {
+  const registered = deployed.get(target)!;
+
+  test("gets the owner's password as a SCRAM verifier in its Secret, never in clear", () => {
+    const credentials = registered.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "warehouse-credentials")!;
+    // Marked secret as a whole (the engine encrypts it in state), holding the verifier only.
+    expect(credentials.inputs.stringData).toEqual({
+      [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+      value: { PGPASSWORD: ADMIN_PASSWORD, OWNER_PASSWORD_VERIFIER: scramVerifier(WAREHOUSE_PASSWORD, "warehouse_owner") },
+    });
+    const job = registered.find((r) => r.type === "kubernetes:batch/v1:Job" && r.name === "warehouse-migrate")!;
+    type JobSpec = { template: { spec: { containers: Array<{ env: Array<{ name: string }> }> } } };
+    const env = (job.inputs.spec as JobSpec).template.spec.containers[0]!.env;
+    expect(env.find((e) => e.name === "OWNER_PASSWORD_VERIFIER")).toEqual({
+      name: "OWNER_PASSWORD_VERIFIER",
+      valueFrom: { secretKeyRef: { name: "warehouse-postgres", key: "OWNER_PASSWORD_VERIFIER" } },
+    });
+    expect(JSON.stringify([credentials.inputs, job.inputs])).not.toContain(WAREHOUSE_PASSWORD);
+  });
+});
+
+describe("the security policy pack on every stack template (mocks)", () => {
+  const stacks = path.resolve(import.meta.dirname, "..", "..", "stacks");
+  /** Every violation among the registered resources, as `type name: rule: problem`. */
+  const check = (registered: Registered[]) =>
+    registered.flatMap((r) =>
+      violations({ type: r.type, props: r.inputs as Record<string, unknown> }).map((v) => `${r.type} ${r.name}: ${v}`),
+    );
+  /** The rules that had something to check, in the pack's order: zero violations of rules that applied to nothing prove nothing. */
+  const applied = (registered: Registered[]) =>
+    RULES.filter((rule) => registered.some((r) => rule.types.includes(r.type))).map((rule) => rule.name);
+  const inPackOrder = (names: string[]) => RULES.map((rule) => rule.name).filter((name) => names.includes(name));
+  const kubernetesRules = ["kubernetes-restricted-pods", "kubernetes-no-public-load-balancer", "kubernetes-configmaps-hold-no-credentials"];
+  const cloudRules: Record<string, string[]> = {
+    aws: ["rds-private-encrypted", "eks-endpoint-restricted"],
+    gcp: ["cloudsql-private-tls", "gke-private-workload-identity"],
+    azure: ["azure-postgres-private", "azure-key-vault-rbac"],
+  };
+  const cases = ["aws", "gcp", "azure"].flatMap((cloud) => ["dev", "prod"].map((env) => [cloud, env] as const));
+
+  test.each(cases)("stacks/%s with its Pulumi.%s.yaml: no violation; an insecure copy of its workload is reported", async (cloud, env) => {
+    const file = parse(fs.readFileSync(path.join(stacks, cloud, `Pulumi.${env}.yaml`), "utf8")) as { config: Record<string, string> };
+    // The project's keys, as the template's Pulumi.yaml names them, under the mocks' project.
+    const config = Object.fromEntries(
+      Object.entries(file.config).map(([k, v]) => [k.replace(`strata-${cloud}:`, "strata-test:"), String(v)]),
+    );
+    const secrets = {
+      "strata:postgresAdminPassword": ADMIN_PASSWORD,
+      "strata-test:warehousePassword": WAREHOUSE_PASSWORD,
+      "strata-test:campaignsApiToken": API_TOKEN,
+    };
+    pulumi.runtime.setAllConfig({ ...config, ...secrets }, Object.keys(secrets));
+    const template = (await import(`../../stacks/${cloud}/program.js`)) as { default: () => Promise<Record<string, unknown>> };
+    mocks.registered.length = 0;
+    await template.default();
+    await mocks.settle();
+    const registered = [...mocks.registered];
+    expect(check(registered)).toEqual([]);
+    expect(applied(registered)).toEqual(inPackOrder([...cloudRules[cloud]!, ...kubernetesRules]));
+
+    // The same check on the same resources, one of them made insecure, reports exactly that one.
+    const deployment = registered.find((r) => r.type === "kubernetes:apps/v1:Deployment")!;
+    const insecure = structuredClone(deployment);
+    type PodTemplate = { template: { spec: { securityContext: { runAsNonRoot: boolean } } } };
+    (insecure.inputs.spec as PodTemplate).template.spec.securityContext.runAsNonRoot = false;
+    expect(check(registered.map((r) => (r === deployment ? insecure : r)))).toEqual([
+      `kubernetes:apps/v1:Deployment ${deployment.name}: kubernetes-restricted-pods: ` +
+        "the pod may run as root (securityContext.runAsNonRoot is not true)",
+    ]);
+  });
+
+  test("stacks/control-plane: no violation, and nothing a rule applies to (it creates no cloud or Kubernetes resources)", async () => {
+    pulumi.runtime.setAllConfig({ "strata-test:warehousePassword": WAREHOUSE_PASSWORD }, ["strata-test:warehousePassword"]);
+    const template = (await import("../../stacks/control-plane/program.js")) as { default: () => Promise<Record<string, unknown>> };
+    mocks.registered.length = 0;
+    const outputs = await template.default();
+    await mocks.settle();
+    const registered = [...mocks.registered];
+    expect(Object.keys(outputs).sort()).toEqual(["catalog", "groups", "policies", "warehousePassword"]);
+    expect(registered.filter((r) => r.type === "strata:core:Policy").map((r) => r.name).sort()).toEqual(["admins", "analysts"]);
+    expect(check(registered)).toEqual([]);
+    expect(applied(registered)).toEqual([]);
+    // A credential-looking key in a ConfigMap, among its resources, would be reported.
+    const configMap = { type: "kubernetes:core/v1:ConfigMap", name: "leaky", custom: true, inputs: { data: { DB_PASSWORD: "x" } } };
+    expect(check([...registered, configMap as unknown as Registered])).toEqual([
+      "kubernetes:core/v1:ConfigMap leaky: kubernetes-configmaps-hold-no-credentials: key DB_PASSWORD looks like a credential",
+    ]);
+  });
+});

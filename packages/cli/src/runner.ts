@@ -129,8 +129,25 @@ function linkPlugins(pulumiHome: string, toolchain: Toolchain): void {
   fs.closeSync(fs.openSync(`${target}.lock`, "a"));
 }
 
+/**
+ * A private temporary folder for one engine operation, under `<home>/tmp`
+ * (mode 0700), removed when the operation ends: the Kubernetes provider writes
+ * the kubeconfig it is given (client key included) to a temporary file on
+ * every configure and never removes it.
+ */
+async function withPrivateTemp<T>(home: string, body: (dir: string) => Promise<T>): Promise<T> {
+  const parent = path.join(home, "tmp");
+  fs.mkdirSync(parent, { recursive: true, mode: 0o700 });
+  const dir = fs.mkdtempSync(path.join(parent, "op-"));
+  try {
+    return await body(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** What the engine needs in its environment for a stack of `target`. */
-function engineEnvironment(target: StackTarget): { env: Record<string, string>; stateDir: string; pulumiBin: string; toolchain: Toolchain } {
+function engineEnvironment(target: StackTarget, tmpDir?: string): { env: Record<string, string>; stateDir: string; pulumiBin: string; toolchain: Toolchain } {
   const toolchain = loadToolchain();
   const stateDir = path.join(target.home, "state");
   // The home is traversable (not listable) so a server running as another system user
@@ -145,6 +162,7 @@ function engineEnvironment(target: StackTarget): { env: Record<string, string>; 
     PULUMI_CONFIG_PASSPHRASE: passphrase(target.home),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_HOME: path.join(target.home, "pulumi-home"),
+    ...(tmpDir === undefined ? {} : { TMPDIR: tmpDir }),
     // The shim `pulumi-resource-pulumi-nodejs` runs `node` and resolves @pulumi/pulumi from its cwd.
     PATH: [pulumiBin, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
     NODE_PATH: nodeModules,
@@ -159,16 +177,18 @@ function engineEnvironment(target: StackTarget): { env: Record<string, string>; 
  * not offer (e.g. `state unprotect`). Resolves with its output.
  */
 export async function runPulumiCli(target: StackTarget, args: string[]): Promise<string> {
-  const { env, pulumiBin } = engineEnvironment(target);
   const { execFile } = await import("node:child_process");
-  return new Promise((resolve, reject) =>
-    execFile(
-      path.join(pulumiBin, "pulumi"),
-      [...args, "--stack", target.stackName, "--non-interactive"],
-      { cwd: target.workDir, env: { ...process.env, ...env } },
-      (error, stdout, stderr) => (error ? reject(new Error(`${stderr || stdout}`.trim() || String(error))) : resolve(stdout)),
-    ),
-  );
+  return withPrivateTemp(target.home, (tmpDir) => {
+    const { env, pulumiBin } = engineEnvironment(target, tmpDir);
+    return new Promise<string>((resolve, reject) =>
+      execFile(
+        path.join(pulumiBin, "pulumi"),
+        [...args, "--stack", target.stackName, "--non-interactive"],
+        { cwd: target.workDir, env: { ...process.env, ...env } },
+        (error, stdout, stderr) => (error ? reject(new Error(`${stderr || stdout}`.trim() || String(error))) : resolve(stdout)),
+      ),
+    );
+  });
 }
 
 /**
@@ -176,8 +196,8 @@ export async function runPulumiCli(target: StackTarget, args: string[]): Promise
  * the project's own Pulumi CLI, and an environment in which the engine's
  * dynamic-provider host finds Node >= 22 and @pulumi/pulumi.
  */
-export async function openStack(target: StackTarget): Promise<Stack> {
-  const { env, stateDir, toolchain } = engineEnvironment(target);
+export async function openStack(target: StackTarget, tmpDir?: string): Promise<Stack> {
+  const { env, stateDir, toolchain } = engineEnvironment(target, tmpDir);
   const project = projectName(target.workDir);
   setAsideOrphanedStackFile(target.workDir, stateDir, project, target.stackName);
   const pulumiCommand = await PulumiCommand.get({ root: toolchain.pulumiRoot });
@@ -217,17 +237,19 @@ function changesOf(summary: UpdateSummary | undefined): Record<string, number> {
 
 /** Runs one engine operation on a stack and reports what it changed. */
 export async function runOperation(operation: Operation, target: StackTarget, options: RunOptions = {}): Promise<OperationResult> {
-  const stack = await openStack(target);
-  const onOutput = options.onOutput;
-  const events: EngineEvent[] = [];
-  const common = { onOutput, onEvent: (event: EngineEvent) => events.push(event), color: "never" as const };
-  try {
-    return await runOn(stack, operation, common, options);
-  } catch (error) {
-    const attributed = attributeFailures(events);
-    if (attributed.length === 0 || !(error instanceof Error)) throw error;
-    throw new Error(`${attributed.map((line) => `error: ${line}`).join("\n")}\n${error.message}`, { cause: error });
-  }
+  return withPrivateTemp(target.home, async (tmpDir) => {
+    const stack = await openStack(target, tmpDir);
+    const onOutput = options.onOutput;
+    const events: EngineEvent[] = [];
+    const common = { onOutput, onEvent: (event: EngineEvent) => events.push(event), color: "never" as const };
+    try {
+      return await runOn(stack, operation, common, options);
+    } catch (error) {
+      const attributed = attributeFailures(events);
+      if (attributed.length === 0 || !(error instanceof Error)) throw error;
+      throw new Error(`${attributed.map((line) => `error: ${line}`).join("\n")}\n${error.message}`, { cause: error });
+    }
+  });
 }
 
 /** The type chain of a URN (`parent$child`) and the resource name. */

@@ -8,6 +8,7 @@ import {
   LocalPostgresServer,
   type PostgresServer,
   restrictedContainerSecurity,
+  scramVerifier,
   awaitAnnotations,
   kubernetesPlatform,
   onKubernetes,
@@ -207,6 +208,7 @@ export class Database extends StrataComponent {
   /** The server (managed or existing) and the migrations Job on the platform's cluster. */
   private deployOnKubernetes(name: string, args: DatabaseArgs, migrations: Migration[]) {
     const password = args.password;
+    const ownerRole = this.ownerRole;
     const placement = args.compute?.placement ?? { nodeSelector: this.context.kubernetes.nodeSelector, tolerations: tolerationsFor(this.context.kubernetes.tolerations) };
     const platform = kubernetesPlatform()!;
     const provider = platform.provider;
@@ -236,7 +238,12 @@ export class Database extends StrataComponent {
       {
         metadata: { name: `${name}-postgres`, namespace, labels },
         type: "Opaque",
-        stringData: { PGPASSWORD: endpoint.adminPassword, OWNER_PASSWORD: password.value },
+        // The owner's password only as a SCRAM verifier: the Job's ALTER ROLE never carries the plaintext
+        // (the server may log statements). Deterministic, so an unchanged password changes nothing.
+        stringData: {
+          PGPASSWORD: endpoint.adminPassword,
+          OWNER_PASSWORD_VERIFIER: pulumi.secret(password.value.apply((pw) => scramVerifier(pw, ownerRole))),
+        },
       },
       k8s(),
     );
@@ -273,7 +280,10 @@ export class Database extends StrataComponent {
                     { name: "DATABASE", value: this.databaseName },
                     { name: "OWNER", value: this.ownerRole },
                     { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: credentials.metadata.name, key: "PGPASSWORD" } } },
-                    { name: "OWNER_PASSWORD", valueFrom: { secretKeyRef: { name: credentials.metadata.name, key: "OWNER_PASSWORD" } } },
+                    {
+                      name: "OWNER_PASSWORD_VERIFIER",
+                      valueFrom: { secretKeyRef: { name: credentials.metadata.name, key: "OWNER_PASSWORD_VERIFIER" } },
+                    },
                   ],
                   securityContext: restrictedContainerSecurity(),
                   volumeMounts: [{ name: "migrations", mountPath: "/migrations", readOnly: true }],

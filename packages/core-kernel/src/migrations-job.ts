@@ -15,14 +15,24 @@ export function migrationFiles(migrations: Migration[]): Record<string, string> 
 
 /**
  * The Job's script. Connection settings come from PG* variables, the
- * database, owner and owner password from DATABASE, OWNER, OWNER_PASSWORD.
+ * database, owner and the owner's password as a SCRAM-SHA-256 verifier
+ * (`scramVerifier`) from DATABASE, OWNER, OWNER_PASSWORD_VERIFIER, and the
+ * migrations from the `*.sql` files of MIGRATIONS_DIR (default /migrations,
+ * where the Job mounts them). Every applied migration's checksum is checked
+ * before any new one is applied.
  */
 export const MIGRATE_SCRIPT = `#!/bin/sh
 set -eu
+dir="\${MIGRATIONS_DIR:-/migrations}"
+# A plaintext password would reach the server's statement log: only a verifier is accepted.
+case "$OWNER_PASSWORD_VERIFIER" in
+  'SCRAM-SHA-256$'*) ;;
+  *) echo "OWNER_PASSWORD_VERIFIER is not a SCRAM-SHA-256 verifier" >&2; exit 1 ;;
+esac
 # Role and database first, idempotently, as the administrator.
-psql -X -v ON_ERROR_STOP=1 -d postgres -v owner="$OWNER" -v pw="$OWNER_PASSWORD" -v db="$DATABASE" <<'SQL'
+psql -X -v ON_ERROR_STOP=1 -d postgres -v owner="$OWNER" -v verifier="$OWNER_PASSWORD_VERIFIER" -v db="$DATABASE" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'owner') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'owner') \\gexec
-SELECT format('ALTER ROLE %I PASSWORD %L', :'owner', :'pw') \\gexec
+SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', :'owner', :'verifier') \\gexec
 SELECT format('GRANT %I TO CURRENT_USER', :'owner') \\gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'owner') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \\gexec
 SQL
@@ -30,19 +40,29 @@ psql -X -v ON_ERROR_STOP=1 -d "$DATABASE" -v owner="$OWNER" <<'SQL'
 SET ROLE :"owner";
 CREATE TABLE IF NOT EXISTS strata_migrations (id text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
 SQL
-for file in /migrations/*.sql; do
+recorded() {
+  echo "SELECT checksum FROM strata_migrations WHERE id = :'id'" | psql -X -tA -v ON_ERROR_STOP=1 -d "$DATABASE" -v id="$1"
+}
+# First every applied migration must be unchanged: a new one never lands on top of a changed history.
+for file in "$dir"/*.sql; do
   [ -e "$file" ] || continue
   id=$(basename "$file" .sql); id=\${id#*__}
   sum=$(sha256sum "$file" | cut -d' ' -f1)
-  recorded=$(echo "SELECT checksum FROM strata_migrations WHERE id = :'id'" | psql -X -tA -v ON_ERROR_STOP=1 -d "$DATABASE" -v id="$id")
-  if [ -z "$recorded" ]; then
-    echo "applying $id"
-    { echo 'SET ROLE :"owner";'; cat "$file"; echo; echo "INSERT INTO strata_migrations (id, checksum) VALUES (:'id', :'sum');"; } |
-      psql -X -1 -v ON_ERROR_STOP=1 -d "$DATABASE" -v owner="$OWNER" -v id="$id" -v sum="$sum"
-  elif [ "$recorded" != "$sum" ]; then
-    echo "migration $id was changed after it was applied (recorded $recorded, now $sum): add a new migration instead" >&2
+  was=$(recorded "$id")
+  if [ -n "$was" ] && [ "$was" != "$sum" ]; then
+    echo "migration $id was changed after it was applied (recorded $was, now $sum): add a new migration instead" >&2
     exit 1
   fi
+done
+for file in "$dir"/*.sql; do
+  [ -e "$file" ] || continue
+  id=$(basename "$file" .sql); id=\${id#*__}
+  sum=$(sha256sum "$file" | cut -d' ' -f1)
+  was=$(recorded "$id")
+  [ -z "$was" ] || continue
+  echo "applying $id"
+  { echo 'SET ROLE :"owner";'; cat "$file"; echo; echo "INSERT INTO strata_migrations (id, checksum) VALUES (:'id', :'sum');"; } |
+    psql -X -1 -v ON_ERROR_STOP=1 -d "$DATABASE" -v owner="$OWNER" -v id="$id" -v sum="$sum"
 done
 `;
 

@@ -14,8 +14,9 @@ const { Cluster, Compute, Database, Depot, Policy, Secret, Workspace, contextFro
 const secretWrapped = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
 
 beforeEach(async () => {
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await mocks.settle();
   mocks.registered.length = 0;
+  mocks.constructed.length = 0;
   resetProgramState();
 });
 
@@ -120,13 +121,13 @@ describe("Cluster on the local target (mocks)", () => {
     expect(check.trino).toBeUndefined();
   });
 
-  test("without the engines' locations a Cluster is refused before anything registers", async () => {
+  test("without the engines' locations a Cluster is refused before anything registers", () => {
     const error = thrown(
       () => new Cluster("bare", { context: { target: "local", environment: "dev", dataDir: "/x", tools: { postgresBin: "/pg" }, kubernetes: contextFromConfig({ get: () => undefined }, "p", "dev").kubernetes } }),
     );
+    // A resource is recorded as its constructor runs, so nothing here means nothing will ever reach the engine.
+    expect(mocks.constructed).toEqual([]);
     expect(error.message).toContain('Cluster "bare": strata:trinoHome=undefined is not set in stack config. Fix: run scripts/setup.sh');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(mocks.registered).toEqual([]);
   });
 });
 
@@ -157,7 +158,9 @@ describe("Database on the local target (mocks)", () => {
     [{ migrations: { directory: "relative/dir" } }, 'migrations.directory="relative/dir" is not an existing absolute directory'],
   ])("%j is refused", (extra, message) => {
     const password = new Secret("p", { value: "x" });
+    const before = mocks.constructed.length;
     expect(thrown(() => new Database("db", { password, ...(extra as object) })).message).toContain(`Database "db": ${message}`);
+    expect(mocks.constructed.slice(before)).toEqual([]);
   });
 });
 

@@ -8,8 +8,9 @@ const { Secret, validateSecretArgs, catalogEntries, resetCatalog, StrataValidati
 
 beforeEach(async () => {
   // Let registrations still in flight from the previous test land first.
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await mocks.settle();
   mocks.registered.length = 0;
+  mocks.constructed.length = 0;
   resetCatalog();
 });
 
@@ -73,12 +74,12 @@ describe("Secret on the local target", () => {
     ["db/../../etc", "x", 'Secret "db/../../etc": name="db/../../etc" cannot be used as a file name'],
     ["DB_PASSWORD", "x", 'Secret "DB_PASSWORD": name="DB_PASSWORD" cannot be used'],
     ["db", "", 'Secret "db": value="" is empty. Fix: give a non-empty value'],
-  ])("rejects name=%j value=%j before registering anything", async (name, value, message) => {
+  ])("rejects name=%j value=%j before registering anything", (name, value, message) => {
     const error = thrown(() => new Secret(name, { value }));
+    // A resource is recorded as its constructor runs, so nothing here means nothing will ever reach the engine.
+    expect(mocks.constructed).toEqual([]);
     expect(error).toBeInstanceOf(StrataValidationError);
     expect(error.message).toContain(message);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(mocks.registered).toEqual([]);
   });
 
   test("a value that is not a string is rejected", () => {

@@ -43,11 +43,12 @@ export class AwsSecretStore extends StrataComponent implements SecretStore {
       kmsKeyId: this.key.arn,
       recoveryWindowInDays: dev ? 0 : 30,
     }, this.statefulChildOptions());
-    // Not protected: a new value replaces the version, which protection would refuse.
+    // Not protected: a new value replaces the version, which protection would refuse. Said explicitly,
+    // since a child inherits `protect` from this component, which a Secret protects outside dev stacks.
     new secretsmanager.SecretVersion(this.childName("value"), {
       secretId: this.secret.id,
       secretString: pulumi.secret(args.value),
-    }, this.childOptions());
+    }, this.childOptions({ protect: false }));
 
     this.reference = this.secret.arn;
     this.finish({ reference: this.reference });

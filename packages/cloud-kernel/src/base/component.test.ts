@@ -48,8 +48,10 @@ class Example extends StrataComponent {
   }
 }
 
-beforeEach(() => {
+beforeEach(async () => {
+  await mocks.settle();
   mocks.registered.length = 0;
+  mocks.constructed.length = 0;
   resetCatalog();
 });
 
@@ -70,17 +72,17 @@ describe("StrataComponent", () => {
     expect(mocks.byName("eu-widget").provider).toBe(providerRef);
   });
 
-  test("invalid arguments throw before anything is registered, naming primitive, field, value and fix", async () => {
+  test("invalid arguments throw before anything is registered, naming primitive, field, value and fix", () => {
     expect(() => new Example("Bad_Name", { size: 0, owner: " ", tags: { "Bad Key": "x" } })).toThrow(StrataValidationError);
+    // A resource is recorded as its constructor runs, so nothing here means nothing will ever reach the engine.
+    expect(mocks.constructed).toEqual([]);
     expect(thrown(() => new Example("Bad_Name", { size: 0 })).message).toBe(
         '2 problems:\n' +
           '  - Example "Bad_Name": name="Bad_Name" cannot be used as a file name, Kubernetes name and Trino identifier. ' +
           'Fix: use 1-63 characters: lower-case letters, digits and "-", starting with a letter and not ending with "-" (e.g. "orders-db")\n' +
           '  - Example "Bad_Name": size=0 is below 1. Fix: give a size of at least 1',
     );
-    // Give any stray registration a chance to reach the mock monitor.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(mocks.registered).toEqual([]);
+    expect(mocks.constructed).toEqual([]);
     expect(catalogEntries()).toEqual([]);
   });
 

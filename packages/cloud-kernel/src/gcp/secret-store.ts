@@ -53,10 +53,12 @@ export class GcpSecretStore extends StrataComponent implements SecretStore {
       },
       this.statefulChildOptions({ dependsOn: [this.key.grant] }),
     );
+    // Versions are immutable: a new value replaces the version, which protection would refuse.
+    // It is retained instead, so the replaced value stays in the secret's history.
     this.version = new secretmanager.SecretVersion(
       this.childName("value"),
       { secret: this.secret.id, secretData: pulumi.secret(args.value) },
-      this.statefulChildOptions(),
+      this.childOptions({ protect: false, retainOnDelete: !dev }),
     );
     this.reference = this.secret.id;
     this.finish({ reference: this.reference });

@@ -63,6 +63,9 @@ function quoteLiteral(value: string): string {
 /**
  * A SCRAM-SHA-256 verifier (RFC 5802/7677) as PostgreSQL stores it, so the
  * plaintext password never reaches the server, its logs or its statistics.
+ * A copy of `scramVerifier` in ../postgres-scram.ts, which a serialized
+ * provider cannot call; computed inside the provider and never kept in
+ * state, so its salt may be random.
  */
 async function scramVerifier(password: string): Promise<string> {
   const crypto = await import("node:crypto");
