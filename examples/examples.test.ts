@@ -18,7 +18,8 @@ const { policyExample } = await import("./dist/policy.js");
 const { computeExample } = await import("./dist/compute.js");
 const { workspaceExample } = await import("./dist/workspace.js");
 
-const types = () => mocks.registered.map((r) => r.type).filter((t) => t.startsWith("strata:")).sort();
+// The components a program builds (its local resources are `strata:local:*`).
+const types = () => mocks.registered.map((r) => r.type).filter((t) => t.startsWith("strata:") && !t.startsWith("strata:local:")).sort();
 
 beforeEach(async () => {
   await mocks.settle();
@@ -34,7 +35,7 @@ describe("examples", () => {
     expect(mocks.registered.map((r) => r.type)).toEqual([
       "strata:core:Secret",
       "strata:cloud:LocalSecretStore",
-      "pulumi-nodejs:dynamic/strata-local:File",
+      "strata:local:File",
     ]);
   });
 

@@ -114,12 +114,6 @@ else
   rm -rf "$WRAPPER"
   done_step "built"
 fi
-# The engine starts dynamic providers through this shim, shipped in the SDK module.
-SHIM="$GOMODCACHE/github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION/nodejs/dist/pulumi-resource-pulumi-nodejs"
-if [ ! -x "$PULUMI_ROOT/bin/pulumi-resource-pulumi-nodejs" ]; then
-  [ -f "$SHIM" ] || (cd "$CACHE" && logged pulumi-shim go mod download "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION")
-  install -m 0755 "$SHIM" "$PULUMI_ROOT/bin/pulumi-resource-pulumi-nodejs"
-fi
 
 # --- 4. JDK (found above).
 step "JDK >= $MIN_JAVA"

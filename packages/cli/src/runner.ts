@@ -1,9 +1,10 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
+import { PROVIDER_VERSION, installProviderPlugin } from "@strata/user-kernel";
+import { migrateDeployment, needsMigration } from "./migrate-state.js";
 import { type Toolchain, loadToolchain } from "./toolchain.js";
 
 /** Which stack of which template to operate on. */
@@ -47,7 +48,6 @@ export interface RunOptions {
   readonly skipPreview?: boolean;
 }
 
-const require = createRequire(import.meta.url);
 const { LocalWorkspace, PulumiCommand } = pulumi.automation;
 type ConfigMap = pulumi.automation.ConfigMap;
 type PulumiFn = pulumi.automation.PulumiFn;
@@ -156,16 +156,16 @@ function engineEnvironment(target: StackTarget, tmpDir?: string): { env: Record<
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const pulumiBin = path.join(toolchain.pulumiRoot, "bin");
   linkPlugins(path.join(target.home, "pulumi-home"), toolchain);
-  const nodeModules = path.dirname(path.dirname(path.dirname(require.resolve("@pulumi/pulumi/package.json"))));
+  // Our own provider plugin (local resources), run by the same Node.js as this command.
+  installProviderPlugin(path.join(target.home, "pulumi-home"));
   const env = {
     PULUMI_BACKEND_URL: `file://${stateDir}`,
     PULUMI_CONFIG_PASSPHRASE: passphrase(target.home),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_HOME: path.join(target.home, "pulumi-home"),
     ...(tmpDir === undefined ? {} : { TMPDIR: tmpDir }),
-    // The shim `pulumi-resource-pulumi-nodejs` runs `node` and resolves @pulumi/pulumi from its cwd.
+    // Node 22 first, for anything the engine starts that runs `node`.
     PATH: [pulumiBin, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
-    NODE_PATH: nodeModules,
     // Node's on-disk compile cache nearly halves the start of every provider plugin (it loads @pulumi/pulumi).
     NODE_COMPILE_CACHE: path.join(toolchain.cacheDir, "node-compile-cache"),
   };
@@ -235,11 +235,28 @@ function changesOf(summary: UpdateSummary | undefined): Record<string, number> {
   return { ...(summary?.resourceChanges ?? {}) };
 }
 
+/**
+ * Moves a stack deployed by a version whose local resources were dynamic
+ * resources onto the `strata` provider plugin, once (see migrate-state.ts).
+ * The state file is read directly first: exporting costs a CLI run, and
+ * nearly every stack needs nothing.
+ */
+async function migrateLegacyState(stack: Stack, target: StackTarget, onOutput?: (text: string) => void): Promise<void> {
+  const file = path.join(target.home, "state", ".pulumi", "stacks", projectName(target.workDir), `${target.stackName}.json`);
+  if (!fs.existsSync(file) || !fs.readFileSync(file, "utf8").includes("pulumi-nodejs:dynamic/strata-local:")) return;
+  const exported = await stack.exportStack();
+  if (!needsMigration(exported.deployment)) return;
+  const { deployment, report } = migrateDeployment(exported.deployment, PROVIDER_VERSION, randomUUID());
+  await stack.importStack({ ...exported, deployment });
+  onOutput?.(`strata: moved ${report.migrated.length} local resources of stack "${target.stackName}" to the strata provider plugin ${PROVIDER_VERSION} (once; nothing is recreated)\n`);
+}
+
 /** Runs one engine operation on a stack and reports what it changed. */
 export async function runOperation(operation: Operation, target: StackTarget, options: RunOptions = {}): Promise<OperationResult> {
   return withPrivateTemp(target.home, async (tmpDir) => {
     const stack = await openStack(target, tmpDir);
     const onOutput = options.onOutput;
+    await migrateLegacyState(stack, target, onOutput);
     const events: EngineEvent[] = [];
     const common = { onOutput, onEvent: (event: EngineEvent) => events.push(event), color: "never" as const };
     try {

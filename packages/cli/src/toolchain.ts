@@ -4,7 +4,7 @@ import * as path from "node:path";
 
 /** Absolute paths of the engines `scripts/setup.sh` provides, as it records them. */
 export interface Toolchain {
-  /** Folder whose `bin/` holds the `pulumi` CLI and the dynamic-provider shim. */
+  /** Folder whose `bin/` holds the `pulumi` CLI. */
   readonly pulumiRoot: string;
   readonly pulumiVersion: string;
   /** A JDK >= 24 for Trino. */

@@ -7,3 +7,5 @@ export * from "./postgres-scram.js";
 export * as aws from "./aws/index.js";
 export * as gcp from "./gcp/index.js";
 export * as azure from "./azure/index.js";
+export { PROVIDER_PACKAGE, PROVIDER_VERSION } from "./provider/version.js";
+export { installProviderPlugin, providerPluginMain } from "./provider/install.js";

@@ -14,6 +14,8 @@ export {
   LocalObjectStore,
   StrataValidationError,
   PlatformFoundation,
+  PROVIDER_VERSION,
+  installProviderPlugin,
   type PlatformFoundationArgs,
   type Placement,
   ServiceWorkload,

@@ -47,7 +47,7 @@ describe("Cluster on the local target (mocks)", () => {
   test("children: port, plugins, config files, one catalog folder, policy check, rules, server", async () => {
     platform();
     await mocks.settle();
-    const children = mocks.registered.filter((r) => r.name.startsWith("analytics-")).map((r) => `${r.type.replace("pulumi-nodejs:dynamic/strata-local:", "")} ${r.name}`);
+    const children = mocks.registered.filter((r) => r.name.startsWith("analytics-")).map((r) => `${r.type.replace("strata:local:", "")} ${r.name}`);
     expect(children.sort()).toEqual(
       [
         "File analytics-access-rules",

@@ -1,0 +1,26 @@
+// The `strata` resource provider plugin: every resource type of the local target.
+import { type AnyResourceType, providerOf } from "./framework.js";
+import { Directory, File, FileSet, Links } from "./files.js";
+import { PolicyCheck } from "./policy-check.js";
+import { PostgresDataDirectory, PostgresDatabase, PostgresMigrations } from "./postgres.js";
+import { FreePort, Process } from "./process.js";
+import { PROVIDER_VERSION } from "./version.js";
+
+/** Every resource type the plugin serves. */
+export const RESOURCE_TYPES: AnyResourceType[] = [
+  Directory,
+  File,
+  FileSet,
+  FreePort,
+  Links,
+  PolicyCheck,
+  PostgresDataDirectory,
+  PostgresDatabase,
+  PostgresMigrations,
+  Process,
+];
+
+/** The provider object the plugin's main serves. */
+export function strataProvider() {
+  return providerOf(RESOURCE_TYPES, PROVIDER_VERSION);
+}
