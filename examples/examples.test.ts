@@ -10,7 +10,6 @@ const mocks = await installMocks({
     "strata:javaHome": "/opt/jdk",
   },
 });
-const { resetProgramState } = await import("@strata/core-kernel");
 const { secretExample } = await import("./dist/secret.js");
 const { depotExample } = await import("./dist/depot.js");
 const { databaseExample } = await import("./dist/database.js");
@@ -24,7 +23,6 @@ const types = () => mocks.registered.map((r) => r.type).filter((t) => t.startsWi
 beforeEach(async () => {
   await mocks.settle();
   mocks.registered.length = 0;
-  resetProgramState();
 });
 
 describe("examples", () => {
@@ -87,7 +85,7 @@ describe("examples", () => {
 
   test("workspace.ts: a directory and a schema prefix", async () => {
     const outputs = workspaceExample();
-    expect(await promiseOf(outputs.directory!)).toBe("/data/dev/workspaces/marketing");
+    expect(await promiseOf(outputs.location)).toBe("/data/dev/workspaces/marketing");
     expect(outputs.schemaPrefix).toBe("marketing_");
   });
 });

@@ -10,5 +10,5 @@ export function policyExample() {
     filters: [{ groups: ["analysts"], depot: "tpch", schema: "tiny", table: "customer", where: "mktsegment = 'BUILDING'" }],
   });
   const cluster = new Cluster("governed", { depots: [tpch], policies: [readers], groups: { analysts: ["ann", "raj"] } });
-  return { rulesFile: cluster.rulesFile };
+  return { endpoint: cluster.endpoint };
 }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { Cluster, Compute, Database, Depot, Policy, type PolicyArgs, Secret, Service, Workspace, onKubernetes, stackContext, strataProgram } from "@strata/user-kernel";
+import { Cluster, Compute, Database, Depot, Policy, type PolicyArgs, Secret, Service, Workspace, onKubernetes, strataProgram } from "@strata/user-kernel";
 
 /** The query the demo runs as each user: customers joined across the warehouse (PostgreSQL) and TPC-H depots. */
 const DEMO_QUERY = `
@@ -92,7 +92,7 @@ async function controlPlaneOutputs(stackName: string | undefined): Promise<Contr
  * On the local target the strata command also sets `strata:dataDir` and the
  * engine locations (`strata:trinoHome`, ...).
  */
-export default strataProgram(async () => {
+export default strataProgram(async (platform) => {
   const config = new pulumi.Config();
   const shared = await controlPlaneOutputs(config.get("controlPlane"));
   const warehousePassword = new Secret("warehouse-password", {
@@ -119,7 +119,7 @@ export default strataProgram(async () => {
   });
   const marketing = new Workspace("marketing", { owner: "marketing" });
   const kubernetesOutputs: Record<string, unknown> = {};
-  if (onKubernetes(stackContext().target)) {
+  if (onKubernetes(platform.context.target)) {
     const apiToken = new Secret("campaigns-api-token", {
       value: config.requireSecret("campaignsApiToken"),
       workspace: marketing,
@@ -137,15 +137,15 @@ export default strataProgram(async () => {
       owner: "marketing",
     });
     kubernetesOutputs.campaignsApi = api.url;
-    kubernetesOutputs.marketingNamespace = marketing.namespace;
   }
   return {
     ...kubernetesOutputs,
     endpoint: cluster.endpoint,
-    trinoPid: cluster.pid,
     catalogs: cluster.catalogs,
     warehouse: { host: warehouse.host, port: warehouse.port, database: warehouse.databaseName, migrations: warehouse.appliedMigrations },
-    marketingDirectory: marketing.directory,
-    warehousePasswordFile: warehousePassword.reference,
+    // The marketing team's folder (local) or namespace (Kubernetes targets).
+    marketing: marketing.location,
+    // The password's file (local) or secret manager reference.
+    warehousePassword: warehousePassword.reference,
   };
 });

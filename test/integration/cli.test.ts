@@ -30,7 +30,19 @@ function strata(...args: string[]) {
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 
-const trinoPid = () => Number(/trinoPid: (\d+)/.exec(strata("outputs").out)?.[1]);
+/** The pid of this stack's Trino: the JVM whose command line names the Cluster's own folder. */
+function trinoPid(): number {
+  const folder = path.join(dataDir, "clusters", "analytics") + path.sep;
+  const read = (pid: string) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  const pid = fs.readdirSync("/proc").find((p) => /^\d+$/.test(p) && read(p).includes("io.trino.server.TrinoServer") && read(p).includes(folder));
+  return Number(pid ?? 0);
+}
 const isTrino = (pid: number) => fs.existsSync(`/proc/${pid}/cmdline`) && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("TrinoServer");
 
 beforeAll(async () => {
@@ -108,7 +120,7 @@ describe("the strata command", () => {
     const workspace = path.join(dataDir, "workspaces", "marketing");
     expect(fs.statSync(workspace).isDirectory()).toBe(true);
     expect(fs.statSync(workspace).mode & 0o777).toBe(0o700);
-    expect(strata("outputs").out).toContain(`marketingDirectory: ${workspace}`);
+    expect(strata("outputs").out).toContain(`marketing: ${workspace}`);
   });
 
   test("up through the binary changes nothing, and history numbers every deployment", () => {

@@ -11,7 +11,7 @@ import { TestStack, base64Forms } from "../support/engine.js";
 
 const demo = (await import("../../stacks/local/program.js")) as { default: () => Promise<Record<string, unknown>> };
 const { Secret, strataProgram } = await import("@strata/user-kernel");
-const { WORKSPACE_ROLE_RULES } = await import("@strata/core-kernel");
+const { WORKSPACE_ROLE_RULES } = await import("@strata/cloud-kernel");
 const { scramVerifier } = await import("@strata/cloud-kernel");
 const { openStack, runPulumiCli } = await import("@strata/cli");
 
@@ -148,7 +148,10 @@ describe("the demo platform on the kubernetes target, against a real API server"
     const releases = outputs.helmReleases!.value as Array<{ name: string; chart: string; version: string; values: Record<string, unknown> }>;
     expect(releases.map((r) => `${r.chart}@${r.version}`).sort()).toEqual(["argo-workflows@0.45.19", "trino@1.40.0"]);
     const trino = releases.find((r) => r.chart === "trino")!;
-    expect(Object.keys(trino.values.catalogs as object).sort()).toEqual(["tpch", "warehouse"]);
+    // The chart's own default catalogs are nulled (Helm's merge deletes them); the Depots' are served.
+    const catalogs = trino.values.catalogs as Record<string, string | null>;
+    expect(Object.keys(catalogs).filter((c) => catalogs[c] !== null).sort()).toEqual(["tpch", "warehouse"]);
+    expect(catalogs.tpcds).toBeNull();
     expect(JSON.stringify(trino.values)).toContain("analytics-access-rules");
     for (const value of [WAREHOUSE_PASSWORD, ADMIN_PASSWORD, API_TOKEN]) expect(JSON.stringify(releases)).not.toContain(value);
   }, 300_000);

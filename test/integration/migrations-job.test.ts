@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Finished, POSTGRES_BIN, type TestPostgres, runProgram, startPostgres } from "../support/postgres.js";
 
-const { MIGRATE_SCRIPT, migrationFiles } = await import("@strata/core-kernel");
+const { MIGRATE_SCRIPT, migrationFiles } = await import("@strata/cloud-kernel");
 const { scramVerifier } = await import("@strata/cloud-kernel");
 
 const OWNER = "warehouse_owner";

@@ -52,7 +52,9 @@ const program = strataProgram(() => {
     policies,
     groups: { analysts: ["analyst"] },
   });
-  return { endpoint: cluster.endpoint, pid: cluster.pid, catalogs: cluster.catalogs, postgresPort: warehouse.port, rulesFile: cluster.rulesFile };
+  // The process and the rules file are the local target's own: read through the escape hatch.
+  if (cluster.native.kind !== "local") throw new Error("this test deploys to the local target");
+  return { endpoint: cluster.endpoint, pid: cluster.native.server.pid, catalogs: cluster.catalogs, postgresPort: warehouse.port, rulesFile: cluster.native.rulesFile };
 });
 
 const stack = new TestStack("strata-it-platform", program);

@@ -100,7 +100,8 @@ const program = strataProgram(() => {
   const hr = new Database("hr", { password, migrations: [{ id: "001_seed", sql: SEED }] });
   const policies = Object.entries({ ...POLICIES, ...knobs.extra }).map(([name, args]) => new Policy(name, args));
   const cluster = new Cluster("governed", { compute: new Compute("governed-compute", { memoryMb: 1536 }), depots: [hr.depot], policies, groups: GROUPS });
-  return { endpoint: cluster.endpoint, rulesFile: cluster.rulesFile };
+  if (cluster.native.kind !== "local") throw new Error("this test deploys to the local target");
+  return { endpoint: cluster.endpoint, rulesFile: cluster.native.rulesFile };
 });
 
 const stack = new TestStack("strata-it-policies", program);

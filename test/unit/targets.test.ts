@@ -97,7 +97,9 @@ describe.each(targets)("the demo platform on %s (mocks)", (target) => {
     const release = byType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "trino")!;
     expect(release.inputs).toMatchObject({ version: "1.40.0", repositoryOpts: { repo: "https://trinodb.github.io/charts" }, namespace: "strata" });
     const values = release.inputs.values as Record<string, unknown>;
-    expect(Object.keys(values.catalogs as object).sort()).toEqual(["tpch", "warehouse"]);
+    // Every Depot's catalog, and the chart's own default catalogs removed (null deletes them in Helm's merge).
+    expect(Object.entries(values.catalogs as object).filter(([, v]) => v !== null).map(([k]) => k).sort()).toEqual(["tpch", "warehouse"]);
+    expect((values.catalogs as Record<string, unknown>).tpcds).toBeNull();
     expect((values.catalogs as Record<string, string>).warehouse).toContain(`jdbc:postgresql://${HOST}:5432/warehouse?sslmode=require`);
     expect((values.catalogs as Record<string, string>).warehouse).toContain("connection-password=${ENV:STRATA_DEPOT_WAREHOUSE_PASSWORD}");
     expect(values.envFrom).toEqual([{ secretRef: { name: "analytics-depot-credentials" } }]);

@@ -109,8 +109,9 @@ withCommon(program.command("demo").description("deploy the local data platform d
     const result = await runOperation("up", base, { onOutput: (t) => process.stdout.write(t) });
     process.stdout.write("\n== Stack outputs\n");
     printOutputs(result.outputs);
-    const file = result.outputs.warehousePasswordFile?.value;
-    if (typeof file === "string") {
+    const file = result.outputs.warehousePassword?.value;
+    // On the local target the reference is the password's own file.
+    if (typeof file === "string" && path.isAbsolute(file) && fs.existsSync(file)) {
       const mode = (fs.statSync(file).mode & 0o777).toString(8).padStart(4, "0");
       process.stdout.write(`\n== Secret "warehouse-password" is stored in ${file} with mode ${mode}; its value is not printed.\n`);
     }

@@ -1,3 +1,17 @@
-export * from "./runner.js";
-export * from "./template.js";
-export * from "./toolchain.js";
+// @strata/cli: the `strata` command's engine, for programs and tests that
+// drive stacks themselves (the command is bin.ts).
+export { migrateDeployment, type MigrationReport, needsMigration } from "./migrate-state.js";
+export {
+  type Operation,
+  type OperationResult,
+  type RunOptions,
+  type StackTarget,
+  attributeFailures,
+  failureSummary,
+  openStack,
+  projectName,
+  runOperation,
+  runPulumiCli,
+} from "./runner.js";
+export { type DemoSpec, type Template, bundledStacksDir, loadTemplate, templateDir } from "./template.js";
+export { type Toolchain, cacheDir, loadToolchain } from "./toolchain.js";

@@ -7,7 +7,7 @@ const MACHINES = [
   { name: "small", cpus: 2, memoryMb: 8192 },
   { name: "large", cpus: 8, memoryMb: 32768 },
 ];
-const good = { cpus: 4, memoryMb: 16384, minNodes: 1, maxNodes: 3, labels: { "strata.dev/compute": "a" }, taints: [{ key: "strata.dev/compute", value: "a", effect: "NoSchedule" }] } as unknown as NodePoolArgs;
+const good = { cluster: {}, network: {}, cpus: 4, memoryMb: 16384, minNodes: 1, maxNodes: 3, labels: { "strata.dev/compute": "a" }, taints: [{ key: "strata.dev/compute", value: "a", effect: "NoSchedule" }] } as unknown as NodePoolArgs;
 
 function issues(args: Partial<NodePoolArgs>) {
   const checks = new IssueCollector("XNodePool", "pool");
@@ -25,6 +25,7 @@ describe("nodePoolIssues", () => {
     expect(issues({ cpus: 0, memoryMb: 1.5 })).toEqual(["cpus: is not a whole number >= 1", "memoryMb: is not a whole number >= 1"]);
     expect(issues({ minNodes: 4, maxNodes: 3 })).toEqual(["minNodes: is more than maxNodes (3)"]);
     expect(issues({ cpus: 16 })).toEqual(["cpus: fits no machine type"]);
+    expect(issues({ cluster: undefined, network: undefined })).toEqual(["cluster: is missing", "network: is missing"]);
     expect(issues({ labels: { "bad key!": "x" } })).toEqual(["labels.bad key!: is not a valid Kubernetes label key"]);
     expect(issues({ taints: [{ key: "k", value: "not valid!", effect: "Sometimes" as "NoSchedule" }] })).toEqual([
       "taints[0]: is not a valid Kubernetes taint value",

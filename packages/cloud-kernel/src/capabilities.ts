@@ -1,16 +1,19 @@
-// The cloud capabilities every cluster-creating target (aws, gcp, azure)
-// implements with identical inputs and outputs (docs/architecture.md, "Cloud
-// kernel"). Each implementation also exposes its native resources as readonly
-// fields: the escape hatch.
+// The capabilities a target offers, one interface each, implemented with
+// identical inputs and outputs by every target that has it (docs/architecture.md,
+// "Cloud kernel"): local (loopback, a budget, a folder, a PostgreSQL instance, a
+// 0600 file), kubernetes (an existing PostgreSQL server) and the clouds (aws,
+// gcp, azure: all of them). Each implementation also exposes its native
+// resources as readonly fields: the escape hatch.
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { type IssueCollector, type NodeTaint, type StrataContext, TAINT_EFFECTS, labelIssues } from "./base/index.js";
+import { type IssueCollector, type NodeTaint, TAINT_EFFECTS, labelIssues } from "./base/index.js";
+import type { Platform } from "./platform.js";
 import { hasHostBits, parseCidr } from "./cidr.js";
 
-/** Arguments shared by every cloud building block. */
+/** Arguments shared by every capability. */
 export interface CloudArgs {
-  /** Target and environment (protection of data outside dev stacks). @default the stack's context */
-  context?: StrataContext;
+  /** Target, environment (protection of data outside dev stacks) and the program run. @default the program run's platform */
+  platform?: Platform;
 }
 
 /** Arguments of a Network. */
@@ -19,7 +22,7 @@ export interface NetworkArgs extends CloudArgs {
   cidr?: string;
 }
 
-/** A private network with outbound access through NAT and no inbound access from the internet. */
+/** A private network with outbound access through NAT and no inbound access from the internet (local: loopback). */
 export interface Network extends pulumi.ComponentResource {
   /** The cloud's network id (VPC id, network self link, VNet id). */
   readonly networkId: pulumi.Output<string>;
@@ -68,8 +71,10 @@ export type Taint = NodeTaint;
 
 /** Arguments of a NodePool. */
 export interface NodePoolArgs extends CloudArgs {
-  cluster: KubernetesCluster;
-  network: Network;
+  /** The cluster the pool belongs to (none on the local target, required on clouds). */
+  cluster?: KubernetesCluster;
+  /** The private network (clouds: required; local: loopback, may be left out; `kubernetes`: none). */
+  network?: Network;
   /** Cores of each node (the machine type is the smallest with at least this many cores and `memoryMb`). */
   cpus: number;
   /** Memory of each node, in MiB. */
@@ -84,7 +89,11 @@ export interface NodePoolArgs extends CloudArgs {
   taints: Taint[];
 }
 
-/** Autoscaled nodes of one machine type in the cluster's private subnets, with least-privilege node identities. */
+/**
+ * Autoscaled nodes of one machine type in the cluster's private subnets, with
+ * least-privilege node identities (local: a memory and thread budget for the
+ * processes placed on it, machine type "local").
+ */
 export interface NodePool extends pulumi.ComponentResource {
   /** The machine type chosen for `cpus` and `memoryMb`. */
   readonly machineType: string;
@@ -94,23 +103,25 @@ export interface NodePool extends pulumi.ComponentResource {
 
 /** Arguments of an ObjectStore. */
 export interface ObjectStoreArgs extends CloudArgs {
-  network: Network;
+  /** The private network (clouds: required; local: loopback, may be left out; `kubernetes`: none). */
+  network?: Network;
   /** Keep earlier versions of overwritten or deleted objects. @default true */
   versioned?: boolean;
 }
 
-/** A private, encrypted bucket (the lake). Protected from deletion outside dev stacks. */
+/** A private, encrypted bucket (the lake); local: a private folder. Protected from deletion outside dev stacks. */
 export interface ObjectStore extends pulumi.ComponentResource {
   readonly bucketName: pulumi.Output<string>;
-  /** URL in the form engines read it: `s3://bucket`, `gs://bucket`, `abfss://container@account.dfs.core.windows.net`. */
+  /** URL in the form engines read it: `s3://bucket`, `gs://bucket`, `abfss://container@account.dfs.core.windows.net`, `file:///folder`. */
   readonly url: pulumi.Output<string>;
 }
 
 /** Arguments of a PostgresServer. */
 export interface PostgresServerArgs extends CloudArgs {
-  network: Network;
-  /** Password of the administrator role (secret). */
-  adminPassword: pulumi.Input<string>;
+  /** The private network (clouds: required; local: loopback, may be left out; `kubernetes`: none). */
+  network?: Network;
+  /** Password of the administrator role (secret). Required on clouds; the local server administers itself over its socket. */
+  adminPassword?: pulumi.Input<string>;
   /** Administrator role name. @default "strata_admin" */
   adminUser?: string;
   /** PostgreSQL major version. @default "15" */
@@ -127,7 +138,9 @@ export interface PostgresServerArgs extends CloudArgs {
 
 /**
  * A managed PostgreSQL server reachable only from the private network, TLS
- * only, storage encrypted, backups kept; deletion-protected outside dev stacks.
+ * only, storage encrypted, backups kept; deletion-protected outside dev stacks
+ * (local: a PostgreSQL instance of its own on 127.0.0.1; kubernetes: the
+ * existing server of the stack's config).
  */
 export interface PostgresServer extends pulumi.ComponentResource {
   /** Private host name or address. */
@@ -138,12 +151,13 @@ export interface PostgresServer extends pulumi.ComponentResource {
 
 /** Arguments of a SecretStore. */
 export interface SecretStoreArgs extends CloudArgs {
-  network: Network;
+  /** The private network (clouds: required; local: loopback, may be left out; `kubernetes`: none). */
+  network?: Network;
   /** The secret value (kept secret in state). */
   value: pulumi.Input<string>;
 }
 
-/** One secret in the cloud's secret manager, encrypted with a key of the platform. */
+/** One secret in the cloud's secret manager, encrypted with a key of the platform (local: a 0600 file). */
 export interface SecretStore extends pulumi.ComponentResource {
   /** The cloud's reference to the secret (ARN, resource name, vault URI). */
   readonly reference: pulumi.Output<string>;
@@ -151,15 +165,18 @@ export interface SecretStore extends pulumi.ComponentResource {
 
 type Constructor<A, T> = new (name: string, args: A, opts?: pulumi.ComponentResourceOptions) => T;
 
-/** One cloud's implementations of every capability. */
-export interface CloudCapabilities {
-  readonly Network: Constructor<NetworkArgs, Network>;
-  readonly KubernetesCluster: Constructor<KubernetesClusterArgs, KubernetesCluster>;
-  readonly NodePool: Constructor<NodePoolArgs, NodePool>;
-  readonly ObjectStore: Constructor<ObjectStoreArgs, ObjectStore>;
-  readonly PostgresServer: Constructor<PostgresServerArgs, PostgresServer>;
-  readonly SecretStore: Constructor<SecretStoreArgs, SecretStore>;
+/** The capabilities one target offers; a missing one is a semantic difference, never hidden behind a stand-in. */
+export interface TargetCapabilities {
+  readonly Network?: Constructor<NetworkArgs, Network>;
+  readonly KubernetesCluster?: Constructor<KubernetesClusterArgs, KubernetesCluster>;
+  readonly NodePool?: Constructor<NodePoolArgs, NodePool>;
+  readonly ObjectStore?: Constructor<ObjectStoreArgs, ObjectStore>;
+  readonly PostgresServer?: Constructor<PostgresServerArgs, PostgresServer>;
+  readonly SecretStore?: Constructor<SecretStoreArgs, SecretStore>;
 }
+
+/** One cloud's implementations of every capability. */
+export type CloudCapabilities = Required<TargetCapabilities>;
 
 /** The smallest machine of a size table with at least `cpus` cores and `memoryMb` MiB. Pure. */
 export function smallestMachine<T extends { name: string; cpus: number; memoryMb: number }>(
@@ -178,6 +195,8 @@ export function smallestMachine<T extends { name: string; cpus: number; memoryMb
  * labels and taints. Clouds add their own limits. Pure.
  */
 export function nodePoolIssues(checks: IssueCollector, args: NodePoolArgs, machines: readonly { name: string; cpus: number; memoryMb: number }[]): void {
+  if (args.cluster === undefined) checks.add("cluster", undefined, "is missing", "pass the KubernetesCluster the pool belongs to");
+  networkIssues(checks, args);
   const whole = (field: string, value: unknown, min: number): boolean => {
     const ok = typeof value === "number" && Number.isInteger(value) && value >= min;
     if (!ok) checks.add(field, value, `is not a whole number >= ${min}`, `give a whole number of at least ${min}`);
@@ -200,6 +219,11 @@ export function nodePoolIssues(checks: IssueCollector, args: NodePoolArgs, machi
     }
     if (!TAINT_EFFECTS.includes(taint.effect)) checks.add(`taints[${i}].effect`, taint.effect, "is not a taint effect", `use one of ${TAINT_EFFECTS.join(", ")}`);
   });
+}
+
+/** The issue of a cloud capability given no network (clouds place everything in their private network). */
+export function networkIssues(checks: IssueCollector, args: { network?: Network }): void {
+  if (args.network === undefined) checks.add("network", undefined, "is missing", "pass the platform's Network (strataProgram creates one on cloud targets)");
 }
 
 /** Kubernetes minor versions, e.g. "1.33". */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import {
+  compileTrinoHelmValues,
   compileCatalogProperties,
   compileTrinoServerFiles,
   parseExactJson,
@@ -87,5 +88,47 @@ describe("parseExactJson", () => {
     expect(parseExactJson('{"data":[[9007199254740993, 12, 1.5, "9007199254740993", -9223372036854775808]]}')).toEqual({
       data: [[9007199254740993n, 12, 1.5, "9007199254740993", -9223372036854775808n]],
     });
+  });
+});
+
+describe("Trino chart values", () => {
+  // The chart's own default values (trino chart 1.40.0, values.yaml), as documented there.
+  const CHART_DEFAULTS = {
+    catalogs: {
+      tpch: "connector.name=tpch\ntpch.splits-per-node=4\n",
+      tpcds: "connector.name=tpcds\ntpcds.splits-per-node=4\n",
+    },
+  };
+  /** Helm's merge of user values into a chart's defaults: maps merge key by key, and a null deletes the key. */
+  function helmMerge(defaults: Record<string, unknown>, values: Record<string, unknown>): Record<string, unknown> {
+    const merged: Record<string, unknown> = { ...defaults };
+    for (const [key, value] of Object.entries(values)) {
+      if (value === null) delete merged[key];
+      else if (typeof value === "object" && !Array.isArray(value) && typeof defaults[key] === "object" && defaults[key] !== null) {
+        merged[key] = helmMerge(defaults[key] as Record<string, unknown>, value as Record<string, unknown>);
+      } else merged[key] = value;
+    }
+    return merged;
+  }
+  const values = (catalogs: Record<string, string>) =>
+    compileTrinoHelmValues({
+      catalogs,
+      credentialsSecret: "c",
+      rulesConfigMap: "r",
+      cpus: 2,
+      podMemoryMb: 4096,
+      heapMb: 3276,
+      workers: { min: 1, max: 1 },
+      placement: { nodeSelector: {}, tolerations: [] },
+    });
+
+  test("the served catalogs are exactly the Cluster's Depots: the chart's default tpcds (and tpch) are removed", () => {
+    const served = helmMerge(CHART_DEFAULTS, values({ warehouse: "connector.name=postgresql\n" })).catalogs as Record<string, string>;
+    expect(served).toEqual({ warehouse: "connector.name=postgresql\n" });
+  });
+
+  test("a Depot named like a chart default keeps its own properties", () => {
+    const served = helmMerge(CHART_DEFAULTS, values({ tpch: "connector.name=tpch\n" })).catalogs as Record<string, string>;
+    expect(served).toEqual({ tpch: "connector.name=tpch\n" });
   });
 });

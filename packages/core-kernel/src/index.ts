@@ -1,51 +1,95 @@
-// The shared vocabulary of every primitive, so user-kernel and programs need only this layer.
+// @strata/core-kernel: the core primitives (Compute, Cluster, Database,
+// Depot, Secret, Policy, Workspace), the policy compiler and the query module,
+// and the vocabulary programs need from the cloud kernel, so user-kernel and
+// programs import one package.
+
+// The vocabulary of every primitive (from the cloud kernel).
 export {
-  type PrimitiveArgs,
-  type StrataContext,
-  type TargetName,
-  type ValidationIssue,
   AVAILABLE_TARGETS,
   CLOUD_TARGETS,
+  type CatalogEntry,
   type ChartReference,
+  type ChildFactory,
   HelmChartRelease,
   type HelmReleaseExport,
-  type KubernetesPlatform,
-  LocalPostgresServer,
-  LocalObjectStore,
-  StrataValidationError,
-  PlatformFoundation,
-  PROVIDER_VERSION,
-  installProviderPlugin,
-  type PlatformFoundationArgs,
-  type Placement,
-  ServiceWorkload,
-  StrataComponent,
   IssueCollector,
+  type KubernetesPlatform,
+  LocalObjectStore,
+  LocalPostgresServer,
+  type Migration,
+  PROVIDER_VERSION,
+  type Placement,
+  type Platform,
+  PlatformFoundation,
+  type PlatformFoundationArgs,
+  type PrimitiveArgs,
+  ServiceWorkload,
+  type StrataContext,
+  StrataComponent,
+  StrataValidationError,
   type Taint,
+  type TargetName,
+  type ValidationIssue,
+  capabilitiesFor,
   contextFromConfig,
+  createPlatform,
   foundationArgsFromConfig,
-  helmReleaseExports,
+  installProviderPlugin,
   isDevEnvironment,
-  kubernetesPlatform,
   labelIssues,
   onKubernetes,
   platformIssues,
+  platformOf,
+  primitiveAddress,
+  runWithPlatform,
   stackContext,
   statefulOptions,
   strataLabels,
   tolerationsFor,
+  withKubernetes,
 } from "@strata/cloud-kernel";
-export * from "./catalog.js";
-export * from "./cluster.js";
-export * from "./compute.js";
-export * from "./database.js";
-export * from "./depot.js";
-export * from "./migrations-job.js";
-export * from "./policy.js";
-export * from "./policy-compile.js";
-export * from "./query.js";
-export * from "./secret.js";
-export * from "./tpch.js";
-export * from "./trino-config.js";
-export * from "./trino-helm-values.js";
-export * from "./workspace.js";
+
+export { Cluster, type ClusterArgs, type ClusterNative, validateClusterArgs } from "./cluster/index.js";
+export { trinoServiceName } from "./cluster/kubernetes.js";
+export { CHART_DEFAULT_CATALOGS, TRINO_CHART, compileTrinoHelmValues, type TrinoHelmSpec } from "./cluster/helm-values.js";
+export { RELOAD_SECONDS, type TrinoServerSpec, compileTrinoServerFiles, renderGroups } from "./cluster/trino-config.js";
+export { COMPUTE_LABEL, Compute, type ComputeArgs, type ComputeNative, validateComputeArgs } from "./compute/index.js";
+export { Database, type DatabaseArgs, type DatabaseNative, readMigrations, validateDatabaseArgs } from "./database/index.js";
+export {
+  Depot,
+  type DepotArgs,
+  type DepotSource,
+  type MemorySource,
+  PLUGINS_OF,
+  type PostgresSource,
+  type TpchSource,
+  compileCatalogProperties,
+  passwordVariable,
+  renderProperties,
+  validateDepotArgs,
+} from "./depot/index.js";
+export { TPCH_COLUMNS, TPCH_SCHEMAS, tpchColumnTypes } from "./depot/tpch.js";
+export { Policy, type PolicyArgs, validatePolicyArgs } from "./policy/index.js";
+export {
+  type AccessLevel,
+  type AccessRule,
+  type ColumnMask,
+  type ColumnTypes,
+  type DepotRef,
+  HEALTH_USER,
+  MASK_KINDS,
+  type MaskKind,
+  type PolicyProblem,
+  type PolicySpec,
+  type RowFilter,
+  type Subjects,
+  type TrinoRules,
+  compilePolicies,
+  exactNames,
+  maskExpression,
+  renderRules,
+  typedMaskExpression,
+} from "./policy/compile.js";
+export { type QueryRows, TrinoQueryError, TrinoSession, type TrinoSessionOptions, parseExactJson } from "./query.js";
+export { Secret, type SecretArgs, type SecretNative, validateSecretArgs } from "./secret/index.js";
+export { Workspace, type WorkspaceArgs, type WorkspaceNative, validateWorkspaceArgs } from "./workspace/index.js";

@@ -9,7 +9,7 @@ const mocks = await installMocks({
   stack: "dev",
   config: { "strata:dataDir": "/srv/strata", "strata:trinoHome": "/opt/trino", "strata:javaHome": "/opt/jdk" },
 });
-const { Cluster, Compute, Database, Depot, Policy, Secret, Workspace, contextFromConfig, resetProgramState } = await import("@strata/core-kernel");
+const { Cluster, Compute, Database, Depot, Policy, Secret, Workspace, contextFromConfig, createPlatform } = await import("@strata/core-kernel");
 
 const secretWrapped = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
 
@@ -17,7 +17,6 @@ beforeEach(async () => {
   await mocks.settle();
   mocks.registered.length = 0;
   mocks.constructed.length = 0;
-  resetProgramState();
 });
 
 // A migrations folder, files out of order, with a file that is not a migration.
@@ -123,7 +122,10 @@ describe("Cluster on the local target (mocks)", () => {
 
   test("without the engines' locations a Cluster is refused before anything registers", () => {
     const error = thrown(
-      () => new Cluster("bare", { context: { target: "local", environment: "dev", dataDir: "/x", tools: { postgresBin: "/pg" }, kubernetes: contextFromConfig({ get: () => undefined }, "p", "dev").kubernetes } }),
+      () =>
+        new Cluster("bare", {
+          platform: createPlatform({ target: "local", environment: "dev", dataDir: "/x", tools: { postgresBin: "/pg" }, kubernetes: contextFromConfig({ get: () => undefined }, "p", "dev").kubernetes }),
+        }),
     );
     // A resource is recorded as its constructor runs, so nothing here means nothing will ever reach the engine.
     expect(mocks.constructed).toEqual([]);
@@ -178,7 +180,7 @@ describe("Compute and Workspace", () => {
 
   test("Workspace: a private directory and a schema prefix", async () => {
     const ws = new Workspace("marketing-eu");
-    expect(await promiseOf(ws.directory!)).toBe("/srv/strata/workspaces/marketing-eu");
+    expect(await promiseOf(ws.location)).toBe("/srv/strata/workspaces/marketing-eu");
     expect(ws.schemaPrefix).toBe("marketing_eu_");
   });
 });

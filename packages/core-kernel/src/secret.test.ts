@@ -4,14 +4,13 @@ import { beforeEach, describe, expect, test } from "vitest";
 import { installMocks, promiseOf, thrown } from "../../../test/support/mocks.js";
 
 const mocks = await installMocks({ stack: "dev", config: { "strata:dataDir": "/srv/strata/dev" } });
-const { Secret, validateSecretArgs, catalogEntries, resetCatalog, StrataValidationError } = await import("@strata/core-kernel");
+const { Secret, validateSecretArgs, StrataValidationError } = await import("@strata/core-kernel");
 
 beforeEach(async () => {
   // Let registrations still in flight from the previous test land first.
   await mocks.settle();
   mocks.registered.length = 0;
   mocks.constructed.length = 0;
-  resetCatalog();
 });
 
 describe("Secret on the local target", () => {
@@ -21,8 +20,8 @@ describe("Secret on the local target", () => {
       promiseOf(secret.reference),
       promiseOf(secret.value),
       pulumi.isSecret(secret.value),
-      promiseOf(secret.store!.urn),
-      promiseOf((secret.store as LocalSecretStore).file.urn),
+      promiseOf((secret.native as { store: LocalSecretStore }).store.urn),
+      promiseOf((secret.native as { store: LocalSecretStore }).store.file.urn),
     ]);
     expect(reference).toBe("/srv/strata/dev/secrets/db-password");
     expect(value).toBe("s3cr3t-value");
@@ -51,8 +50,8 @@ describe("Secret on the local target", () => {
   });
 
   test("registers its catalog entry", () => {
-    new Secret("api-token", { value: "x", owner: "team-a", domain: "sales", description: "Token for the CRM" });
-    expect(catalogEntries()).toEqual([
+    const secret = new Secret("api-token", { value: "x", owner: "team-a", domain: "sales", description: "Token for the CRM" });
+    expect(secret.platform.catalog.entries()).toEqual([
       {
         kind: "Secret",
         name: "api-token",

@@ -1,13 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
+  type Platform,
   PlatformFoundation,
   StrataValidationError,
-  catalogEntries,
+  createPlatform,
   foundationArgsFromConfig,
-  helmReleaseExports,
   onKubernetes,
-  resetProgramState,
+  runWithPlatform,
   stackContext,
+  withKubernetes,
 } from "@strata/core-kernel";
 import { WorkflowEngine } from "./workflow-engine.js";
 
@@ -15,39 +16,44 @@ import { WorkflowEngine } from "./workflow-engine.js";
 export type ProgramOutputs = Record<string, unknown>;
 
 /**
- * Wraps a stack program so every run starts afresh (empty catalog, no port
- * claims) and exports the catalog (kind, name, address, owner, tags, inputs
- * of every primitive) as the `catalog` stack output. Running the same
- * program twice in one process (preview, then up) therefore reports each
- * primitive once.
+ * Wraps a stack program. Each run gets a platform of its own (see
+ * `Platform`): the stack's settings, and what the run collects, so running
+ * the same program twice in one process (preview, then up) starts afresh.
+ * The program's primitives use it unless given another (`platform` argument);
+ * the body also receives it. When the body has run, the run is checked as a
+ * whole (two primitives asking for one port are refused, whatever their
+ * order), and the catalog (kind, name, address, owner, tags, inputs of every
+ * primitive) is exported as the `catalog` stack output.
  *
  * On Kubernetes targets (`strata:target` kubernetes, aws, gcp, azure) it
- * first sets up the platform the primitives are placed on: the cloud's
- * network and Kubernetes cluster (or a provider for the existing cluster),
- * the platform namespace and the Argo Workflows controller. With
- * `strata:helmCharts` = "values" the Helm releases are exported as the
- * `helmReleases` output instead of installed.
+ * first sets up what the primitives are placed on: the cloud's network and
+ * Kubernetes cluster (or a provider for the existing cluster), the platform
+ * namespace and the Argo Workflows controller. With `strata:helmCharts` =
+ * "values" the Helm releases are exported as the `helmReleases` output
+ * instead of installed.
  */
-export function strataProgram(body: () => ProgramOutputs | Promise<ProgramOutputs>): () => Promise<ProgramOutputs> {
+export function strataProgram(body: (platform: Platform) => ProgramOutputs | Promise<ProgramOutputs>): () => Promise<ProgramOutputs> {
   return async () => {
-    resetProgramState();
-    const context = stackContext();
-    const platform: ProgramOutputs = {};
-    if (onKubernetes(context.target)) {
-      const { args, issues } = foundationArgsFromConfig("platform", context, new pulumi.Config("strata"));
+    let platform = createPlatform(stackContext());
+    const outputsOfPlatform: ProgramOutputs = {};
+    if (onKubernetes(platform.context.target)) {
+      const { args, issues } = foundationArgsFromConfig("platform", platform.context, new pulumi.Config("strata"));
       if (issues.length > 0) throw new StrataValidationError(issues);
-      const foundation = new PlatformFoundation("platform", args);
-      new WorkflowEngine("workflows");
-      platform.platformNamespace = foundation.platform.namespace;
-      if (foundation.cluster) platform.kubernetesCluster = foundation.cluster.clusterName;
+      const foundation = new PlatformFoundation("platform", { ...args, platform });
+      platform = withKubernetes(platform, foundation.cluster);
+      new WorkflowEngine("workflows", { platform });
+      outputsOfPlatform.platformNamespace = foundation.cluster.namespace;
+      if (foundation.kubernetesCluster) outputsOfPlatform.kubernetesCluster = foundation.kubernetesCluster.clusterName;
     }
-    const outputs = await body();
-    const releases = helmReleaseExports();
+    const run = platform;
+    const outputs = await runWithPlatform(run, () => body(run));
+    const conflicts = run.ports.conflicts();
+    if (conflicts.length > 0) throw new StrataValidationError(conflicts);
     return {
       ...outputs,
-      ...platform,
-      catalog: catalogEntries(),
-      ...(releases.length === 0 ? {} : { helmReleases: releases }),
+      ...outputsOfPlatform,
+      catalog: run.catalog.entries(),
+      ...(run.helmReleases.length === 0 ? {} : { helmReleases: run.helmReleases }),
     };
   };
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type ChartReference, HelmChartRelease, type PrimitiveArgs, StrataComponent, kubernetesPlatform, platformIssues } from "@strata/core-kernel";
+import { type ChartReference, HelmChartRelease, type PrimitiveArgs, StrataComponent, platformIssues } from "@strata/core-kernel";
 
 /** The official Argo Workflows chart, pinned. */
 export const ARGO_WORKFLOWS_CHART: ChartReference = { repository: "https://argoproj.github.io/argo-helm", chart: "argo-workflows", version: "0.45.19" };
@@ -40,12 +40,14 @@ export class WorkflowEngine extends StrataComponent {
   readonly release: HelmChartRelease;
 
   constructor(name: string, args: PrimitiveArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    // The controller exists on Kubernetes only: without a platform it is refused on every target, local included.
-    super({ layer: "user", kind: "WorkflowEngine" }, name, args, opts, platformIssues("WorkflowEngine", name, "kubernetes"));
-    const platform = kubernetesPlatform()!;
+    // The controller exists on Kubernetes only: without a cluster it is refused on every target, local included.
+    super({ layer: "user", kind: "WorkflowEngine" }, name, args, opts, (platform) =>
+      platform.kubernetes ? [] : platformIssues("WorkflowEngine", name, { ...platform, context: { ...platform.context, target: "kubernetes" } }),
+    );
+    const cluster = this.platform.kubernetes!;
     this.release = new HelmChartRelease(
       this.childName("argo"),
-      { context: this.context, platform, chart: ARGO_WORKFLOWS_CHART, namespace: platform.namespace, releaseName: "argo-workflows", values: compileArgoWorkflowsValues() },
+      { platform: this.platform, chart: ARGO_WORKFLOWS_CHART, namespace: cluster.namespace, releaseName: "argo-workflows", values: compileArgoWorkflowsValues() },
       this.childOptions(),
     );
     this.finish({ chart: ARGO_WORKFLOWS_CHART.chart, version: ARGO_WORKFLOWS_CHART.version }, {});

@@ -33,12 +33,12 @@ describe.each(clouds)("cloud target %s", (cloud) => {
   const capabilities = kernel.cloudCapabilities(cloud);
 
   function deploy(capability: (typeof CAPABILITIES)[number], environment: Environment) {
-    const context = { ...kernel.contextFromConfig({ get: (k) => ({ target: cloud, environment })[k] }, "strata-test", environment) };
+    const platform = kernel.createPlatform(kernel.contextFromConfig({ get: (k) => ({ target: cloud, environment })[k] }, "strata-test", environment));
     const provider = expected.makeProvider(`${cloud}-${environment}-caller`);
     const opts = { providers: [provider] };
-    const network = new capabilities.Network(`net-${environment}`, { context }, opts);
-    const cluster = new capabilities.KubernetesCluster(`k8s-${environment}`, { context, network }, opts);
-    const base = { context, network };
+    const network = new capabilities.Network(`net-${environment}`, { platform }, opts);
+    const cluster = new capabilities.KubernetesCluster(`k8s-${environment}`, { platform, network }, opts);
+    const base = { platform, network };
     switch (capability) {
       case "Network":
       case "KubernetesCluster":

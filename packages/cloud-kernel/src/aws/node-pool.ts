@@ -78,9 +78,9 @@ export class AwsNodePool extends StrataComponent implements NodePool {
     }, this.childOptions());
 
     this.nodeGroup = new eks.NodeGroup(this.childName("nodes"), {
-      clusterName: args.cluster.clusterName,
+      clusterName: args.cluster!.clusterName,
       nodeRoleArn: this.role.arn,
-      subnetIds: args.network.privateSubnetIds,
+      subnetIds: args.network!.privateSubnetIds,
       instanceTypes: [this.machineType],
       amiType: "AL2023_x86_64_STANDARD",
       capacityType: "ON_DEMAND",
@@ -91,7 +91,7 @@ export class AwsNodePool extends StrataComponent implements NodePool {
       taints: this.taints.map((t) => ({ key: t.key, value: t.value, effect: EFFECTS[t.effect] })),
     }, this.childOptions({
       // The cluster's CNI role and add-on must be in place before the first node starts.
-      dependsOn: [args.cluster, ...attachments],
+      dependsOn: [args.cluster!, ...attachments],
       // The autoscaler owns the current size.
       ignoreChanges: ["scalingConfig.desiredSize"],
     }));

@@ -3,7 +3,7 @@ import * as kms from "@pulumi/aws/kms/index.js";
 import * as rds from "@pulumi/aws/rds/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
-import { smallestMachine, type PostgresServer, type PostgresServerArgs } from "../capabilities.js";
+import { networkIssues, smallestMachine, type PostgresServer, type PostgresServerArgs } from "../capabilities.js";
 
 /** General-purpose RDS instance classes (Graviton m7g) the server's class is chosen from. */
 export const AWS_DB_INSTANCE_CLASSES = [
@@ -27,6 +27,8 @@ const PASSWORD_FORBIDDEN = /[/"@\s]/;
 /** Checks the arguments of an {@link AwsPostgresServer}, including that some instance class fits. Pure. */
 export function validateAwsPostgresServerArgs(name: string, args: PostgresServerArgs): ValidationIssue[] {
   const checks = new IssueCollector("AwsPostgresServer", name);
+  networkIssues(checks, args);
+  if (args.adminPassword === undefined) checks.add("adminPassword", undefined, "is missing", "pulumi config set --secret strata:postgresAdminPassword <password>");
   const version = args.version ?? "15";
   if (!(AWS_POSTGRES_VERSIONS as readonly string[]).includes(version)) {
     checks.add("version", version, "is not a PostgreSQL major version RDS offers", `use one of ${AWS_POSTGRES_VERSIONS.join(", ")}`);
@@ -94,12 +96,12 @@ export class AwsPostgresServer extends StrataComponent implements PostgresServer
     }, this.statefulChildOptions());
     this.subnetGroup = new rds.SubnetGroup(this.childName("subnets"), {
       description: `Private subnets of ${name}`,
-      subnetIds: args.network.privateSubnetIds,
+      subnetIds: args.network!.privateSubnetIds,
     }, this.childOptions());
     this.securityGroup = new ec2.SecurityGroup(this.childName("sg"), {
       description: `PostgreSQL of ${name}, from inside the network`,
-      vpcId: args.network.networkId,
-      ingress: [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: [args.network.cidr], description: "PostgreSQL" }],
+      vpcId: args.network!.networkId,
+      ingress: [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: [args.network!.cidr], description: "PostgreSQL" }],
     }, this.childOptions());
     this.parameterGroup = new rds.ParameterGroup(this.childName("params"), {
       description: `TLS-only settings of ${name}`,

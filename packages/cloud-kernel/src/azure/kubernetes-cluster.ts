@@ -89,7 +89,7 @@ export class AzureKubernetesCluster extends StrataComponent implements Kubernete
       grant("kubelet-operator", AZURE_ROLES.managedIdentityOperator, this.kubeletIdentity.id, "AKS control plane assigns the kubelet identity to nodes"),
     ];
     this.secretsKey = new AzureCustomerKey(this.childName("secrets-key"), {
-      context: this.context,
+      platform: this.platform,
       network,
       principalId: this.controlPlaneIdentity.principalId,
       use: "crypto",

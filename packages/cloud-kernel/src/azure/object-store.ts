@@ -57,7 +57,7 @@ export class AzureObjectStore extends StrataComponent implements ObjectStore {
 
     this.identity = new UserAssignedIdentity(this.childName("identity"), placement, this.childOptions());
     this.encryptionKey = new AzureCustomerKey(this.childName("key"), {
-      context: this.context,
+      platform: this.platform,
       network,
       principalId: this.identity.principalId,
       use: "wrap",

@@ -56,6 +56,7 @@ export function validateAzurePostgresServerArgs(name: string, args: PostgresServ
   } else if (RESERVED_USERS.includes(user) || user.startsWith("pg_")) {
     checks.add("adminUser", user, "is a name Azure reserves", 'choose another name, e.g. "strata_admin"');
   }
+  if (args.adminPassword === undefined) checks.add("adminPassword", undefined, "is missing", "pulumi config set --secret strata:postgresAdminPassword <password>");
   if (typeof args.adminPassword === "string" && (args.adminPassword.length < 8 || args.adminPassword.length > 128)) {
     checks.add("adminPassword", args.adminPassword, "is not 8 to 128 characters long", "give a longer password, e.g. from a Secret", true);
   }
@@ -109,7 +110,7 @@ export class AzurePostgresServer extends StrataComponent implements PostgresServ
 
     this.identity = new UserAssignedIdentity(this.childName("identity"), placement, this.childOptions());
     this.encryptionKey = new AzureCustomerKey(this.childName("key"), {
-      context: this.context,
+      platform: this.platform,
       network,
       principalId: this.identity.principalId,
       use: "wrap",
@@ -134,7 +135,7 @@ export class AzurePostgresServer extends StrataComponent implements PostgresServ
       serverName: globalName(network.resourceGroupId, name, 63, true),
       version: args.version ?? "15",
       administratorLogin: adminUser,
-      administratorLoginPassword: pulumi.secret(args.adminPassword),
+      administratorLoginPassword: pulumi.secret(args.adminPassword!),
       sku: { name: sku.name, tier: sku.tier },
       storage: { storageSizeGB: storageSizeGb(args.storageGb ?? 50), autoGrow: "Enabled" },
       backup: { backupRetentionDays: dev ? 7 : 35, geoRedundantBackup: "Disabled" },

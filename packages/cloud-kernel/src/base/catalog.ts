@@ -30,22 +30,22 @@ export function primitiveAddress(kind: string, name: string): string {
   return `strata:${kind.toLowerCase()}/${name}`;
 }
 
-// One program run registers each primitive once; keying by address makes a
-// second run of the same program in one process (preview, then up) replace
-// its entries instead of piling them up.
-const entries = new Map<string, CatalogEntry>();
+/**
+ * The catalog of one program run: every primitive registers its entry as it
+ * is declared, and the program exports them (sorted, so declaration order
+ * does not matter). Keyed by address, so a primitive declared twice in one
+ * run (preview, then up, in one process) is listed once.
+ */
+export class Catalog {
+  private readonly byAddress = new Map<string, CatalogEntry>();
 
-/** Adds or replaces the entry with this address. */
-export function registerCatalogEntry(entry: CatalogEntry): void {
-  entries.set(entry.address, entry);
-}
+  /** Adds or replaces the entry with this address. */
+  register(entry: CatalogEntry): void {
+    this.byAddress.set(entry.address, entry);
+  }
 
-/** Every registered entry, sorted by address so the stack output is stable. */
-export function catalogEntries(): CatalogEntry[] {
-  return [...entries.values()].sort((a, b) => a.address.localeCompare(b.address));
-}
-
-/** Forgets every entry; a program wrapper calls it before each run. */
-export function resetCatalog(): void {
-  entries.clear();
+  /** Every entry, sorted by address. */
+  entries(): CatalogEntry[] {
+    return [...this.byAddress.values()].sort((a, b) => a.address.localeCompare(b.address));
+  }
 }

@@ -3,7 +3,9 @@ import { beforeEach, describe, expect, test } from "vitest";
 import { installMocks, promiseOf, thrown } from "../../../../test/support/mocks.js";
 
 const mocks = await installMocks({ stack: "prod" });
-const { StrataComponent, catalogEntries, resetCatalog, StrataValidationError, IssueCollector } = await import("@strata/cloud-kernel");
+const { StrataComponent, Catalog, createPlatform, stackContext, StrataValidationError, IssueCollector } = await import("@strata/cloud-kernel");
+// One program run's platform, shared by the components of each test.
+let platform = createPlatform(stackContext());
 
 /** A stand-in custom resource from another package, to see which provider it gets. */
 class Widget extends pulumi.CustomResource {
@@ -22,6 +24,7 @@ interface ExampleArgs {
   size: number;
   owner?: string;
   tags?: Record<string, string>;
+  platform?: ReturnType<typeof createPlatform>;
 }
 
 function validateExampleArgs(name: string, args: ExampleArgs) {
@@ -52,7 +55,7 @@ beforeEach(async () => {
   await mocks.settle();
   mocks.registered.length = 0;
   mocks.constructed.length = 0;
-  resetCatalog();
+  platform = createPlatform(stackContext());
 });
 
 describe("StrataComponent", () => {
@@ -83,7 +86,7 @@ describe("StrataComponent", () => {
           '  - Example "Bad_Name": size=0 is below 1. Fix: give a size of at least 1',
     );
     expect(mocks.constructed).toEqual([]);
-    expect(catalogEntries()).toEqual([]);
+    expect(platform.catalog.entries()).toEqual([]);
   });
 
   test("common arguments are checked too", () => {
@@ -93,7 +96,7 @@ describe("StrataComponent", () => {
   });
 
   test("registers a catalog entry with kind, name, address, owner, tags and sorted inputs", () => {
-    const example = new Example("orders", { size: 1, owner: "sales-eng", tags: { tier: "gold" } });
+    const example = new Example("orders", { size: 1, owner: "sales-eng", tags: { tier: "gold" }, platform });
     const expected = {
       kind: "Example",
       name: "orders",
@@ -103,14 +106,30 @@ describe("StrataComponent", () => {
       inputs: ["strata://a", "strata://b"],
     };
     expect(example.catalogEntry).toEqual(expected);
-    expect(catalogEntries()).toEqual([expected]);
+    expect(platform.catalog.entries()).toEqual([expected]);
   });
 
-  test("owner defaults to unassigned; a second registration of the same address replaces the first", () => {
-    new Example("a", { size: 1 });
-    resetCatalog();
-    new Example("b", { size: 1 });
-    expect(catalogEntries().map((e) => [e.address, e.owner])).toEqual([["strata:example/b", "unassigned"]]);
+  test("owner defaults to unassigned; entries are sorted by address whatever the order of declaration", () => {
+    new Example("b", { size: 1, platform });
+    new Example("a", { size: 1, platform });
+    expect(platform.catalog.entries().map((e) => [e.address, e.owner])).toEqual([
+      ["strata:example/a", "unassigned"],
+      ["strata:example/b", "unassigned"],
+    ]);
+  });
+
+  test("a catalog keeps one entry per address: a second registration replaces the first", () => {
+    const catalog = new Catalog();
+    const entry = { kind: "Example", name: "a", address: "strata:example/a", owner: "x", tags: {}, inputs: [] };
+    catalog.register(entry);
+    catalog.register({ ...entry, owner: "y" });
+    expect(catalog.entries()).toEqual([{ ...entry, owner: "y" }]);
+  });
+
+  test("a component declared outside a program run gets a platform of its own from the stack's config", () => {
+    const a = new Example("alone", { size: 1 });
+    expect(a.platform).not.toBe(platform);
+    expect(a.platform.catalog.entries().map((e) => e.address)).toEqual(["strata:example/alone"]);
   });
 
   test("stateful children are protected and retained outside dev stacks", () => {
@@ -119,8 +138,8 @@ describe("StrataComponent", () => {
     expect(example.stateful()).toMatchObject({ protect: true, retainOnDelete: true, deleteBeforeReplace: true, parent: example });
   });
 
-  test("an environment from context overrides the stack name", () => {
-    const example = new Example("scratch", { size: 1, ...{ context: { target: "local", environment: "dev-bob", dataDir: "/tmp/x" } } });
+  test("an environment from the given platform overrides the stack name", () => {
+    const example = new Example("scratch", { size: 1, ...{ platform: createPlatform({ ...stackContext(), environment: "dev-bob" }) } });
     expect(example.stateful()).toMatchObject({ protect: false, retainOnDelete: false });
   });
 

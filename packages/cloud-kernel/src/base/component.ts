@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type CatalogEntry, primitiveAddress, registerCatalogEntry } from "./catalog.js";
-import { type StrataContext, stackContext } from "./context.js";
+import { type Platform, platformOf } from "../platform.js";
+import { type CatalogEntry, primitiveAddress } from "./catalog.js";
+import type { StrataContext } from "./context.js";
 import { statefulOptions } from "./environment.js";
 import { IssueCollector, StrataValidationError, type ValidationIssue } from "./errors.js";
 import { validateName } from "./names.js";
@@ -14,14 +15,19 @@ export interface ComponentType {
   readonly kind: string;
 }
 
-/** How a component names and parents the children a helper function creates for it. */
+/**
+ * How a component names and parents the children a helper function (a
+ * primitive's backend, a builder of Kubernetes objects) creates for it.
+ */
 export interface ChildFactory {
-  /** The component's `childName`. */
+  /** The program run of the component. */
+  readonly platform: Platform;
+  /** The component's `childName`: `<name>-<role>`. */
   name(role: string): string;
-  /** The component's `childOptions()`. */
-  options: pulumi.CustomResourceOptions;
-  /** The component's `statefulChildOptions()`. */
-  statefulOptions: pulumi.CustomResourceOptions;
+  /** The component's `childOptions()`, `extra` winning. */
+  options(extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions;
+  /** The component's `statefulChildOptions()`: protected and retained outside dev stacks. */
+  statefulOptions(extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions;
 }
 
 /** Arguments every primitive accepts. */
@@ -38,10 +44,12 @@ export interface PrimitiveArgs {
   /** Free-form labels recorded in the catalog. @default {} */
   tags?: Record<string, string>;
   /**
-   * Target, environment and local data directory.
-   * @default read from the stack's `strata:*` config (see `stackContext`)
+   * The program run this primitive belongs to: target, environment, data
+   * folder, Kubernetes cluster, catalog. Give it to deploy one program to two
+   * places at once.
+   * @default the platform `strataProgram` created for this run (outside it, one from the stack's `strata:*` config)
    */
-  context?: StrataContext;
+  platform?: Platform;
 }
 
 const TAG_KEY = /^[a-z][a-z0-9_./-]{0,62}$/;
@@ -76,7 +84,9 @@ export function validatePrimitiveArgs(kind: string, name: string, args: Primitiv
 export abstract class StrataComponent extends pulumi.ComponentResource {
   /** The name this component was given; children are named `${resourceName}-<role>`. */
   readonly resourceName: string;
-  /** Target, environment and data directory this component deploys with. */
+  /** The program run this component belongs to. */
+  readonly platform: Platform;
+  /** Target, environment and data directory this component deploys with (the platform's). */
   readonly context: StrataContext;
   /** This component's catalog entry, once {@link finish} has run with one. */
   catalogEntry?: CatalogEntry;
@@ -88,24 +98,25 @@ export abstract class StrataComponent extends pulumi.ComponentResource {
 
   /**
    * @param issues what the subclass's validator found, or a validator that
-   *   needs the stack context; thrown together with the name and
-   *   common-argument checks, before registration.
+   *   needs the platform; thrown together with the name and common-argument
+   *   checks, before registration.
    */
   protected constructor(
     type: ComponentType,
     name: string,
     args: PrimitiveArgs,
     opts: pulumi.ComponentResourceOptions | undefined,
-    issues: readonly ValidationIssue[] | ((context: StrataContext) => readonly ValidationIssue[]),
+    issues: readonly ValidationIssue[] | ((platform: Platform) => readonly ValidationIssue[]),
   ) {
-    const context = args.context ?? stackContext();
-    const own = typeof issues === "function" ? issues(context) : issues;
+    const platform = platformOf(args.platform);
+    const own = typeof issues === "function" ? issues(platform) : issues;
     const all = [...validateName(type.kind, name), ...validatePrimitiveArgs(type.kind, name, args), ...own];
     if (all.length > 0) throw new StrataValidationError(all);
     super(`strata:${type.layer}:${type.kind}`, name, {}, opts);
     this.resourceName = name;
     this.kind = type.kind;
-    this.context = context;
+    this.platform = platform;
+    this.context = platform.context;
     this.primitiveArgs = args;
     this.retainOnDelete = opts?.retainOnDelete;
   }
@@ -133,7 +144,12 @@ export abstract class StrataComponent extends pulumi.ComponentResource {
 
   /** Naming and options for children that a helper function creates on this component's behalf. */
   protected childFactory(): ChildFactory {
-    return { name: (role) => this.childName(role), options: this.childOptions(), statefulOptions: this.statefulChildOptions() };
+    return {
+      platform: this.platform,
+      name: (role) => this.childName(role),
+      options: (extra) => this.childOptions(extra),
+      statefulOptions: (extra) => this.statefulChildOptions(extra),
+    };
   }
 
   /**
@@ -152,7 +168,7 @@ export abstract class StrataComponent extends pulumi.ComponentResource {
         tags: { ...this.primitiveArgs.tags },
         inputs: [...(catalog.inputs ?? [])].sort(),
       };
-      registerCatalogEntry(this.catalogEntry);
+      this.platform.catalog.register(this.catalogEntry);
     }
     this.registerOutputs(outputs);
   }

@@ -198,16 +198,7 @@ function kubernetesSettings(config: ConfigSource, checks: IssueCollector): Kuber
   return { namespacePrefix, nodeSelector, tolerations, helmCharts: helmCharts as KubernetesSettings["helmCharts"], awaitWorkloads: awaitWorkloads !== "false" };
 }
 
-let cached: { key: string; context: StrataContext } | undefined;
-
-/** The context of the stack being deployed, read from its `strata:*` config once per stack. */
+/** The context of the stack being deployed, read from its `strata:*` config (namespace `strata`). */
 export function stackContext(): StrataContext {
-  const project = pulumi.getProject();
-  const stack = pulumi.getStack();
-  const config = new pulumi.Config("strata");
-  // Keyed by the raw config too: a process may deploy the same stack twice with new config.
-  const keys = ["target", "environment", "dataDir", "postgresBin", "trinoHome", "javaHome", "namespacePrefix", "nodeSelector", "tolerations", "helmCharts", "awaitWorkloads"];
-  const key = JSON.stringify([project, stack, ...keys.map((k) => config.get(k))]);
-  if (cached?.key !== key) cached = { key, context: contextFromConfig(config, project, stack) };
-  return cached.context;
+  return contextFromConfig(new pulumi.Config("strata"), pulumi.getProject(), pulumi.getStack());
 }

@@ -5,4 +5,3 @@ export * from "./environment.js";
 export * from "./errors.js";
 export * from "./names.js";
 export * from "./validated.js";
-export * from "./program-state.js";

@@ -36,6 +36,7 @@ export function validateGcpPostgresServerArgs(name: string, args: PostgresServer
   } else if (/^(postgres|cloudsql)/.test(adminUser)) {
     checks.add("adminUser", adminUser, "is reserved by Cloud SQL", `use another name, e.g. "${DEFAULTS.adminUser}"`);
   }
+  if (args.adminPassword === undefined) checks.add("adminPassword", undefined, "is missing", "pulumi config set --secret strata:postgresAdminPassword <password>");
   if (typeof args.adminPassword === "string" && args.adminPassword.length < 8) {
     checks.add("adminPassword", args.adminPassword, "is shorter than 8 characters", "give a generated password of at least 16 characters", true);
   }
@@ -137,7 +138,7 @@ export class GcpPostgresServer extends StrataComponent implements PostgresServer
       {
         instance: this.instance.name,
         name: args.adminUser ?? DEFAULTS.adminUser,
-        password: pulumi.secret(args.adminPassword),
+        password: pulumi.secret(args.adminPassword!),
         type: "BUILT_IN",
         // A role owning objects cannot be dropped; abandoning it lets the instance's own deletion remove it.
         deletionPolicy: "ABANDON",

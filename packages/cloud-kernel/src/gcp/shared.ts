@@ -31,16 +31,16 @@ export function customerManagedKey(
   serviceAgent: pulumi.Input<string>,
 ): CustomerManagedKey {
   // Key rings can never be deleted in GCP: auto-naming keeps a re-created stack from colliding with the old ring.
-  const keyRing = new kms.KeyRing(children.name("keyring"), { location }, children.statefulOptions);
+  const keyRing = new kms.KeyRing(children.name("keyring"), { location }, children.statefulOptions());
   const cryptoKey = new kms.CryptoKey(
     children.name("key"),
     { keyRing: keyRing.id, purpose: "ENCRYPT_DECRYPT", rotationPeriod: KEY_ROTATION_PERIOD },
-    children.statefulOptions,
+    children.statefulOptions(),
   );
   const grant = new kms.CryptoKeyIAMMember(
     children.name("key-grant"),
     { cryptoKeyId: cryptoKey.id, role: ENCRYPTER_DECRYPTER, member: serviceAgent },
-    children.options,
+    children.options(),
   );
   return { keyRing, cryptoKey, grant };
 }
@@ -79,7 +79,7 @@ export function nodeIdentity(children: ChildFactory, project: pulumi.Input<strin
   const account = new serviceaccount.Account(
     name,
     { accountId: serviceAccountId(name), displayName: `GKE nodes: ${purpose}`.slice(0, 100) },
-    children.options,
+    children.options(),
   );
   // Built from the id (an input) rather than read back, so a preview already shows which account nodes run as.
   const email = pulumi.interpolate`${account.accountId}@${project}.iam.gserviceaccount.com`;
@@ -88,7 +88,7 @@ export function nodeIdentity(children: ChildFactory, project: pulumi.Input<strin
       new projects.IAMMember(
         children.name(`nodes-${role.replace(/^roles\//, "").replace(/[^a-zA-Z0-9]+/g, "-").toLowerCase()}`),
         { project, role, member: pulumi.interpolate`serviceAccount:${email}` },
-        children.options,
+        children.options(),
       ),
   );
   return { account, email, roles };

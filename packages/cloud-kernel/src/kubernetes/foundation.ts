@@ -5,8 +5,8 @@ import { Provider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { type CloudTargetName, IssueCollector, StrataComponent, type PrimitiveArgs, type StrataContext, type ValidationIssue, parseJson } from "../base/index.js";
 import type { KubernetesCluster, Network } from "../capabilities.js";
-import { cloudCapabilities } from "../clouds.js";
-import { type KubernetesPlatform, type PostgresEndpoint, platformProviderArgs, useKubernetesPlatform } from "./platform.js";
+import { cloudCapabilities } from "../targets.js";
+import { type KubernetesPlatform, type PostgresEndpoint, platformProviderArgs } from "./platform.js";
 
 /** Arguments of a {@link PlatformFoundation}. Every field defaults to stack config (namespace `strata`). */
 export interface PlatformFoundationArgs extends PrimitiveArgs {
@@ -60,7 +60,10 @@ export function foundationArgsFromConfig(name: string, context: StrataContext, c
       if (!Number.isInteger(port) || port < 1 || port > 65535) checks.add("strata:postgresPort", config.get("postgresPort"), "is not a port", "give an integer from 1 to 65535");
       const adminPassword = config.getSecret("postgresAdminPassword");
       if (!adminPassword) checks.add("strata:postgresAdminPassword", undefined, "is not set although strata:postgresHost is", "pulumi config set --secret strata:postgresAdminPassword <password>");
-      else args.postgres = { host, port, adminUser: config.get("postgresAdminUser") ?? "postgres", adminPassword };
+      else {
+        args.postgres = { host, port, adminUser: config.get("postgresAdminUser") ?? "postgres", adminPassword };
+        args.postgresAdminPassword = adminPassword;
+      }
     }
   } else {
     const password = config.getSecret("postgresAdminPassword");
@@ -88,20 +91,21 @@ export function foundationArgsFromConfig(name: string, context: StrataContext, c
 /**
  * What every program on a Kubernetes target stands on: on aws, gcp and azure
  * a private Network and a KubernetesCluster; on `kubernetes` a provider for
- * the existing cluster. Then the platform namespace (`<prefix>strata`), and
- * the platform is registered for the program's primitives. `strataProgram`
- * creates it first; nothing is created on the local target.
+ * the existing cluster. Then the platform namespace (`<prefix>strata`).
+ * `strataProgram` creates it first and places the run's primitives on its
+ * `platform`; nothing is created on the local target.
  */
 export class PlatformFoundation extends StrataComponent {
-  readonly platform: KubernetesPlatform;
+  /** The cluster, provider and namespace the program's primitives are placed on. */
+  readonly cluster: KubernetesPlatform;
   /** The platform namespace (escape hatch). */
   readonly namespace: Namespace;
   /** Cloud targets: the network and cluster created (escape hatch). */
   readonly network?: Network;
-  readonly cluster?: KubernetesCluster;
+  readonly kubernetesCluster?: KubernetesCluster;
 
   constructor(name: string, args: PlatformFoundationArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super({ layer: "cloud", kind: "PlatformFoundation" }, name, args, opts, (context) =>
+    super({ layer: "cloud", kind: "PlatformFoundation" }, name, args, opts, ({ context }) =>
       context.target === "local"
         ? [{ primitive: "PlatformFoundation", name, field: "strata:target", value: "local", problem: "has no Kubernetes cluster", fix: "use a Kubernetes target, or no foundation on local" }]
         : context.target === "kubernetes" && args.kubeconfig === undefined
@@ -115,11 +119,11 @@ export class PlatformFoundation extends StrataComponent {
       provider = new Provider(this.childName("provider"), platformProviderArgs(pulumi.secret(args.kubeconfig!)), this.childOptions());
     } else {
       const capabilities = cloudCapabilities(this.context.target as CloudTargetName);
-      this.network = new capabilities.Network(this.childName("network"), { context: this.context }, this.childOptions());
-      this.cluster = new capabilities.KubernetesCluster(
+      this.network = new capabilities.Network(this.childName("network"), { platform: this.platform }, this.childOptions());
+      this.kubernetesCluster = new capabilities.KubernetesCluster(
         this.childName("cluster"),
         {
-          context: this.context,
+          platform: this.platform,
           network: this.network,
           ...(args.kubernetesVersion === undefined ? {} : { version: args.kubernetesVersion }),
           ...(args.privateEndpoint === undefined ? {} : { privateEndpoint: args.privateEndpoint }),
@@ -127,15 +131,15 @@ export class PlatformFoundation extends StrataComponent {
         },
         this.childOptions(),
       );
-      provider = this.cluster.provider;
-      cloud = { capabilities, network: this.network, cluster: this.cluster };
+      provider = this.kubernetesCluster.provider;
+      cloud = { network: this.network, cluster: this.kubernetesCluster };
     }
     this.namespace = new Namespace(
       this.childName("namespace"),
       { metadata: { name: `${settings.namespacePrefix}strata`, labels: { "app.kubernetes.io/managed-by": "strata", "strata.dev/role": "platform" } } },
       this.childOptions({ provider }),
     );
-    this.platform = {
+    this.cluster = {
       target: this.context.target,
       provider,
       namespace: this.namespace.metadata.name,
@@ -144,7 +148,6 @@ export class PlatformFoundation extends StrataComponent {
       ...(args.postgres ? { postgres: args.postgres } : {}),
       ...(args.postgresAdminPassword === undefined ? {} : { postgresAdminPassword: pulumi.secret(args.postgresAdminPassword) }),
     };
-    useKubernetesPlatform(this.platform);
-    this.finish({ namespace: this.platform.namespace });
+    this.finish({ namespace: this.cluster.namespace });
   }
 }

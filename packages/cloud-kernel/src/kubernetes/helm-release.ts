@@ -1,7 +1,7 @@
 import { Release } from "@pulumi/kubernetes/helm/v3/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { StrataComponent, type PrimitiveArgs } from "../base/index.js";
-import { exportHelmRelease, type KubernetesPlatform } from "./platform.js";
+import { platformIssues } from "../platform.js";
 
 /** A chart in a Helm repository, at a pinned version. */
 export interface ChartReference {
@@ -14,7 +14,6 @@ export interface ChartReference {
 
 /** Arguments of a {@link HelmChartRelease}. */
 export interface HelmChartReleaseArgs extends PrimitiveArgs {
-  platform: KubernetesPlatform;
   chart: ChartReference;
   namespace: pulumi.Input<string>;
   /** Chart values. */
@@ -37,10 +36,11 @@ export class HelmChartRelease extends StrataComponent {
   readonly chart: ChartReference;
 
   constructor(name: string, args: HelmChartReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super({ layer: "cloud", kind: "HelmChartRelease" }, name, args, opts, []);
+    super({ layer: "cloud", kind: "HelmChartRelease" }, name, args, opts, (platform) => platformIssues("HelmChartRelease", name, platform));
     this.chart = args.chart;
     this.values = pulumi.output(args.values) as unknown as pulumi.Output<Record<string, unknown>>;
-    if (args.platform.settings.helmCharts === "install") {
+    const cluster = this.platform.kubernetes!;
+    if (cluster.settings.helmCharts === "install") {
       this.release = new Release(
         this.childName("release"),
         {
@@ -53,13 +53,13 @@ export class HelmChartRelease extends StrataComponent {
           // A failed upgrade rolls back instead of leaving half-applied objects.
           atomic: true,
           cleanupOnFail: true,
-          skipAwait: !args.platform.settings.awaitWorkloads,
+          skipAwait: !cluster.settings.awaitWorkloads,
           maxHistory: 10,
         },
-        this.childOptions({ provider: args.platform.provider }),
+        this.childOptions({ provider: cluster.provider }),
       );
     } else {
-      exportHelmRelease({ name: args.releaseName, namespace: pulumi.output(args.namespace), ...args.chart, values: this.values });
+      this.platform.helmReleases.push({ name: args.releaseName, namespace: pulumi.output(args.namespace), ...args.chart, values: this.values });
     }
     this.finish({ chart: args.chart.chart, version: args.chart.version });
   }

@@ -5,7 +5,7 @@ import { Ingress } from "@pulumi/kubernetes/networking/v1/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { StrataComponent, type PrimitiveArgs } from "../base/index.js";
 import { type Placement, restrictedContainerSecurity, restrictedPodSecurity, awaitAnnotations, strataLabels } from "./placement.js";
-import type { KubernetesPlatform } from "./platform.js";
+import { platformIssues } from "../platform.js";
 
 /** An environment variable read from a key of a Kubernetes Secret. */
 export interface SecretKeyReference {
@@ -15,7 +15,6 @@ export interface SecretKeyReference {
 
 /** Arguments of a {@link ServiceWorkload}. */
 export interface ServiceWorkloadArgs extends PrimitiveArgs {
-  platform: KubernetesPlatform;
   /** Name of the Kubernetes objects (the primitive's name). */
   objectName: string;
   namespace: pulumi.Input<string>;
@@ -55,8 +54,9 @@ export class ServiceWorkload extends StrataComponent {
   readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: ServiceWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
-    super({ layer: "cloud", kind: "ServiceWorkload" }, name, args, opts, []);
-    const provider = args.platform.provider;
+    super({ layer: "cloud", kind: "ServiceWorkload" }, name, args, opts, (platform) => platformIssues("ServiceWorkload", name, platform));
+    const cluster = this.platform.kubernetes!;
+    const provider = cluster.provider;
     // Kubernetes objects carry the primitive's name; Pulumi children keep `<resource name>-<role>`.
     const objectName = args.objectName;
     const labels = strataLabels(args.primitive, objectName);
@@ -69,7 +69,7 @@ export class ServiceWorkload extends StrataComponent {
     this.deployment = new Deployment(
       this.childName("deployment"),
       {
-        metadata: { name: objectName, namespace: args.namespace, labels, annotations: awaitAnnotations(args.platform.settings.awaitWorkloads) },
+        metadata: { name: objectName, namespace: args.namespace, labels, annotations: awaitAnnotations(cluster.settings.awaitWorkloads) },
         spec: {
           replicas: args.minReplicas,
           selector: { matchLabels: selector },

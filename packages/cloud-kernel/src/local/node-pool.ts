@@ -1,14 +1,14 @@
 import * as os from "node:os";
 import * as pulumi from "@pulumi/pulumi";
-import { IssueCollector, StrataComponent, type PrimitiveArgs, type ValidationIssue } from "../base/index.js";
+import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
+import type { NodePool, NodePoolArgs, Taint } from "../capabilities.js";
 
-/** Arguments of a {@link LocalNodePool}. */
-export interface LocalNodePoolArgs extends PrimitiveArgs {
-  /** Memory budget of one process placed on it, in MiB. */
-  memoryMb: number;
-  /** Worker threads of one process placed on it. */
-  cpus: number;
-}
+/**
+ * Arguments of a {@link LocalNodePool}: the capability's. `memoryMb` and
+ * `cpus` are the budget of one process placed on it; there are no nodes to
+ * count, label or taint, and the network is loopback.
+ */
+export type LocalNodePoolArgs = Omit<NodePoolArgs, "network" | "minNodes" | "maxNodes" | "labels" | "taints"> & Partial<NodePoolArgs>;
 
 /**
  * Checks a budget against this machine. `primitive` and `name` are those of
@@ -28,18 +28,35 @@ export function validateLocalBudget(primitive: string, name: string, budget: { m
   return checks.issues;
 }
 
+/** What a pool of nodes has and one machine has not: labels and taints to place workloads by. */
+function localPoolIssues(name: string, args: LocalNodePoolArgs): ValidationIssue[] {
+  const checks = new IssueCollector("LocalNodePool", name);
+  for (const field of ["labels", "taints"] as const) {
+    const value = args[field];
+    if (value !== undefined && Object.keys(value).length > 0) checks.add(field, value, "has no meaning on one machine", `leave ${field} out on the local target`);
+  }
+  return checks.issues;
+}
+
 /**
  * The NodePool capability on the local target: no machines, a budget for
  * the processes placed on it. A Java workload gets 80 % of the memory as
  * heap; the rest covers metaspace, threads and native buffers.
  */
-export class LocalNodePool extends StrataComponent {
+export class LocalNodePool extends StrataComponent implements NodePool {
   readonly memoryMb: number;
   readonly cpus: number;
   readonly heapMb: number;
+  /** "local": this machine. */
+  readonly machineType = "local";
+  readonly labels: Record<string, string> = {};
+  readonly taints: Taint[] = [];
 
   constructor(name: string, args: LocalNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
-    super({ layer: "cloud", kind: "LocalNodePool" }, name, args, opts, validateLocalBudget("LocalNodePool", name, args));
+    super({ layer: "cloud", kind: "LocalNodePool" }, name, args, opts, [
+      ...validateLocalBudget("LocalNodePool", name, args),
+      ...localPoolIssues(name, args),
+    ]);
     this.memoryMb = args.memoryMb;
     this.cpus = args.cpus;
     this.heapMb = Math.floor(args.memoryMb * 0.8);

@@ -2,19 +2,20 @@ import { createHash } from "node:crypto";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { IssueCollector, StrataComponent, type PrimitiveArgs, type ValidationIssue } from "../base/index.js";
+import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
+import type { PostgresServer, PostgresServerArgs } from "../capabilities.js";
 import { FreePort } from "./port.js";
 import { type PostgresAdminAccess, PostgresDataDirectory } from "./postgres.js";
 import { LocalProcess } from "./process.js";
 
-/** Arguments of a {@link LocalPostgresServer}. */
-export interface LocalPostgresServerArgs extends PrimitiveArgs {
+/** Arguments of a {@link LocalPostgresServer}: the capability's, and the local target's own. */
+export interface LocalPostgresServerArgs extends Partial<PostgresServerArgs> {
   /**
    * TCP port on 127.0.0.1. Changing it restarts the server.
    * @default a free port picked at first deployment and kept
    */
   port?: number;
-  /** Memory for shared buffers, in MiB. @default 128 */
+  /** Memory for shared buffers, in MiB. @default a quarter of `memoryMb`, else 128 */
   sharedBuffersMb?: number;
   /**
    * System user that runs the server when deploying as root (PostgreSQL
@@ -46,6 +47,13 @@ export function validateLocalPostgresServerArgs(name: string, args: LocalPostgre
   if (args.sharedBuffersMb !== undefined && (!Number.isInteger(args.sharedBuffersMb) || args.sharedBuffersMb < 16)) {
     checks.add("sharedBuffersMb", args.sharedBuffersMb, "is below 16 MiB", "give at least 16");
   }
+  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 64)) checks.add("memoryMb", args.memoryMb, "is below 64 MiB", "give at least 64");
+  if (args.version !== undefined && args.version !== "15") {
+    checks.add("version", args.version, "is not the PostgreSQL this machine runs (15)", 'leave version out, or give "15"');
+  }
+  if (args.highAvailability === true) {
+    checks.add("highAvailability", true, "has no meaning on one machine", "leave highAvailability out on the local target");
+  }
   return checks.issues;
 }
 
@@ -53,12 +61,16 @@ export function validateLocalPostgresServerArgs(name: string, args: LocalPostgre
  * The PostgresServer capability on the local target: a PostgreSQL instance
  * of its own (initdb + postgres) in `<dataDir>/postgres/<name>`, listening
  * on 127.0.0.1 only, with peer authentication on its private socket for
- * administration and SCRAM passwords over TCP. Its data directory is
- * protected and retained outside dev stacks.
+ * administration (the administrator is the system user running it, so
+ * `adminPassword` is not needed) and SCRAM passwords over TCP. Its data
+ * directory is protected and retained outside dev stacks. `cpus` and
+ * `storageGb` are the machine's own.
  */
-export class LocalPostgresServer extends StrataComponent {
+export class LocalPostgresServer extends StrataComponent implements PostgresServer {
   readonly host: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
+  /** The superuser: the system user running the server. */
+  readonly adminUser: pulumi.Output<string>;
   /** How local providers administer it (psql over the socket as the superuser). */
   readonly adminAccess: pulumi.Output<PostgresAdminAccess>;
   readonly dataDirectory: PostgresDataDirectory;
@@ -75,7 +87,7 @@ export class LocalPostgresServer extends StrataComponent {
       { directory: path.join(root, "data"), socketDirectory: socketDirectoryFor(root), binDir, runAs, traverseFrom: this.context.dataDir },
       this.statefulChildOptions(),
     );
-    const sharedBuffers = `shared_buffers=${args.sharedBuffersMb ?? 128}MB`;
+    const sharedBuffers = `shared_buffers=${args.sharedBuffersMb ?? (args.memoryMb === undefined ? 128 : Math.floor(args.memoryMb / 4))}MB`;
     this.process = new LocalProcess(
       this.childName("server"),
       {
@@ -92,9 +104,10 @@ export class LocalPostgresServer extends StrataComponent {
       this.childOptions({ dependsOn: [this.dataDirectory] }),
     );
     this.host = pulumi.output("127.0.0.1");
+    this.adminUser = pulumi.output(runAs || os.userInfo().username);
     this.adminAccess = pulumi
       .all([this.dataDirectory.socketDirectory, this.process.port])
       .apply(([socketDirectory, port]) => ({ binDir, socketDirectory, port, runAs }));
-    this.finish({ host: this.host, port: this.port });
+    this.finish({ host: this.host, port: this.port, adminUser: this.adminUser });
   }
 }

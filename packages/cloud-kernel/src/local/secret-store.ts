@@ -1,15 +1,12 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { IssueCollector, StrataComponent, type PrimitiveArgs, type ValidationIssue, validateName, validatedInput } from "../base/index.js";
+import { IssueCollector, StrataComponent, type ValidationIssue, validateName, validatedInput } from "../base/index.js";
+import type { SecretStore, SecretStoreArgs } from "../capabilities.js";
 import { LocalFile } from "./file.js";
 
-/** Arguments of the local {@link LocalSecretStore}. */
-export interface LocalSecretStoreArgs extends PrimitiveArgs {
-  /**
-   * The secret value. Wrapped with `pulumi.secret`, so state holds only ciphertext.
-   * Must not be empty.
-   */
-  value: pulumi.Input<string>;
+/** Arguments of the local {@link LocalSecretStore}: the capability's (the network is loopback and may be left out), and the folder. */
+export interface LocalSecretStoreArgs extends Omit<SecretStoreArgs, "network"> {
+  network?: SecretStoreArgs["network"];
   /**
    * Directory holding the secret files of this stack.
    * @default `<context.dataDir>/secrets`
@@ -44,7 +41,7 @@ export function validateLocalSecretStoreArgs(name: string, args: LocalSecretStor
  * in Pulumi state and is written to `<directory>/<name>` with mode 0600 for
  * the local processes that read it.
  */
-export class LocalSecretStore extends StrataComponent {
+export class LocalSecretStore extends StrataComponent implements SecretStore {
   /** Absolute path of the file holding the value. */
   readonly reference: pulumi.Output<string>;
   /** The raw file resource (escape hatch). */

@@ -1,19 +1,19 @@
-import { Secret as KubernetesSecret } from "@pulumi/kubernetes/core/v1/index.js";
+import type { Secret as KubernetesSecret } from "@pulumi/kubernetes/core/v1/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import {
   IssueCollector,
-  LocalSecretStore,
+  type LocalSecretStore,
+  type PrimitiveArgs,
   type SecretStore,
   StrataComponent,
-  kubernetesPlatform,
+  type ValidationIssue,
   onKubernetes,
   platformIssues,
-  strataLabels,
-  type PrimitiveArgs,
-  type ValidationIssue,
   validatedInput,
 } from "@strata/cloud-kernel";
-import type { Workspace } from "./workspace.js";
+import type { Workspace } from "../workspace/index.js";
+import { deploySecretOnKubernetes } from "./kubernetes.js";
+import { deploySecretLocally } from "./local.js";
 
 /** Arguments of a {@link Secret}. */
 export interface SecretArgs extends PrimitiveArgs {
@@ -32,12 +32,19 @@ export interface SecretArgs extends PrimitiveArgs {
   workspace?: Workspace;
 }
 
+/** What a Secret is made of on its target (the escape hatch). */
+export type SecretNative =
+  /** Local: the 0600 file store. */
+  | { kind: "local"; store: LocalSecretStore }
+  /** Kubernetes targets: the Kubernetes Secret workloads read (key `value`), and on clouds the secret manager's copy. */
+  | { kind: "kubernetes"; secret: KubernetesSecret; store?: SecretStore };
+
 function checkValue(name: string, value: unknown): ValidationIssue[] {
   const checks = new IssueCollector("Secret", name);
   if (value === undefined || value === null) {
-    checks.add("value", value, "is missing", "pass value: config.requireSecret(\"...\") or another secret output");
+    checks.add("value", value, "is missing", 'pass value: config.requireSecret("...") or another secret output');
   } else if (typeof value === "string" && value.length === 0) {
-    checks.add("value", value, "is empty", "give a non-empty value, e.g. from config.requireSecret(\"...\")");
+    checks.add("value", value, "is empty", 'give a non-empty value, e.g. from config.requireSecret("...")');
   } else if (typeof value !== "string" && !pulumi.Output.isInstance(value) && !(value instanceof Promise)) {
     checks.add("value", typeof value, "is not a string", "give the secret as a string or a string Output");
   }
@@ -54,10 +61,10 @@ export function validateSecretArgs(name: string, args: SecretArgs): ValidationIs
  * by reference, never as plaintext in config, files other than its own, or logs.
  *
  * On the `local` target the value stays encrypted in Pulumi state and is
- * written to `<strata:dataDir>/secrets/<name>` with mode 0600. On aws, gcp
- * and azure it is kept in the cloud's secret manager and mirrored into a
- * Kubernetes Secret `<name>` (key `value`) for workloads; on `kubernetes`,
- * the Kubernetes Secret alone.
+ * written to `<strata:dataDir>/secrets/<name>` with mode 0600 (local.ts). On
+ * aws, gcp and azure it is kept in the cloud's secret manager and mirrored
+ * into a Kubernetes Secret `<name>` (key `value`) for workloads; on
+ * `kubernetes`, the Kubernetes Secret alone (kubernetes.ts).
  *
  * @example
  * const config = new pulumi.Config();
@@ -71,44 +78,20 @@ export class Secret extends StrataComponent {
   readonly reference: pulumi.Output<string>;
   /** The value, as a Pulumi secret, for primitives that hand it to a process. */
   readonly value: pulumi.Output<string>;
-  /** The target-specific store (escape hatch): the local file store or the cloud's secret manager. */
-  readonly store?: LocalSecretStore | SecretStore;
-  /** Kubernetes targets: the Secret workloads read (key `value`). */
-  readonly kubernetesSecret?: KubernetesSecret;
-  /** Kubernetes targets: the Workspace holding it, if any. */
+  /** The Workspace holding it, if any. */
   readonly workspace?: Workspace;
+  /** What it is made of on its target (escape hatch). */
+  readonly native: SecretNative;
 
   constructor(name: string, args: SecretArgs, opts?: pulumi.ComponentResourceOptions) {
-    super({ layer: "core", kind: "Secret" }, name, args, opts, (context) => [
-      ...validateSecretArgs(name, args),
-      ...platformIssues("Secret", name, context.target),
-    ]);
+    super({ layer: "core", kind: "Secret" }, name, args, opts, (platform) => [...validateSecretArgs(name, args), ...platformIssues("Secret", name, platform)]);
     this.value = pulumi.secret(validatedInput(args.value, (v) => checkValue(name, v)));
-    if (!onKubernetes(this.context.target)) {
-      const store = new LocalSecretStore(this.childName("store"), { value: this.value, fileName: name, context: this.context }, this.childOptions());
-      this.store = store;
-      this.reference = store.reference;
-    } else {
-      const platform = kubernetesPlatform()!;
-      const namespace = args.workspace?.namespace ?? platform.namespace;
-      this.workspace = args.workspace;
-      let cloudReference: pulumi.Output<string> | undefined;
-      if (platform.cloud) {
-        const store = new platform.cloud.capabilities.SecretStore(
-          this.childName("store"),
-          { context: this.context, network: platform.cloud.network, value: this.value },
-          this.statefulChildOptions(),
-        );
-        this.store = store;
-        cloudReference = store.reference;
-      }
-      this.kubernetesSecret = new KubernetesSecret(
-        this.childName("kubernetes"),
-        { metadata: { name, namespace, labels: strataLabels("Secret", name) }, type: "Opaque", stringData: { value: this.value } },
-        this.childOptions({ provider: platform.provider }),
-      );
-      this.reference = cloudReference ?? pulumi.interpolate`${namespace}/${name}`;
-    }
+    this.workspace = args.workspace;
+    const deployed = onKubernetes(this.context.target)
+      ? deploySecretOnKubernetes(this.childFactory(), name, this.value, args.workspace)
+      : deploySecretLocally(this.childFactory(), name, this.value);
+    this.native = deployed.native;
+    this.reference = deployed.reference;
     this.finish({ reference: this.reference }, {});
   }
 }

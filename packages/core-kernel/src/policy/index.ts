@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, type PrimitiveArgs, type ValidationIssue } from "@strata/cloud-kernel";
-import { type AccessRule, type ColumnMask, type PolicySpec, type RowFilter, compilePolicies } from "./policy-compile.js";
+import { type AccessRule, type ColumnMask, type PolicySpec, type RowFilter, compilePolicies } from "./compile.js";
 
 /** Arguments of a {@link Policy}. Depot names are catalog names, as in SQL. */
 export interface PolicyArgs extends PrimitiveArgs {

@@ -1,20 +1,19 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import {
   type Compute,
   IssueCollector,
   type PrimitiveArgs,
   Secret,
-  ServiceWorkload,
+  type ServiceWorkload,
   StrataComponent,
   type StrataContext,
   type ValidationIssue,
   type Workspace,
-  kubernetesPlatform,
   onKubernetes,
   platformIssues,
   primitiveAddress,
-  tolerationsFor,
 } from "@strata/core-kernel";
+import { deployServiceOnKubernetes } from "./kubernetes.js";
 
 /** Arguments of a {@link Service}. */
 export interface ServiceArgs extends PrimitiveArgs {
@@ -92,47 +91,23 @@ export function validateServiceArgs(name: string, args: ServiceArgs, context: Pi
  * and, when asked for, a TLS Ingress. (The local target has no Service
  * runtime yet.)
  */
+/** What a Service is made of on its target (the escape hatch). */
+export type ServiceNative = { kind: "kubernetes"; workload: ServiceWorkload };
+
 export class Service extends StrataComponent {
   /** Address inside the cluster: `http://<name>.<namespace>.svc.cluster.local:<port>`. */
   readonly url: pulumi.Output<string>;
-  /** The Kubernetes objects (escape hatch). */
-  readonly workload: ServiceWorkload;
+  /** What it is made of on its target (escape hatch). */
+  readonly native: ServiceNative;
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super({ layer: "user", kind: "Service" }, name, args, opts, (context) => [
-      ...validateServiceArgs(name, args, context),
-      ...platformIssues("Service", name, context.target),
+    super({ layer: "user", kind: "Service" }, name, args, opts, (platform) => [
+      ...validateServiceArgs(name, args, platform.context),
+      ...platformIssues("Service", name, platform),
     ]);
-    const platform = kubernetesPlatform()!;
-    const replicas = args.replicas ?? { min: 2, max: 5 };
-    this.workload = new ServiceWorkload(
-      this.childName("workload"),
-      {
-        context: this.context,
-        platform,
-        primitive: "Service",
-        objectName: name,
-        namespace: args.workspace?.namespace ?? platform.namespace,
-        image: args.image,
-        port: args.port ?? 8080,
-        ...(args.command === undefined ? {} : { command: args.command }),
-        env: args.env ?? {},
-        secretEnv: Object.fromEntries(
-          Object.entries(args.secrets ?? {}).map(([key, secret]) => [key, { secretName: secret.kubernetesSecret!.metadata.name, key: "value" }]),
-        ),
-        cpus: args.cpus ?? 0.5,
-        memoryMb: args.memoryMb ?? 512,
-        minReplicas: replicas.min,
-        maxReplicas: replicas.max,
-        targetCpuPercent: args.targetCpuPercent ?? 70,
-        placement: args.compute?.placement ?? { nodeSelector: this.context.kubernetes.nodeSelector, tolerations: tolerationsFor(this.context.kubernetes.tolerations) },
-        healthPath: args.healthPath ?? "/healthz",
-        ...(args.ingress === undefined ? {} : { ingressHost: args.ingress.host, ...(args.ingress.tlsSecretName ? { ingressTlsSecret: args.ingress.tlsSecretName } : {}) }),
-        ...(args.workspace?.serviceAccountName === undefined ? {} : { serviceAccountName: args.workspace.serviceAccountName }),
-      },
-      this.childOptions({ dependsOn: Object.values(args.secrets ?? {}) }),
-    );
-    this.url = this.workload.url;
+    const deployed = deployServiceOnKubernetes(this.childFactory(), name, args);
+    this.url = deployed.url;
+    this.native = deployed.native;
     this.finish({ url: this.url }, { inputs: Object.values(args.secrets ?? {}).map((s) => primitiveAddress("Secret", s.resourceName)) });
   }
 }

@@ -1,8 +1,7 @@
-import * as os from "node:os";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import {
   IssueCollector,
-  LocalNodePool,
+  type LocalNodePool,
   type NodePool,
   type Placement,
   StrataComponent,
@@ -11,13 +10,13 @@ import {
   type StrataContext,
   type Taint,
   type ValidationIssue,
-  kubernetesPlatform,
   labelIssues,
   onKubernetes,
   platformIssues,
-  tolerationsFor,
   validateLocalBudget,
 } from "@strata/cloud-kernel";
+import { deployComputeOnKubernetes } from "./kubernetes.js";
+import { deployComputeLocally } from "./local.js";
 
 /** Arguments of a {@link Compute}. */
 export interface ComputeArgs extends PrimitiveArgs {
@@ -90,12 +89,29 @@ export function validateComputeArgs(name: string, args: ComputeArgs, context: Pi
   return checks.issues;
 }
 
+/** The sizes and placement a Compute gives its workloads, the same fields on every target. */
+export interface ComputeSizing {
+  memoryMb: number;
+  cpus: number;
+  heapMb: number;
+  podMemoryMb: number;
+  placement: Placement;
+}
+
+/** What a Compute is made of on its target (the escape hatch). */
+export type ComputeNative =
+  /** Local: the budget (the NodePool capability of this machine). */
+  | { kind: "local"; pool: LocalNodePool }
+  /** Kubernetes targets: the cloud's node pool, or none on existing nodes (`kubernetes`). */
+  | { kind: "kubernetes"; pool?: NodePool };
+
 /**
  * The processing power workloads run on. On the local target it is a
- * budget, not a machine: memory and threads for the processes placed on it.
- * On aws, gcp and azure it is a node pool labelled and tainted for its
- * workloads alone; on `kubernetes`, existing nodes picked by labels. Every
- * workload placed on it gets the matching nodeSelector and tolerations.
+ * budget, not a machine: memory and threads for the processes placed on it
+ * (local.ts). On aws, gcp and azure it is a node pool labelled and tainted
+ * for its workloads alone; on `kubernetes`, existing nodes picked by labels
+ * (kubernetes.ts). Every workload placed on it gets the matching nodeSelector
+ * and tolerations.
  */
 export class Compute extends StrataComponent {
   readonly memoryMb: number;
@@ -108,56 +124,24 @@ export class Compute extends StrataComponent {
   readonly nodes: { min: number; max: number };
   /** Where workloads placed on it run (nodeSelector and tolerations; empty on local). */
   readonly placement: Placement;
-  /** The target's node pool (escape hatch): a LocalNodePool, a cloud NodePool, or none for existing nodes. */
-  readonly pool?: LocalNodePool | NodePool;
+  /** What it is made of on its target (escape hatch). */
+  readonly native: ComputeNative;
 
   constructor(name: string, args: ComputeArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super({ layer: "core", kind: "Compute" }, name, args, opts, (context) => [
-      ...validateComputeArgs(name, args, context),
-      ...platformIssues("Compute", name, context.target),
+    super({ layer: "core", kind: "Compute" }, name, args, opts, (platform) => [
+      ...validateComputeArgs(name, args, platform.context),
+      ...platformIssues("Compute", name, platform),
     ]);
     this.nodes = args.nodes ?? { min: 1, max: 3 };
-    if (!onKubernetes(this.context.target)) {
-      const pool = new LocalNodePool(
-        this.childName("pool"),
-        { memoryMb: args.memoryMb ?? 2048, cpus: args.cpus ?? os.availableParallelism(), context: this.context },
-        this.childOptions(),
-      );
-      this.pool = pool;
-      this.memoryMb = pool.memoryMb;
-      this.cpus = pool.cpus;
-      this.heapMb = pool.heapMb;
-      this.podMemoryMb = pool.memoryMb;
-      this.placement = { nodeSelector: {}, tolerations: [] };
-    } else {
-      const platform = kubernetesPlatform()!;
-      this.memoryMb = args.memoryMb ?? 16384;
-      this.cpus = args.cpus ?? 4;
-      this.podMemoryMb = Math.floor(this.memoryMb * 0.8);
-      this.heapMb = Math.floor(this.podMemoryMb * 0.8);
-      if (platform.cloud) {
-        const labels = { [COMPUTE_LABEL]: name };
-        const taints: Taint[] = [{ key: COMPUTE_LABEL, value: name, effect: "NoSchedule" }];
-        this.pool = new platform.cloud.capabilities.NodePool(
-          this.childName("pool"),
-          {
-            context: this.context,
-            cluster: platform.cloud.cluster,
-            network: platform.cloud.network,
-            cpus: this.cpus,
-            memoryMb: this.memoryMb,
-            minNodes: this.nodes.min,
-            maxNodes: this.nodes.max,
-            labels,
-            taints,
-          },
-          this.childOptions(),
-        );
-        this.placement = { nodeSelector: labels, tolerations: tolerationsFor(taints) };
-      } else {
-        this.placement = { nodeSelector: args.nodeSelector ?? this.context.kubernetes.nodeSelector, tolerations: tolerationsFor(args.tolerations ?? this.context.kubernetes.tolerations) };
-      }
-    }
+    const deployed = onKubernetes(this.context.target)
+      ? deployComputeOnKubernetes(this.childFactory(), name, args, this.nodes)
+      : deployComputeLocally(this.childFactory(), args);
+    this.memoryMb = deployed.sizing.memoryMb;
+    this.cpus = deployed.sizing.cpus;
+    this.heapMb = deployed.sizing.heapMb;
+    this.podMemoryMb = deployed.sizing.podMemoryMb;
+    this.placement = deployed.sizing.placement;
+    this.native = deployed.native;
     this.finish({ memoryMb: this.memoryMb, cpus: this.cpus, heapMb: this.heapMb, placement: this.placement }, {});
   }
 }

@@ -1,5 +1,5 @@
 // The files of a single-node Trino server. Pure: tested without Pulumi.
-import { renderProperties } from "./depot.js";
+import { renderProperties } from "../depot/index.js";
 
 /** What a local Trino server is configured from. */
 export interface TrinoServerSpec {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, type PrimitiveArgs, type ValidationIssue, toIdentifier } from "@strata/cloud-kernel";
-import type { Secret } from "./secret.js";
+import type { Secret } from "../secret/index.js";
 
 /** A PostgreSQL database reached over TCP with a user and a password from a Secret. */
 export interface PostgresSource {

@@ -9,6 +9,14 @@ export const TRINO_IMAGE_TAG = "476";
 /** Where the access-rules ConfigMap is mounted (a directory mount: a subPath mount would never see updates). */
 export const RULES_DIRECTORY = "/etc/trino/access-rules";
 export const GROUPS_DIRECTORY = "/etc/trino/groups";
+/**
+ * The catalogs the chart (1.40.0) declares in its own default values. Helm
+ * merges the values we give into the chart's defaults, so a catalog left
+ * out would still be served; each one no Depot declares is set to null,
+ * which Helm's merge takes as "delete".
+ */
+export const CHART_DEFAULT_CATALOGS = ["tpch", "tpcds"] as const;
+
 /** Seconds between reloads of the access rules in the pods (the kubelet's ConfigMap sync adds up to a minute). */
 export const KUBERNETES_RELOAD_SECONDS = 5;
 
@@ -67,7 +75,7 @@ export function compileTrinoHelmValues(spec: TrinoHelmSpec): Record<string, unkn
       config: { query: { maxMemory: `${perNode * Math.max(1, spec.workers.max)}MB` } },
       autoscaling: { enabled: spec.workers.max > spec.workers.min, maxReplicas: spec.workers.max, targetCPUUtilizationPercentage: 70 },
     },
-    catalogs: spec.catalogs,
+    catalogs: { ...Object.fromEntries(CHART_DEFAULT_CATALOGS.map((c) => [c, null])), ...spec.catalogs },
     envFrom: [{ secretRef: { name: spec.credentialsSecret } }],
     accessControl: {
       type: "properties",

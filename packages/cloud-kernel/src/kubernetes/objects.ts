@@ -1,0 +1,104 @@
+// Builders of the Kubernetes objects primitives place on the platform's
+// cluster. Each creates its objects as children of the primitive (through
+// its child factory, with the cluster's provider), so child names and URNs
+// are the primitive's own.
+import { ConfigMap, Namespace, ResourceQuota, Secret as KubernetesSecret, ServiceAccount } from "@pulumi/kubernetes/core/v1/index.js";
+import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/index.js";
+import { Role, RoleBinding } from "@pulumi/kubernetes/rbac/v1/index.js";
+import * as pulumi from "@pulumi/pulumi";
+import type { ChildFactory } from "../base/index.js";
+
+/** An object's name, namespace and labels. */
+export interface ObjectMeta {
+  name: pulumi.Input<string>;
+  namespace: pulumi.Input<string>;
+  labels: Record<string, string>;
+}
+
+function withProvider(children: ChildFactory, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
+  return children.options({ provider: children.platform.kubernetes!.provider, ...extra });
+}
+
+/** An Opaque Secret (child role `role`); the data stays a Pulumi secret. */
+export function secretObject(children: ChildFactory, role: string, meta: ObjectMeta, stringData: pulumi.Input<Record<string, pulumi.Input<string>>>): KubernetesSecret {
+  return new KubernetesSecret(children.name(role), { metadata: meta, type: "Opaque", stringData: pulumi.secret(stringData) }, withProvider(children));
+}
+
+/** A ConfigMap (child role `role`), updated in place by the platform's provider. */
+export function configMapObject(children: ChildFactory, role: string, meta: ObjectMeta, data: pulumi.Input<Record<string, pulumi.Input<string>>>): ConfigMap {
+  return new ConfigMap(children.name(role), { metadata: meta, data }, withProvider(children));
+}
+
+/** What the team's service account may do inside its namespace, and nothing outside it. */
+export const WORKSPACE_ROLE_RULES = [
+  { apiGroups: [""], resources: ["pods", "pods/log", "services", "configmaps", "persistentvolumeclaims"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] },
+  { apiGroups: ["apps"], resources: ["deployments", "statefulsets"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+  { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+  { apiGroups: ["argoproj.io"], resources: ["workflows", "cronworkflows", "workflowtemplates"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+];
+
+/** A team's namespace and what comes with it. */
+export interface WorkspaceNamespaceArgs {
+  /** Namespace and service-account name. */
+  namespace: string;
+  /** The service account's name. */
+  serviceAccount: string;
+  labels: Record<string, string>;
+  quota: { cpus: number; memoryMb: number; pods: number };
+}
+
+/**
+ * A team's namespace (data-bearing: protected and retained outside dev
+ * stacks) with a ResourceQuota, a service account allowed to manage
+ * workloads in that namespace only (Role + RoleBinding), and a NetworkPolicy
+ * denying all traffic the team does not allow itself (DNS excepted).
+ * Child roles: namespace, quota, service-account, role, role-binding, default-deny.
+ */
+export function workspaceNamespace(children: ChildFactory, args: WorkspaceNamespaceArgs) {
+  const provider = children.platform.kubernetes!.provider;
+  const labels = args.labels;
+  const namespaceObject = new Namespace(children.name("namespace"), { metadata: { name: args.namespace, labels } }, children.statefulOptions({ provider }));
+  const namespace = namespaceObject.metadata.name;
+  const quota = new ResourceQuota(
+    children.name("quota"),
+    {
+      metadata: { name: "workspace", namespace, labels },
+      spec: {
+        hard: {
+          "requests.cpu": String(args.quota.cpus),
+          "limits.cpu": String(args.quota.cpus),
+          "requests.memory": `${args.quota.memoryMb}Mi`,
+          "limits.memory": `${args.quota.memoryMb}Mi`,
+          pods: String(args.quota.pods),
+        },
+      },
+    },
+    withProvider(children),
+  );
+  const account = new ServiceAccount(children.name("service-account"), { metadata: { name: args.serviceAccount, namespace, labels }, automountServiceAccountToken: false }, withProvider(children));
+  const role = new Role(children.name("role"), { metadata: { name: "workspace-member", namespace, labels }, rules: WORKSPACE_ROLE_RULES }, withProvider(children));
+  const binding = new RoleBinding(
+    children.name("role-binding"),
+    {
+      metadata: { name: "workspace-member", namespace, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+      subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace }],
+    },
+    withProvider(children),
+  );
+  const defaultDeny = new NetworkPolicy(
+    children.name("default-deny"),
+    {
+      metadata: { name: "default-deny", namespace, labels },
+      spec: {
+        podSelector: {},
+        policyTypes: ["Ingress", "Egress"],
+        // Only name resolution leaves the namespace unless the team allows more.
+        egress: [{ ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] }],
+      },
+    },
+    withProvider(children),
+  );
+  return { namespace: namespaceObject, quota, account, role, binding, defaultDeny };
+}

@@ -1,0 +1,165 @@
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  type ChildFactory,
+  FreePort,
+  LocalFile,
+  LocalFileSet,
+  LocalLinks,
+  LocalProcess,
+  PolicyCheck,
+  type PolicyCheckDepot,
+} from "@strata/cloud-kernel";
+import { type ColumnTypes, HEALTH_USER, compilePolicies, renderRules } from "../policy/compile.js";
+import { type ClusterNative, type ClusterSpec, depotRefs, referencesOf, sqlMasksOf, staticColumnTypes } from "./index.js";
+import { RELOAD_SECONDS, compileTrinoServerFiles, renderGroups } from "./trino-config.js";
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * Local: one Trino 476 process on 127.0.0.1 (`bin/launcher run` with an
+ * `etc/` written here), only the plugins its Depots need, heap from its
+ * Compute, catalogs from its Depots (credentials as environment variables),
+ * and access rules compiled from its Policies, checked against the live
+ * sources first and reloaded every 2 s without a restart. A change of any
+ * server file or catalog restarts it; the rules never do.
+ */
+export function deployClusterLocally(
+  children: ChildFactory,
+  spec: ClusterSpec,
+): { endpoint: pulumi.Output<string>; port: pulumi.Output<number>; native: ClusterNative } {
+  const platform = children.platform;
+  const { name, depots } = spec;
+  const groups = Object.keys(spec.groups).length > 0 ? spec.groups : undefined;
+  const trinoHome = platform.context.tools.trinoHome!;
+  const javaHome = platform.context.tools.javaHome!;
+  const root = path.join(platform.context.dataDir, "clusters", name);
+  const etc = path.join(root, "etc");
+  const rulesFile = path.join(etc, "rules.json");
+  const groupsFile = groups ? path.join(etc, "groups.txt") : undefined;
+
+  const port = spec.port === undefined ? new FreePort(children.name("port"), children.options()).port : pulumi.output(spec.port);
+
+  const plugins = [...new Set([...depots.flatMap((d) => d.plugins), ...(groups ? ["password-authenticators"] : [])])].sort();
+  const pluginDir = new LocalLinks(
+    children.name("plugins"),
+    { directory: path.join(root, "plugin"), links: Object.fromEntries(plugins.map((p) => [p, path.join(trinoHome, "plugin", p)])) },
+    children.options(),
+  );
+
+  const serverFiles = port.apply((port) =>
+    compileTrinoServerFiles({
+      nodeId: name,
+      port,
+      heapMb: spec.compute.heapMb,
+      cpus: spec.compute.cpus,
+      dataDir: path.join(root, "data"),
+      pluginDir: path.join(root, "plugin"),
+      rulesFile,
+      groupsFile,
+    }),
+  );
+  // Child names are fixed per file so adding a file never renames another.
+  const roles: Record<string, string> = {
+    "node.properties": "config-node",
+    "config.properties": "config-server",
+    "jvm.config": "config-jvm",
+    "log.properties": "config-log",
+    "access-control.properties": "config-access-control",
+    "group-provider.properties": "config-group-provider",
+  };
+  const files: pulumi.Resource[] = [];
+  const restartInputs: pulumi.Output<string>[] = [pulumi.output(plugins.join(","))];
+  for (const [file, role] of Object.entries(roles)) {
+    if (file === "group-provider.properties" && !groups) continue;
+    const content = serverFiles.apply((f) => f[file]!);
+    files.push(new LocalFile(children.name(role), { path: path.join(etc, file), content }, children.options()));
+    restartInputs.push(content);
+  }
+  // One resource for the whole catalog folder, so a removed Depot's file is gone before the restart.
+  const catalogFiles = Object.fromEntries(depots.map((d) => [`${d.catalogName}.properties`, d.catalogProperties]));
+  files.push(new LocalFileSet(children.name("catalogs"), { directory: path.join(etc, "catalog"), files: catalogFiles }, children.options()));
+  for (const depot of depots) restartInputs.push(pulumi.interpolate`${depot.catalogName}:${depot.catalogProperties}`);
+  // The rules are reloaded by the running server: not part of the restart trigger.
+  // Tables and columns that policies name are checked against PostgreSQL depots before the rules change.
+  if (groups && groupsFile) {
+    files.push(new LocalFile(children.name("groups"), { path: groupsFile, content: renderGroups(groups) }, children.options()));
+  }
+
+  const secretEnv = pulumi.all(depots.map((d) => d.environment)).apply((envs) => Object.assign({}, ...envs) as Record<string, string>);
+  const server = new LocalProcess(
+    children.name("server"),
+    {
+      command: path.join(trinoHome, "bin", "launcher"),
+      args: ["run", `--etc-dir=${etc}`, `--data-dir=${path.join(root, "data")}`, `--pid-file=${path.join(root, "launcher.pid")}`],
+      // The launcher refuses to start while its pid file names a live pid; a stopped predecessor may not be reaped yet.
+      staleFiles: [path.join(root, "launcher.pid")],
+      cwd: root,
+      env: { JAVA_HOME: javaHome, PATH: `${path.join(javaHome, "bin")}:/usr/local/bin:/usr/bin:/bin` },
+      secretEnv,
+      logFile: path.join(root, "server.log"),
+      port: port,
+      health: { kind: "trino", user: HEALTH_USER },
+      startTimeoutSeconds: spec.startTimeoutSeconds,
+      restartTrigger: pulumi.all(restartInputs).apply((parts) => sha256(parts.join("\n\u0000"))),
+      initialFiles: { [rulesFile]: renderRules(compilePolicies([], []).rules) },
+    },
+    children.options({ dependsOn: [pluginDir, ...files] }),
+  );
+
+  // Policies are checked against the live sources before the rules change; masks are fitted to the column types found.
+  const sqlMasks = depots.flatMap((d) => sqlMasksOf(spec.policies, d.catalogName));
+  const checked = depots.flatMap((depot): pulumi.Input<PolicyCheckDepot>[] => {
+    const references = referencesOf(spec.policies, depot.catalogName);
+    if (depot.source.kind !== "postgresql" || references.length === 0) return [];
+    const source = depot.source;
+    return [
+      pulumi.all([source.host, source.port, source.database, source.user, source.password.value, source.ready]).apply(([host, port, database, user, password]) => ({
+        depot: depot.catalogName,
+        // Waits for the source to be ready (its migrations), so new tables and columns are seen.
+        postgres: { psql: path.join(platform.context.tools.postgresBin, "psql"), host, port, database, user, password },
+        references,
+      })),
+    ];
+  });
+  const staticTypes = staticColumnTypes(depots);
+  const known = sqlMasks
+    .filter((m) => depots.find((d) => d.catalogName === m.depot)?.source.kind === "tpch")
+    .map((m) => ({ depot: m.depot, references: [], columns: { [`${m.schema}.${m.table}`]: staticTypes[`${m.depot}.${m.schema}.${m.table}`] ?? {} } }));
+  let policyCheck: PolicyCheck | undefined;
+  let liveTypes: pulumi.Output<ColumnTypes> = pulumi.output(staticTypes);
+  const guards: pulumi.Resource[] = [];
+  if (checked.length > 0 || sqlMasks.length > 0) {
+    const check: PolicyCheck = new PolicyCheck(
+      children.name("policy-check"),
+      {
+        depots: [...checked, ...known],
+        // SQL masks are typed by Trino itself, so they are checked once the server runs.
+        ...(sqlMasks.length > 0 ? { trino: { port: server.port, user: HEALTH_USER } } : {}),
+        sqlMasks,
+      },
+      children.options(sqlMasks.length > 0 ? { dependsOn: [server] } : {}),
+    );
+    guards.push(check);
+    policyCheck = check;
+    liveTypes = check.columns.apply((found) => ({ ...staticTypes, ...found }));
+  }
+  // Written once the checks pass and then reloaded by the running server (not a
+  // restart trigger); the deployment waits one reload period, so it ends with the
+  // rules in effect. The server does not wait for it: it starts on deny-all rules.
+  const content = liveTypes.apply((types) => renderRules(compilePolicies(spec.policies, depotRefs(depots), spec.groups, types).rules));
+  const accessRules = new LocalFile(
+    children.name("access-rules"),
+    { path: rulesFile, content, settleSeconds: RELOAD_SECONDS + 1 },
+    children.options({ dependsOn: guards }),
+  );
+
+  return {
+    endpoint: pulumi.interpolate`http://127.0.0.1:${server.port}`,
+    port,
+    native: { kind: "local", server, accessRules, rulesFile, ...(policyCheck ? { policyCheck } : {}) },
+  };
+}
