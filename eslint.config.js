@@ -11,27 +11,42 @@ function forbid(files, names, why) {
   return {
     files,
     rules: {
-      "no-restricted-imports": [
-        "error",
-        { patterns: names.map((name) => ({ group: [name, `${name}/*`], message: why })) },
-      ],
+      "no-restricted-imports": ["error", { patterns: names.map((name) => ({ group: [name, `${name}/*`], message: why })) }],
     },
   };
 }
 
 export const layerRules = [
-  forbid(["packages/cloud-kernel/**/*.ts"], ["@strata/core-kernel", "@strata/user-kernel", "@strata/cli"],
-    "cloud-kernel is the lowest layer: it imports no other Strata package."),
-  forbid(["packages/core-kernel/**/*.ts"], ["@strata/user-kernel", "@strata/cli", ...CLOUD_SDKS],
-    "core-kernel imports only cloud-kernel; cloud SDKs belong to cloud-kernel."),
-  forbid(["packages/user-kernel/**/*.ts"], ["@strata/cloud-kernel", "@strata/cli", "@pulumi/kubernetes", ...CLOUD_SDKS],
-    "user-kernel imports only core-kernel (never around it to cloud-kernel)."),
-  forbid(["packages/cli/**/*.ts"], ["@strata/core-kernel", "@strata/cloud-kernel", "@pulumi/kubernetes", ...CLOUD_SDKS],
-    "cli imports only user-kernel."),
-  forbid(["packages/policy-pack/**/*.ts"], ["@strata/cloud-kernel", "@strata/core-kernel", "@strata/user-kernel", "@strata/cli", ...CLOUD_SDKS, "@pulumi/kubernetes"],
-    "the policy pack judges resources by their inputs alone, so it runs on any team's program."),
-  forbid(["stacks/**/*.ts", "examples/**/*.ts"], ["@strata/cloud-kernel", "@strata/cli", ...CLOUD_SDKS],
-    "programs use the primitives of core-kernel and user-kernel."),
+  forbid(
+    ["packages/cloud-kernel/**/*.ts"],
+    ["@strata/core-kernel", "@strata/user-kernel", "@strata/cli"],
+    "cloud-kernel is the lowest layer: it imports no other Strata package.",
+  ),
+  forbid(
+    ["packages/core-kernel/**/*.ts"],
+    ["@strata/user-kernel", "@strata/cli", ...CLOUD_SDKS],
+    "core-kernel imports only cloud-kernel; cloud SDKs belong to cloud-kernel.",
+  ),
+  forbid(
+    ["packages/user-kernel/**/*.ts"],
+    ["@strata/cloud-kernel", "@strata/cli", "@pulumi/kubernetes", ...CLOUD_SDKS],
+    "user-kernel imports only core-kernel (never around it to cloud-kernel).",
+  ),
+  forbid(
+    ["packages/cli/**/*.ts"],
+    ["@strata/core-kernel", "@strata/cloud-kernel", "@pulumi/kubernetes", ...CLOUD_SDKS],
+    "cli imports only user-kernel.",
+  ),
+  forbid(
+    ["packages/policy-pack/**/*.ts"],
+    ["@strata/cloud-kernel", "@strata/core-kernel", "@strata/user-kernel", "@strata/cli", ...CLOUD_SDKS, "@pulumi/kubernetes"],
+    "the policy pack judges resources by their inputs alone, so it runs on any team's program.",
+  ),
+  forbid(
+    ["stacks/**/*.ts", "examples/**/*.ts"],
+    ["@strata/cloud-kernel", "@strata/cli", ...CLOUD_SDKS],
+    "programs use the primitives of core-kernel and user-kernel.",
+  ),
 ];
 
 export default tseslint.config(

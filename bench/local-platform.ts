@@ -54,7 +54,11 @@ async function strata(skipPreview: boolean): Promise<{ cold: number; noop: numbe
   const quiet = { onOutput: () => undefined };
   try {
     const [, cold] = await timed(async () => {
-      const result = await runOperation("up", { ...target, config: { warehousePassword: { value: PASSWORD, secret: true } } }, { ...quiet, skipPreview });
+      const result = await runOperation(
+        "up",
+        { ...target, config: { warehousePassword: { value: PASSWORD, secret: true } } },
+        { ...quiet, skipPreview },
+      );
       await new TrinoSession({ endpoint: result.outputs.endpoint!.value as string, user: "admin" }).query(templateModule.demo.query);
     });
     const [, noop] = await timed(() => runOperation("up", target, quiet));
@@ -94,7 +98,9 @@ async function floor(): Promise<number> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "strata-floor-"));
   fs.chmodSync(root, 0o711);
   const asRoot = os.userInfo().uid === 0;
-  const ids = asRoot ? { uid: Number(execFileSync("id", ["-u", "postgres"]).toString()), gid: Number(execFileSync("id", ["-g", "postgres"]).toString()) } : {};
+  const ids = asRoot
+    ? { uid: Number(execFileSync("id", ["-u", "postgres"]).toString()), gid: Number(execFileSync("id", ["-g", "postgres"]).toString()) }
+    : {};
   const children: ChildProcess[] = [];
   const bin = toolchain.postgresBin;
   try {
@@ -108,18 +114,34 @@ async function floor(): Promise<number> {
           if (ids.uid !== undefined) fs.chownSync(dir, ids.uid, ids.gid!);
         }
         const asServer = { ...ids, cwd: "/" };
-        execFileSync(`${bin}/initdb`, ["-D", pg, "--auth-local=peer", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions"], { ...asServer, stdio: "ignore" });
+        execFileSync(
+          `${bin}/initdb`,
+          ["-D", pg, "--auth-local=peer", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions"],
+          { ...asServer, stdio: "ignore" },
+        );
         const pgPort = await freePort();
         const pgLog = fs.openSync(path.join(root, "pg.log"), "a");
         if (ids.uid !== undefined) fs.fchownSync(pgLog, ids.uid, ids.gid!);
         children.push(
-          spawn(`${bin}/postgres`, ["-D", pg, "-p", String(pgPort), "-k", socket, "-c", "listen_addresses=127.0.0.1", "-c", "shared_buffers=128MB"], { ...asServer, detached: true, stdio: ["ignore", pgLog, pgLog] }),
+          spawn(
+            `${bin}/postgres`,
+            ["-D", pg, "-p", String(pgPort), "-k", socket, "-c", "listen_addresses=127.0.0.1", "-c", "shared_buffers=128MB"],
+            { ...asServer, detached: true, stdio: ["ignore", pgLog, pgLog] },
+          ),
         );
         await until(() => listening(pgPort));
         const psql = (db: string, sql: string) =>
-          execFileSync(`${bin}/psql`, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-h", socket, "-p", String(pgPort), "-d", db, "-f", "-"], { ...asServer, input: sql });
+          execFileSync(
+            `${bin}/psql`,
+            ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-h", socket, "-p", String(pgPort), "-d", db, "-f", "-"],
+            { ...asServer, input: sql },
+          );
         psql("postgres", `CREATE ROLE warehouse_owner LOGIN PASSWORD '${PASSWORD}';`);
-        execFileSync(`${bin}/psql`, ["-X", "-q", "-h", socket, "-p", String(pgPort), "-d", "postgres", "-c", "CREATE DATABASE warehouse OWNER warehouse_owner"], asServer);
+        execFileSync(
+          `${bin}/psql`,
+          ["-X", "-q", "-h", socket, "-p", String(pgPort), "-d", "postgres", "-c", "CREATE DATABASE warehouse OWNER warehouse_owner"],
+          asServer,
+        );
         const migrations = path.join(template.workDir, "migrations");
         for (const file of fs.readdirSync(migrations).sort()) {
           psql("warehouse", `SET ROLE warehouse_owner;\n${fs.readFileSync(path.join(migrations, file), "utf8")}`);
@@ -148,25 +170,43 @@ async function floor(): Promise<number> {
         for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(etc, name), content);
         fs.writeFileSync(
           path.join(etc, "catalog", "warehouse.properties"),
-          renderProperties(compileCatalogProperties("warehouse", { kind: "postgresql", host: "127.0.0.1", port: pgPort, database: "warehouse", user: "warehouse_owner" })),
+          renderProperties(
+            compileCatalogProperties("warehouse", {
+              kind: "postgresql",
+              host: "127.0.0.1",
+              port: pgPort,
+              database: "warehouse",
+              user: "warehouse_owner",
+            }),
+          ),
         );
-        fs.writeFileSync(path.join(etc, "catalog", "tpch.properties"), renderProperties(compileCatalogProperties("tpch", { kind: "tpch" })));
+        fs.writeFileSync(
+          path.join(etc, "catalog", "tpch.properties"),
+          renderProperties(compileCatalogProperties("tpch", { kind: "tpch" })),
+        );
         const specs = Object.entries(templateModule.policies).map(([name, args]) => ({ name, ...args }));
-        const depots = [{ name: "warehouse", catalog: "warehouse" }, { name: "tpch", catalog: "tpch" }];
+        const depots = [
+          { name: "warehouse", catalog: "warehouse" },
+          { name: "tpch", catalog: "tpch" },
+        ];
         fs.writeFileSync(path.join(etc, "rules.json"), renderRules(compilePolicies(specs, depots, templateModule.groups).rules));
         fs.writeFileSync(path.join(etc, "groups.txt"), renderGroups(templateModule.groups));
         const trinoLog = fs.openSync(path.join(root, "trino.log"), "a");
         children.push(
-          spawn(path.join(toolchain.trinoHome, "bin", "launcher"), ["run", `--etc-dir=${etc}`, `--data-dir=${path.join(root, "data")}`, `--pid-file=${path.join(root, "launcher.pid")}`], {
-            cwd: root,
-            detached: true,
-            stdio: ["ignore", trinoLog, trinoLog],
-            env: {
-              PATH: `${toolchain.javaHome}/bin:/usr/local/bin:/usr/bin:/bin`,
-              JAVA_HOME: toolchain.javaHome,
-              STRATA_DEPOT_WAREHOUSE_PASSWORD: PASSWORD,
+          spawn(
+            path.join(toolchain.trinoHome, "bin", "launcher"),
+            ["run", `--etc-dir=${etc}`, `--data-dir=${path.join(root, "data")}`, `--pid-file=${path.join(root, "launcher.pid")}`],
+            {
+              cwd: root,
+              detached: true,
+              stdio: ["ignore", trinoLog, trinoLog],
+              env: {
+                PATH: `${toolchain.javaHome}/bin:/usr/local/bin:/usr/bin:/bin`,
+                JAVA_HOME: toolchain.javaHome,
+                STRATA_DEPOT_WAREHOUSE_PASSWORD: PASSWORD,
+              },
             },
-          }),
+          ),
         );
         // The first query is retried while Trino is starting, as any client would.
         const session = new TrinoSession({ endpoint: `http://127.0.0.1:${trinoPort}`, user: "admin", attempts: 600 });

@@ -18,7 +18,11 @@ const { computeExample } = await import("./dist/compute.js");
 const { workspaceExample } = await import("./dist/workspace.js");
 
 // The components a program builds (its local resources are `strata:local:*`).
-const types = () => mocks.registered.map((r) => r.type).filter((t) => t.startsWith("strata:") && !t.startsWith("strata:local:")).sort();
+const types = () =>
+  mocks.registered
+    .map((r) => r.type)
+    .filter((t) => t.startsWith("strata:") && !t.startsWith("strata:local:"))
+    .sort();
 
 beforeEach(async () => {
   await mocks.settle();
@@ -30,11 +34,7 @@ describe("examples", () => {
     const outputs = secretExample();
     expect(await promiseOf(outputs.tokenFile)).toBe("/data/dev/secrets/api-token");
     await mocks.settle();
-    expect(mocks.registered.map((r) => r.type)).toEqual([
-      "strata:core:Secret",
-      "strata:cloud:LocalSecretStore",
-      "strata:local:File",
-    ]);
+    expect(mocks.registered.map((r) => r.type)).toEqual(["strata:core:Secret", "strata:cloud:LocalSecretStore", "strata:local:File"]);
   });
 
   test("depot.ts: two depots on one Cluster", async () => {
@@ -47,16 +47,18 @@ describe("examples", () => {
   test("database.ts: a Database with its server, migrations and Depot, on a Cluster", async () => {
     databaseExample();
     await mocks.settle();
-    expect(types()).toEqual([
-      "strata:cloud:LocalNodePool",
-      "strata:cloud:LocalPostgresServer",
-      "strata:core:Cluster",
-      "strata:core:Compute",
-      "strata:core:Database",
-      "strata:core:Depot",
-      "strata:core:Secret",
-      "strata:cloud:LocalSecretStore",
-    ].sort());
+    expect(types()).toEqual(
+      [
+        "strata:cloud:LocalNodePool",
+        "strata:cloud:LocalPostgresServer",
+        "strata:core:Cluster",
+        "strata:core:Compute",
+        "strata:core:Database",
+        "strata:core:Depot",
+        "strata:core:Secret",
+        "strata:cloud:LocalSecretStore",
+      ].sort(),
+    );
     expect(mocks.byName("orders-migrations").inputs.migrations.map((m: { id: string }) => m.id)).toEqual(["001_orders", "002_index"]);
   });
 

@@ -28,11 +28,20 @@ const checks = [
   run("type-check packages", "npx", ["--no-install", "tsc", "-b"]),
   run("type-check tests", "npx", ["--no-install", "tsc", "-p", "tsconfig.test.json"]),
   run("lint", "npx", ["--no-install", "eslint", "--max-warnings", "0", "."]),
+  run("format (prettier, 140 columns)", "npx", ["--no-install", "prettier", "--check", "--log-level", "warn", "."]),
 ];
 
 const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-vitest-"));
 const report = path.join(reportDir, "report.json");
-run("vitest", "npx", ["--no-install", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)]);
+run("vitest", "npx", [
+  "--no-install",
+  "vitest",
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+]);
 
 let passed = checks.filter(Boolean).length;
 let failed = checks.length - passed;

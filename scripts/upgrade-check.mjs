@@ -24,10 +24,14 @@ const log = (text) => process.stdout.write(`[upgrade-check] ${text}\n`);
 const sh = (cmd, args, options = {}) => execFileSync(cmd, args, { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", ...options });
 
 function strata(root, ...args) {
-  const result = spawnSync(process.execPath, [path.join(root, "packages", "cli", "dist", "bin.js"), ...args, "--stack", stack, "--home", home], {
-    encoding: "utf8",
-    env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
-  });
+  const result = spawnSync(
+    process.execPath,
+    [path.join(root, "packages", "cli", "dist", "bin.js"), ...args, "--stack", stack, "--home", home],
+    {
+      encoding: "utf8",
+      env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
+    },
+  );
   if (result.status !== 0) throw new Error(`strata ${args.join(" ")} (${root}) failed:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
@@ -53,7 +57,9 @@ try {
   const before = endpointOf(strata(old, "outputs"));
   // A row no migration writes: if the database were recreated, it would be gone.
   const { TrinoSession: Session } = await import(path.join(repo, "packages", "core-kernel", "dist", "index.js"));
-  await new Session({ endpoint: before, user: "admin" }).query("INSERT INTO warehouse.public.orders (id, customer_id, ordered_on, amount) VALUES (9001, 1, DATE '2026-11-30', 4242)");
+  await new Session({ endpoint: before, user: "admin" }).query(
+    "INSERT INTO warehouse.public.orders (id, customer_id, ordered_on, amount) VALUES (9001, 1, DATE '2026-11-30', 4242)",
+  );
   const rowsBefore = await rows(before);
   const dataDir = path.join(home, "data", "strata-local", stack, "postgres", "warehouse-server", "data");
   const inodeBefore = fs.statSync(dataDir).ino;
@@ -64,7 +70,11 @@ try {
   fs.copyFileSync(path.join(old, "stacks", "local", `Pulumi.${stack}.yaml`), path.join(repo, "stacks", "local", `Pulumi.${stack}.yaml`));
   log("preview with the new version");
   const preview = strata(repo, "preview");
-  const summary = (text) => text.split("\n").filter((l) => /^strata: moved|^Resources:|^\s+\d+ (unchanged|to |created|updated|deleted|replaced)|^\s+[+~-]{1,2} strata/.test(l)).join("\n");
+  const summary = (text) =>
+    text
+      .split("\n")
+      .filter((l) => /^strata: moved|^Resources:|^\s+\d+ (unchanged|to |created|updated|deleted|replaced)|^\s+[+~-]{1,2} strata/.test(l))
+      .join("\n");
   process.stdout.write(`${summary(preview)}\n`);
   const replaced = preview.split("\n").filter((l) => /\b(replace|delete)\b|\+-|-\+/.test(l) && !/^strata: moved/.test(l));
   if (replaced.length > 0) throw new Error(`the preview replaces or deletes:\n${replaced.join("\n")}`);
@@ -78,11 +88,18 @@ try {
     ["same rows (the extra order included)", rowsAfter === rowsBefore && rowsAfter.includes("9001")],
     ["same data directory (inode)", fs.statSync(dataDir).ino === inodeBefore],
     ["the marker file written before the upgrade is still in it", fs.existsSync(markerFile)],
-    ["no local resource of the dynamic-provider era left in state", !fs.readFileSync(path.join(home, "state", ".pulumi", "stacks", "strata-local", `${stack}.json`), "utf8").includes("pulumi-nodejs:dynamic")],
+    [
+      "no local resource of the dynamic-provider era left in state",
+      !fs
+        .readFileSync(path.join(home, "state", ".pulumi", "stacks", "strata-local", `${stack}.json`), "utf8")
+        .includes("pulumi-nodejs:dynamic"),
+    ],
   ];
   for (const [what, ok] of checks) log(`${ok ? "ok  " : "FAIL"} ${what}`);
   failed = checks.some(([, ok]) => !ok);
-  log(`orders before/after: ${JSON.parse(rowsBefore).orders.length}/${JSON.parse(rowsAfter).orders.length}, customers ${JSON.parse(rowsBefore).customers.length}/${JSON.parse(rowsAfter).customers.length}`);
+  log(
+    `orders before/after: ${JSON.parse(rowsBefore).orders.length}/${JSON.parse(rowsAfter).orders.length}, customers ${JSON.parse(rowsBefore).customers.length}/${JSON.parse(rowsAfter).customers.length}`,
+  );
 } catch (error) {
   failed = true;
   log(`FAIL ${error instanceof Error ? error.message : String(error)}`);

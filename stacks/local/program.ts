@@ -1,6 +1,18 @@
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { Cluster, Compute, Database, Depot, Policy, type PolicyArgs, Secret, Service, Workspace, onKubernetes, strataProgram } from "@strata/user-kernel";
+import {
+  Cluster,
+  Compute,
+  Database,
+  Depot,
+  Policy,
+  type PolicyArgs,
+  Secret,
+  Service,
+  Workspace,
+  onKubernetes,
+  strataProgram,
+} from "@strata/user-kernel";
 
 /** The query the demo runs as each user: customers joined across the warehouse (PostgreSQL) and TPC-H depots. */
 const DEMO_QUERY = `
@@ -25,7 +37,9 @@ export const demo = {
 export function demoPolicies(analystRegion = "EU"): Record<string, PolicyArgs> {
   // The region lands in a row filter's SQL: only a plain word is accepted.
   if (!/^[A-Za-z][A-Za-z -]{0,40}$/.test(analystRegion)) {
-    throw new Error(`Stack config "analystRegion": ${JSON.stringify(analystRegion)} is not a region name. Fix: use letters, spaces and "-", e.g. EU`);
+    throw new Error(
+      `Stack config "analystRegion": ${JSON.stringify(analystRegion)} is not a region name. Fix: use letters, spaces and "-", e.g. EU`,
+    );
   }
   return {
     admins: {
@@ -68,7 +82,9 @@ async function controlPlaneOutputs(stackName: string | undefined): Promise<Contr
   const policies = await reference.getOutputDetails("policies");
   const groupsOutput = await reference.getOutputDetails("groups");
   if (policies.value === undefined || groupsOutput.value === undefined) {
-    throw new Error(`Stack config "controlPlane": stack ${stackName} has no policies or groups output. Fix: deploy stacks/control-plane there first`);
+    throw new Error(
+      `Stack config "controlPlane": stack ${stackName} has no policies or groups output. Fix: deploy stacks/control-plane there first`,
+    );
   }
   return {
     policies: policies.value as Record<string, PolicyArgs>,
@@ -109,7 +125,9 @@ export default strataProgram(async (platform) => {
     domain: "sales",
   });
   const tpch = new Depot("tpch", { source: { kind: "tpch" }, owner: "data-platform", description: "TPC-H reference data" });
-  const policyList = Object.entries(shared?.policies ?? demoPolicies(config.get("analystRegion"))).map(([name, args]) => new Policy(name, { ...args, owner: "data-platform" }));
+  const policyList = Object.entries(shared?.policies ?? demoPolicies(config.get("analystRegion"))).map(
+    ([name, args]) => new Policy(name, { ...args, owner: "data-platform" }),
+  );
   const cluster = new Cluster("analytics", {
     compute,
     depots: [warehouse.depot, tpch],

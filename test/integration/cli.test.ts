@@ -40,10 +40,13 @@ function trinoPid(): number {
       return "";
     }
   };
-  const pid = fs.readdirSync("/proc").find((p) => /^\d+$/.test(p) && read(p).includes("io.trino.server.TrinoServer") && read(p).includes(folder));
+  const pid = fs
+    .readdirSync("/proc")
+    .find((p) => /^\d+$/.test(p) && read(p).includes("io.trino.server.TrinoServer") && read(p).includes(folder));
   return Number(pid ?? 0);
 }
-const isTrino = (pid: number) => fs.existsSync(`/proc/${pid}/cmdline`) && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("TrinoServer");
+const isTrino = (pid: number) =>
+  fs.existsSync(`/proc/${pid}/cmdline`) && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("TrinoServer");
 
 beforeAll(async () => {
   // The control plane: the shared password (a secret in its stack config) and analysts limited to US rows.
@@ -55,7 +58,10 @@ beforeAll(async () => {
   expect(up.err).toBe("");
   expect(up.code).toBe(0);
   // The data plane reads it, and is a production environment: its data is protected.
-  fs.writeFileSync(stackFile, `config:\n  strata-local:controlPlane: organization/strata-control-plane/${controlStack}\n  strata:environment: prod\n`);
+  fs.writeFileSync(
+    stackFile,
+    `config:\n  strata-local:controlPlane: organization/strata-control-plane/${controlStack}\n  strata:environment: prod\n`,
+  );
 });
 
 afterAll(() => {
@@ -129,7 +135,10 @@ describe("the strata command", () => {
     expect(code).toBe(0);
     expect(out).toMatch(/Resources:\s+\d+ unchanged/);
     expect(out).not.toMatch(/[+~-] +\d+ (created|updated|deleted)/);
-    const history = strata("history").out.trim().split("\n").map((line) => line.split("\t"));
+    const history = strata("history")
+      .out.trim()
+      .split("\n")
+      .map((line) => line.split("\t"));
     expect(history.map((h) => h[0])).toEqual(Array.from({ length: before + 1 }, (_, i) => String(i + 1)));
     expect(history.at(-1)!.slice(2, 4)).toEqual(["update", "succeeded"]);
   });

@@ -67,7 +67,11 @@ function secretsInLog(stack: TestStack, secrets: string[]): string[] {
   return secrets.flatMap((value) => [value, ...base64Forms(value)]).filter((needle) => stack.log.includes(needle));
 }
 
-type PodSpec = { nodeSelector?: Record<string, string>; tolerations?: unknown[]; containers: Array<{ env?: Array<{ name: string; value?: string }> }> };
+type PodSpec = {
+  nodeSelector?: Record<string, string>;
+  tolerations?: unknown[];
+  containers: Array<{ env?: Array<{ name: string; value?: string }> }>;
+};
 
 beforeAll(async () => {
   cluster = await startKubeCluster();
@@ -86,7 +90,9 @@ describe("the demo platform on the kubernetes target, against a real API server"
     outputs = result.outputs;
     expect(result.changes.create).toBeGreaterThan(15);
 
-    const namespaces = (await kubectlJson(["get", "namespaces", "-l", "app.kubernetes.io/managed-by=strata"])).items!.map((n) => (n.metadata as { name: string }).name);
+    const namespaces = (await kubectlJson(["get", "namespaces", "-l", "app.kubernetes.io/managed-by=strata"])).items!.map(
+      (n) => (n.metadata as { name: string }).name,
+    );
     expect(namespaces.sort()).toEqual(["marketing", "strata"]);
 
     // Workspace: quota (status filled by the controller manager, in its own time), RBAC, default-deny network policy.
@@ -100,16 +106,30 @@ describe("the demo platform on the kubernetes target, against a real API server"
     expect(policy.spec).toEqual({
       podSelector: {},
       policyTypes: ["Ingress", "Egress"],
-      egress: [{ ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] }],
+      egress: [
+        {
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+      ],
     });
 
     // Secrets: the values reach Kubernetes Secrets, never ConfigMaps or workload specs.
     const secrets = (await kubectlJson(["get", "secrets", "-A", "-l", "app.kubernetes.io/managed-by=strata"])).items!.map(
       (s) => `${(s.metadata as { namespace: string }).namespace}/${(s.metadata as { name: string }).name}`,
     );
-    expect(secrets.sort()).toEqual(["marketing/campaigns-api-token", "strata/analytics-depot-credentials", "strata/warehouse-password", "strata/warehouse-postgres"]);
+    expect(secrets.sort()).toEqual([
+      "marketing/campaigns-api-token",
+      "strata/analytics-depot-credentials",
+      "strata/warehouse-password",
+      "strata/warehouse-postgres",
+    ]);
     const credentials = await kubectlJson(["get", "secret", "analytics-depot-credentials", "-n", "strata"]);
-    expect(Buffer.from((credentials.data as Record<string, string>).STRATA_DEPOT_WAREHOUSE_PASSWORD!, "base64").toString()).toBe(WAREHOUSE_PASSWORD);
+    expect(Buffer.from((credentials.data as Record<string, string>).STRATA_DEPOT_WAREHOUSE_PASSWORD!, "base64").toString()).toBe(
+      WAREHOUSE_PASSWORD,
+    );
     // The migrations Job gets the owner's password as a SCRAM verifier only, never the plaintext.
     const migrationCredentials = (await kubectlJson(["get", "secret", "warehouse-postgres", "-n", "strata"])).data as object;
     const decoded = Object.fromEntries(
@@ -145,12 +165,21 @@ describe("the demo platform on the kubernetes target, against a real API server"
     // Cluster: access rules in a ConfigMap; the chart's release exported with every Depot's catalog.
     const rules = await kubectlJson(["get", "configmap", "analytics-access-rules", "-n", "strata"]);
     expect((rules.data as Record<string, string>)["rules.json"]).toContain("region = 'EU'");
-    const releases = outputs.helmReleases!.value as Array<{ name: string; chart: string; version: string; values: Record<string, unknown> }>;
+    const releases = outputs.helmReleases!.value as Array<{
+      name: string;
+      chart: string;
+      version: string;
+      values: Record<string, unknown>;
+    }>;
     expect(releases.map((r) => `${r.chart}@${r.version}`).sort()).toEqual(["argo-workflows@0.45.19", "trino@1.40.0"]);
     const trino = releases.find((r) => r.chart === "trino")!;
     // The chart's own default catalogs are nulled (Helm's merge deletes them); the Depots' are served.
     const catalogs = trino.values.catalogs as Record<string, string | null>;
-    expect(Object.keys(catalogs).filter((c) => catalogs[c] !== null).sort()).toEqual(["tpch", "warehouse"]);
+    expect(
+      Object.keys(catalogs)
+        .filter((c) => catalogs[c] !== null)
+        .sort(),
+    ).toEqual(["tpch", "warehouse"]);
     expect(catalogs.tpcds).toBeNull();
     expect(JSON.stringify(trino.values)).toContain("analytics-access-rules");
     for (const value of [WAREHOUSE_PASSWORD, ADMIN_PASSWORD, API_TOKEN]) expect(JSON.stringify(releases)).not.toContain(value);
@@ -190,7 +219,9 @@ describe("the demo platform on the kubernetes target, against a real API server"
 
   test("the workspace's service account may manage workloads in its namespace only", async () => {
     const canI = async (verb: string, resource: string, namespace: string) =>
-      (await cluster.kubectl(["auth", "can-i", verb, resource, "-n", namespace, "--as", "system:serviceaccount:marketing:marketing"])).stdout.trim();
+      (
+        await cluster.kubectl(["auth", "can-i", verb, resource, "-n", namespace, "--as", "system:serviceaccount:marketing:marketing"])
+      ).stdout.trim();
     expect(await canI("create", "deployments", "marketing")).toBe("yes");
     expect(await canI("get", "secrets", "marketing")).toBe("yes");
     expect(await canI("create", "deployments", "strata")).toBe("no");
@@ -223,7 +254,9 @@ describe("errors on the kubernetes target", () => {
   });
 
   test("our validation catches an invalid node label at preview, before anything is created", async () => {
-    const error = await oversized.run("up", { ...config(), "strata:namespacePrefix": { value: "errors-" }, "strata:nodeSelector": { value: '{"pool":"not valid!"}' } }).catch((e: Error) => e);
+    const error = await oversized
+      .run("up", { ...config(), "strata:namespacePrefix": { value: "errors-" }, "strata:nodeSelector": { value: '{"pool":"not valid!"}' } })
+      .catch((e: Error) => e);
     expect(String(error)).toContain('strata:nodeSelector.pool="not valid!" is not a valid Kubernetes label value');
     expect((await cluster.kubectl(["get", "namespace", "errors-strata"])).code).not.toBe(0);
   }, 120_000);

@@ -58,10 +58,14 @@ async function recorded(): Promise<Array<{ id: string; checksum: string; applied
   const query = "SELECT id, checksum, applied_at FROM strata_migrations ORDER BY applied_at, id";
   const result = await pg.psql(["-d", DATABASE, "-tA", "-F", "|", "-c", query]);
   expect(result.stderr).toBe("");
-  return result.stdout.trim().split("\n").filter(Boolean).map((line) => {
-    const [id, checksum, appliedAt] = line.split("|");
-    return { id: id!, checksum: checksum!, appliedAt: appliedAt! };
-  });
+  return result.stdout
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [id, checksum, appliedAt] = line.split("|");
+      return { id: id!, checksum: checksum!, appliedAt: appliedAt! };
+    });
 }
 
 async function tables(): Promise<string[]> {

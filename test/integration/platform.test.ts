@@ -36,14 +36,22 @@ const program = strataProgram(() => {
   const tpch = new Depot("tpch", { source: { kind: "tpch" } });
   const depots = [warehouse.depot, tpch];
   if (knobs.extraDepot) depots.push(new Depot("scratch", { source: { kind: "memory" } }));
-  const adminAccess = [{ users: ["admin"], depot: "warehouse", access: "all" as const }, { users: ["admin"], depot: "tpch", access: "read" as const }];
+  const adminAccess = [
+    { users: ["admin"], depot: "warehouse", access: "all" as const },
+    { users: ["admin"], depot: "tpch", access: "read" as const },
+  ];
   if (knobs.extraDepot) adminAccess.push({ users: ["admin"], depot: "scratch", access: "all" });
   const policies = [
     new Policy("admins", { access: adminAccess }),
     new Policy("analysts", {
-      access: [{ groups: ["analysts"], depot: "warehouse", access: "read" }, { groups: ["analysts"], depot: "tpch", access: "read" }],
+      access: [
+        { groups: ["analysts"], depot: "warehouse", access: "read" },
+        { groups: ["analysts"], depot: "tpch", access: "read" },
+      ],
       masks: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", column: knobs.maskColumn, mask: "email" }],
-      filters: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", where: `region = '${knobs.analystRegion}'` }],
+      filters: [
+        { groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", where: `region = '${knobs.analystRegion}'` },
+      ],
     }),
   ];
   const cluster = new Cluster("analytics", {
@@ -54,7 +62,13 @@ const program = strataProgram(() => {
   });
   // The process and the rules file are the local target's own: read through the escape hatch.
   if (cluster.native.kind !== "local") throw new Error("this test deploys to the local target");
-  return { endpoint: cluster.endpoint, pid: cluster.native.server.pid, catalogs: cluster.catalogs, postgresPort: warehouse.port, rulesFile: cluster.native.rulesFile };
+  return {
+    endpoint: cluster.endpoint,
+    pid: cluster.native.server.pid,
+    catalogs: cluster.catalogs,
+    postgresPort: warehouse.port,
+    rulesFile: cluster.native.rulesFile,
+  };
 });
 
 const stack = new TestStack("strata-it-platform", program);
@@ -147,7 +161,9 @@ describe("the local data platform on the real engine, Trino and PostgreSQL", () 
     const rulesBefore = fs.readFileSync(outputs.rulesFile as string, "utf8");
     knobs.maskColumn = "emial";
     try {
-      await expect(up()).rejects.toThrow('Policy "analysts": masks[0].column="emial" is not a column of warehouse.public.customers. Fix: use one of: email, id, name, nation_key, region');
+      await expect(up()).rejects.toThrow(
+        'Policy "analysts": masks[0].column="emial" is not a column of warehouse.public.customers. Fix: use one of: email, id, name, nation_key, region',
+      );
     } finally {
       knobs.maskColumn = "email";
     }
@@ -156,14 +172,22 @@ describe("the local data platform on the real engine, Trino and PostgreSQL", () 
 
   test("a migration with a SQL error rolls back alone and changes nothing else", async () => {
     const pid = outputs.pid as number;
-    knobs.migrations = [...seed, { id: "003_broken", sql: "CREATE TABLE refunds (id integer PRIMARY KEY);\nINSERT INTO refunds VALUES ('not a number');" }];
+    knobs.migrations = [
+      ...seed,
+      { id: "003_broken", sql: "CREATE TABLE refunds (id integer PRIMARY KEY);\nINSERT INTO refunds VALUES ('not a number');" },
+    ];
     try {
-      await expect(up()).rejects.toThrow(/Database "warehouse": migrations\[2\] \(id "003_broken"\) failed and was rolled back: .*invalid input syntax for type integer/);
+      await expect(up()).rejects.toThrow(
+        /Database "warehouse": migrations\[2\] \(id "003_broken"\) failed and was rolled back: .*invalid input syntax for type integer/,
+      );
     } finally {
       knobs.migrations = [...seed];
     }
     expect(alive(pid)).toBe(true);
-    const tables = await query("admin", "SELECT table_name FROM warehouse.information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
+    const tables = await query(
+      "admin",
+      "SELECT table_name FROM warehouse.information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+    );
     expect(tables.rows.map((r) => r[0])).toEqual(["customers", "orders", "strata_migrations"]);
   });
 
@@ -171,11 +195,16 @@ describe("the local data platform on the real engine, Trino and PostgreSQL", () 
     const edited = seed.map((m, i) => (i === 1 ? { ...m, sql: `${m.sql}\n-- edited` } : m));
     knobs.migrations = [...edited, { id: "003_refunds", sql: "CREATE TABLE refunds (id integer PRIMARY KEY);" }];
     try {
-      await expect(up()).rejects.toThrow(`Database "warehouse": migrations[1] (id "${seed[1]!.id}") was changed after it was applied. Fix: restore its SQL and add a new migration for the change`);
+      await expect(up()).rejects.toThrow(
+        `Database "warehouse": migrations[1] (id "${seed[1]!.id}") was changed after it was applied. Fix: restore its SQL and add a new migration for the change`,
+      );
     } finally {
       knobs.migrations = [...seed];
     }
-    const tables = await query("admin", "SELECT table_name FROM warehouse.information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
+    const tables = await query(
+      "admin",
+      "SELECT table_name FROM warehouse.information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+    );
     expect(tables.rows.map((r) => r[0])).toEqual(["customers", "orders", "strata_migrations"]);
   });
 
@@ -203,7 +232,13 @@ describe("the local data platform on the real engine, Trino and PostgreSQL", () 
   test("a killed Trino is drift: refresh shows it, up brings it back, PostgreSQL data intact", async () => {
     const pid = outputs.pid as number;
     process.kill(pid, "SIGKILL");
-    expect(await eventually(async () => alive(pid), (a) => !a, 10)).toBe(false);
+    expect(
+      await eventually(
+        async () => alive(pid),
+        (a) => !a,
+        10,
+      ),
+    ).toBe(false);
     const refreshed = await stack.run("refresh");
     expect(refreshed.changes.delete).toBe(1);
     const result = await up();

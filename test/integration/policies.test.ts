@@ -5,7 +5,17 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Cluster, Compute, Database, Policy, type PolicyArgs, Secret, TrinoQueryError, TrinoSession, strataProgram } from "@strata/user-kernel";
+import {
+  Cluster,
+  Compute,
+  Database,
+  Policy,
+  type PolicyArgs,
+  Secret,
+  TrinoQueryError,
+  TrinoSession,
+  strataProgram,
+} from "@strata/user-kernel";
 import { TestStack } from "../support/engine.js";
 
 const PASSWORD = "pw-policies-Zq81mVt4";
@@ -50,9 +60,19 @@ const POLICIES: Record<string, PolicyArgs> = {
     filters: [{ groups: ["analysts"], ...SALARIES, where: "band < 5" }],
     masks: [{ groups: ["analysts"], ...SALARIES, column: "email", mask: "email" }],
   },
-  ann: { access: [{ users: ["ann"], depot: "hr", access: "read" }, { users: ["ann"], ...SALARIES, access: "none" }] },
+  ann: {
+    access: [
+      { users: ["ann"], depot: "hr", access: "read" },
+      { users: ["ann"], ...SALARIES, access: "none" },
+    ],
+  },
   // Case 2: bob's own allow does not beat his group's deny on the same table.
-  contractors: { access: [{ groups: ["contractors"], depot: "hr", access: "read" }, { groups: ["contractors"], ...SALARIES, access: "none" }] },
+  contractors: {
+    access: [
+      { groups: ["contractors"], depot: "hr", access: "read" },
+      { groups: ["contractors"], ...SALARIES, access: "none" },
+    ],
+  },
   bob: { access: [{ users: ["bob"], ...SALARIES, access: "read" }] },
   // Case 3: two groups disagree: a deny wins (cy); two allows give the wider (dee writes).
   readers: {
@@ -63,7 +83,12 @@ const POLICIES: Record<string, PolicyArgs> = {
     ],
   },
   // Case 4: a table rule beats a depot rule whatever its subject: eve's table allow, her group's depot deny.
-  auditors: { access: [{ groups: ["auditors"], depot: "hr", access: "none" }, { users: ["eve"], ...SALARIES, access: "read" }] },
+  auditors: {
+    access: [
+      { groups: ["auditors"], depot: "hr", access: "none" },
+      { users: ["eve"], ...SALARIES, access: "read" },
+    ],
+  },
   // Case 5: a masked group with a user-specific grant: the group may not read salaries, fay may; its mask and filter follow her.
   interns: {
     access: [{ groups: ["interns"], depot: "hr", schema: "public", table: "orders", access: "read" }],
@@ -85,11 +110,19 @@ const POLICIES: Record<string, PolicyArgs> = {
     ],
   },
   // Filters of two policies merge (AND) for a user in both groups.
-  regions: { access: [{ groups: ["eu"], ...SALARIES, access: "read" }], filters: [{ groups: ["eu"], ...SALARIES, where: "region = 'EU'" }] },
+  regions: {
+    access: [{ groups: ["eu"], ...SALARIES, access: "read" }],
+    filters: [{ groups: ["eu"], ...SALARIES, where: "region = 'EU'" }],
+  },
   tenure: { filters: [{ groups: ["fulltime"], ...SALARIES, where: "band >= 2" }] },
   // `all` on a schema owns it; a schema deny hides a whole schema.
   owners: { access: [{ groups: ["owners"], depot: "hr", schema: "public", access: "all" }] },
-  staff: { access: [{ groups: ["staff"], depot: "hr", access: "read" }, { groups: ["staff"], depot: "hr", schema: "finance", access: "none" }] },
+  staff: {
+    access: [
+      { groups: ["staff"], depot: "hr", access: "read" },
+      { groups: ["staff"], depot: "hr", schema: "finance", access: "none" },
+    ],
+  },
 };
 
 // Turned by tests between deployments; the program reads it on every run.
@@ -99,7 +132,12 @@ const program = strataProgram(() => {
   const password = new Secret("hr-password", { value: new pulumi.Config().requireSecret("password") });
   const hr = new Database("hr", { password, migrations: [{ id: "001_seed", sql: SEED }] });
   const policies = Object.entries({ ...POLICIES, ...knobs.extra }).map(([name, args]) => new Policy(name, args));
-  const cluster = new Cluster("governed", { compute: new Compute("governed-compute", { memoryMb: 1536 }), depots: [hr.depot], policies, groups: GROUPS });
+  const cluster = new Cluster("governed", {
+    compute: new Compute("governed-compute", { memoryMb: 1536 }),
+    depots: [hr.depot],
+    policies,
+    groups: GROUPS,
+  });
   if (cluster.native.kind !== "local") throw new Error("this test deploys to the local target");
   return { endpoint: cluster.endpoint, rulesFile: cluster.native.rulesFile };
 });
@@ -137,7 +175,10 @@ afterAll(async () => {
 describe("overlapping policies on real Trino, for users in groups", () => {
   test("a user's deny beats the group's allow with a row filter; the group's other members see the filtered rows", async () => {
     expect(await denied("ann", ALL)).toBe("PERMISSION_DENIED");
-    expect(await rows("ann", "SELECT id, total FROM hr.public.orders ORDER BY id")).toEqual([[10, 250], [11, 990]]);
+    expect(await rows("ann", "SELECT id, total FROM hr.public.orders ORDER BY id")).toEqual([
+      [10, 250],
+      [11, 990],
+    ]);
     expect(await rows("raj", ALL)).toEqual([
       [1, "Ana", "***@corp.eu", 1, "EU"],
       [2, "Ben", "***@corp.us", 3, "US"],
@@ -152,7 +193,10 @@ describe("overlapping policies on real Trino, for users in groups", () => {
   test("two groups that disagree: a deny wins; two allows give the wider", async () => {
     expect(await denied("cy", ALL)).toBe("PERMISSION_DENIED");
     expect((await rows("dee", ALL)).map((r) => r[0])).toEqual([1, 2, 3, 4]);
-    await query("dee", "INSERT INTO hr.public.salaries VALUES (9, 'Tmp', 't@corp.eu', 'T-9', 2, 1.00, DATE '2024-01-01', TIMESTAMP '2024-01-01 00:00:00', 'EU')");
+    await query(
+      "dee",
+      "INSERT INTO hr.public.salaries VALUES (9, 'Tmp', 't@corp.eu', 'T-9', 2, 1.00, DATE '2024-01-01', TIMESTAMP '2024-01-01 00:00:00', 'EU')",
+    );
     expect(await rows("dee", "SELECT name FROM hr.public.salaries WHERE id = 9")).toEqual([["Tmp"]]);
     await query("dee", "DELETE FROM hr.public.salaries WHERE id = 9");
     expect(await rows("dee", "SELECT count(*) FROM hr.public.salaries")).toEqual([[4n]]);
@@ -174,15 +218,21 @@ describe("overlapping policies on real Trino, for users in groups", () => {
     expect(await denied("ida", ALL)).toBe("PERMISSION_DENIED");
     expect(await rows("ida", "SELECT count(*) FROM hr.public.orders")).toEqual([[2n]]);
     // Trino refuses writes to a table with a column mask for the writer, whatever the grant.
-    expect(await denied("fay", "INSERT INTO hr.public.salaries VALUES (8, 'Fay', 'fay@corp.eu', 'F-8', 1, 10.00, DATE '2024-01-01', TIMESTAMP '2024-01-01 00:00:00', 'EU')")).toBe(
-      "NOT_SUPPORTED",
-    );
+    expect(
+      await denied(
+        "fay",
+        "INSERT INTO hr.public.salaries VALUES (8, 'Fay', 'fay@corp.eu', 'F-8', 1, 10.00, DATE '2024-01-01', TIMESTAMP '2024-01-01 00:00:00', 'EU')",
+      ),
+    ).toBe("NOT_SUPPORTED");
   });
 });
 
 describe("masks and filters on typed columns", () => {
   test("every mask kind: redact and email on text, hash on text, null on integer and timestamp, SQL on decimal and date", async () => {
-    const result = await rows("max", "SELECT id, name, email, code, band, amount, hired, updated, region FROM hr.public.salaries ORDER BY id");
+    const result = await rows(
+      "max",
+      "SELECT id, name, email, code, band, amount, hired, updated, region FROM hr.public.salaries ORDER BY id",
+    );
     expect(result).toEqual([
       [1, "****", "***@corp.eu", upper("A-1"), null, "1000.00", "2020-01-01", null, "EU"],
       [2, "****", "***@corp.us", upper("B-2"), null, "3000.00", "2019-01-01", null, "US"],
@@ -228,14 +278,24 @@ describe("a mask whose type differs from its column's fails at preview, not at q
 
   test("a text mask on an integer column", async () => {
     await refusedAtPreview(
-      { wrong: { access: [{ users: ["wes"], ...SALARIES, access: "read" }], masks: [{ users: ["wes"], ...SALARIES, column: "band", mask: "redact" }] } },
+      {
+        wrong: {
+          access: [{ users: ["wes"], ...SALARIES, access: "read" }],
+          masks: [{ users: ["wes"], ...SALARIES, column: "band", mask: "redact" }],
+        },
+      },
       /Policy "wrong": masks\[0\]\.mask="redact" produces text, but hr\.public\.salaries\.band is integer, and Trino refuses a mask of another type\. Fix: use mask "null", or \{ sql: "\.\.\." \} returning integer/,
     );
   });
 
   test("a SQL mask returning text on a date column", async () => {
     await refusedAtPreview(
-      { wrong: { access: [{ users: ["wes"], ...SALARIES, access: "read" }], masks: [{ users: ["wes"], ...SALARIES, column: "hired", mask: { sql: "CAST(hired AS varchar)" } }] } },
+      {
+        wrong: {
+          access: [{ users: ["wes"], ...SALARIES, access: "read" }],
+          masks: [{ users: ["wes"], ...SALARIES, column: "hired", mask: { sql: "CAST(hired AS varchar)" } }],
+        },
+      },
       /Policy "wrong": masks\[0\]\.mask="CAST\(hired AS varchar\)" is of type varchar, but hr\.public\.salaries\.hired is date, and Trino refuses a mask of another type\. Fix: return date/,
     );
   });

@@ -17,7 +17,9 @@ describe("scripts/setup.sh", () => {
     fs.rmSync(cache, { recursive: true, force: true });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toBe("setup: go not found: install Go >= 1.24 and put it on PATH (the Pulumi CLI is built from the Go module proxy)\n");
+    expect(result.stderr).toBe(
+      "setup: go not found: install Go >= 1.24 and put it on PATH (the Pulumi CLI is built from the Go module proxy)\n",
+    );
   });
 
   test("a warm run is idempotent: every step cached, versions printed", () => {
@@ -26,6 +28,8 @@ describe("scripts/setup.sh", () => {
     expect(result.stdout).toMatch(/\[setup 3\/9\] Pulumi CLI v3\.274\.1 \.\.\. cached/);
     expect(result.stdout).toMatch(/\[setup 5\/9\] Trino 476 \.\.\. cached/);
     expect(result.stdout).toMatch(/\[setup 7\/9\] Kubernetes v1\.37\.2, etcd v3\.7\.3, Kubernetes provider v4\.24\.1 \.\.\. cached/);
-    expect(result.stdout).toMatch(/versions: Node 22\.\d+\.\d+, Pulumi CLI 3\.274\.1, @pulumi\/pulumi 3\.270\.0, Java \d+ .*Trino 476, PostgreSQL 15\.\d+/);
+    expect(result.stdout).toMatch(
+      /versions: Node 22\.\d+\.\d+, Pulumi CLI 3\.274\.1, @pulumi\/pulumi 3\.270\.0, Java \d+ .*Trino 476, PostgreSQL 15\.\d+/,
+    );
   });
 });

@@ -29,8 +29,16 @@ afterAll(async () => {
 
 describe("bad input fails at preview, naming primitive, field, value and fix, and changes nothing", () => {
   const cases: Array<[string, () => void, string]> = [
-    ["a depot name Trino reserves", () => void new Depot("system", { source: { kind: "tpch" } }), 'Depot "system": name="system" is reserved by Trino. Fix: choose another name'],
-    ["a depot name Trino cannot take", () => void new Depot("Sales DB", { source: { kind: "tpch" } }), 'Depot "Sales DB": name="Sales DB" cannot be used as a file name, Kubernetes name and Trino identifier'],
+    [
+      "a depot name Trino reserves",
+      () => void new Depot("system", { source: { kind: "tpch" } }),
+      'Depot "system": name="system" is reserved by Trino. Fix: choose another name',
+    ],
+    [
+      "a depot name Trino cannot take",
+      () => void new Depot("Sales DB", { source: { kind: "tpch" } }),
+      'Depot "Sales DB": name="Sales DB" cannot be used as a file name, Kubernetes name and Trino identifier',
+    ],
     [
       "a policy naming an unknown depot",
       () => {

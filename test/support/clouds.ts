@@ -27,7 +27,10 @@ export function cloudsUnderTest(env: Record<string, string | undefined>): TestCl
         "Fix: unset STRATA_TEST_CLOUDS in CI; it is only for working on one cloud locally",
     );
   }
-  const names = narrowed.split(",").map((n) => n.trim()).filter((n) => n !== "");
+  const names = narrowed
+    .split(",")
+    .map((n) => n.trim())
+    .filter((n) => n !== "");
   const unknown = names.filter((n) => !(TEST_CLOUDS as readonly string[]).includes(n));
   if (names.length === 0 || unknown.length > 0) {
     throw new Error(

@@ -139,7 +139,20 @@ async function openssl(dir: string, args: string[]): Promise<void> {
 /** CA, API server serving certificate, admin client certificate, service-account key pair. */
 async function makeCertificates(dir: string): Promise<void> {
   const days = ["-days", "2"];
-  await openssl(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", ...days, "-subj", "/CN=strata-test-ca"]);
+  await openssl(dir, [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+    ...days,
+    "-subj",
+    "/CN=strata-test-ca",
+  ]);
   fs.writeFileSync(
     path.join(dir, "apiserver.ext"),
     "subjectAltName=DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:10.0.0.1\n",
@@ -149,7 +162,21 @@ async function makeCertificates(dir: string): Promise<void> {
     ["admin", "/O=system:masters/CN=strata-admin", []],
   ] as const) {
     await openssl(dir, ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject]);
-    await openssl(dir, ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.crt`, ...days, ...ext]);
+    await openssl(dir, [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      `${name}.crt`,
+      ...days,
+      ...ext,
+    ]);
   }
   await openssl(dir, ["genrsa", "-out", "sa.key", "2048"]);
   await openssl(dir, ["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"]);
@@ -236,7 +263,8 @@ const PORT_ATTEMPTS = 3;
 export async function startKubeCluster(): Promise<KubeCluster> {
   const toolchain = loadToolchain();
   const bin = toolchain.kubernetesBin;
-  if (!bin || !fs.existsSync(path.join(bin, "kube-apiserver"))) throw new Error("No Kubernetes binaries in the toolchain: run scripts/setup.sh");
+  if (!bin || !fs.existsSync(path.join(bin, "kube-apiserver")))
+    throw new Error("No Kubernetes binaries in the toolchain: run scripts/setup.sh");
   await cleanStaleRuns();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), RUN_DIR_PREFIX));
   const pidFile = path.join(os.tmpdir(), `${PID_FILE_PREFIX}${path.basename(dir)}.json`);
@@ -288,9 +316,20 @@ export async function startKubeCluster(): Promise<KubeCluster> {
         const etcdUrl = `http://127.0.0.1:${etcdPort}`;
         const peerUrl = `http://127.0.0.1:${peerPort}`;
         const etcd = start("etcd", [
-          "--data-dir", f("etcd"), "--name", "default",
-          "--listen-client-urls", etcdUrl, "--advertise-client-urls", etcdUrl,
-          "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl, "--initial-cluster", `default=${peerUrl}`,
+          "--data-dir",
+          f("etcd"),
+          "--name",
+          "default",
+          "--listen-client-urls",
+          etcdUrl,
+          "--advertise-client-urls",
+          etcdUrl,
+          "--listen-peer-urls",
+          peerUrl,
+          "--initial-advertise-peer-urls",
+          peerUrl,
+          "--initial-cluster",
+          `default=${peerUrl}`,
         ]);
         // The API server gives up when etcd is not answering yet (a loaded machine starts etcd slowly).
         await waitFor(etcd, 60, async () => {
@@ -299,20 +338,35 @@ export async function startKubeCluster(): Promise<KubeCluster> {
           return response?.ok === true && ((await response.json()) as { health?: string }).health === "true";
         });
         const apiServer = start("kube-apiserver", [
-          `--etcd-servers=${etcdUrl}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", `--secure-port=${apiPort}`,
-          "--endpoint-reconciler-type=none", `--client-ca-file=${f("ca.crt")}`, `--tls-cert-file=${f("apiserver.crt")}`,
-          `--tls-private-key-file=${f("apiserver.key")}`, `--service-account-key-file=${f("sa.pub")}`,
-          `--service-account-signing-key-file=${f("sa.key")}`, "--service-account-issuer=https://kubernetes.default.svc",
-          "--service-cluster-ip-range=10.0.0.0/24", "--authorization-mode=RBAC", `--cert-dir=${f("apiserver-certs")}`,
+          `--etcd-servers=${etcdUrl}`,
+          "--bind-address=127.0.0.1",
+          "--advertise-address=127.0.0.1",
+          `--secure-port=${apiPort}`,
+          "--endpoint-reconciler-type=none",
+          `--client-ca-file=${f("ca.crt")}`,
+          `--tls-cert-file=${f("apiserver.crt")}`,
+          `--tls-private-key-file=${f("apiserver.key")}`,
+          `--service-account-key-file=${f("sa.pub")}`,
+          `--service-account-signing-key-file=${f("sa.key")}`,
+          "--service-account-issuer=https://kubernetes.default.svc",
+          "--service-cluster-ip-range=10.0.0.0/24",
+          "--authorization-mode=RBAC",
+          `--cert-dir=${f("apiserver-certs")}`,
         ]);
         await waitFor(apiServer, 60, async () => {
           const ready = await kubectl(["get", "--raw", "/readyz", "--request-timeout=5s"]);
           return ready.code === 0 && ready.stdout.trim() === "ok";
         });
         const controllerManager = start("kube-controller-manager", [
-          `--kubeconfig=${kubeconfigPath}`, "--leader-elect=false", `--cluster-signing-cert-file=${f("ca.crt")}`,
-          `--cluster-signing-key-file=${f("ca.key")}`, `--service-account-private-key-file=${f("sa.key")}`,
-          `--root-ca-file=${f("ca.crt")}`, "--bind-address=127.0.0.1", `--secure-port=${cmPort}`, "--use-service-account-credentials=true",
+          `--kubeconfig=${kubeconfigPath}`,
+          "--leader-elect=false",
+          `--cluster-signing-cert-file=${f("ca.crt")}`,
+          `--cluster-signing-key-file=${f("ca.key")}`,
+          `--service-account-private-key-file=${f("sa.key")}`,
+          `--root-ca-file=${f("ca.crt")}`,
+          "--bind-address=127.0.0.1",
+          `--secure-port=${cmPort}`,
+          "--use-service-account-credentials=true",
         ]);
         // Quota status, garbage collection and namespace deletion all need it: a clash on its port must not go unnoticed.
         await waitFor(controllerManager, 60, () => healthy(cmPort));

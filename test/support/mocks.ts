@@ -28,7 +28,18 @@ type Hook = (type: string, name: string, custom: boolean, opts: Options) => void
  * a root stack resource, which programs run under mocks do not have.
  */
 interface RegistrationRuntime {
-  registerResource(res: unknown, parent: unknown, type: string, name: string, custom: boolean, remote: boolean, newDependency: unknown, props: unknown, opts: Options, ...rest: unknown[]): void;
+  registerResource(
+    res: unknown,
+    parent: unknown,
+    type: string,
+    name: string,
+    custom: boolean,
+    remote: boolean,
+    newDependency: unknown,
+    props: unknown,
+    opts: Options,
+    ...rest: unknown[]
+  ): void;
   readResource(res: unknown, parent: unknown, type: string, name: string, props: unknown, opts: Options, ...rest: unknown[]): void;
 }
 
@@ -38,7 +49,8 @@ const requireHere = createRequire(import.meta.url);
 /** Makes `hook` see every resource construction from now on (patching the SDK once per process). */
 function hookRegistrations(hook: Hook): void {
   const sdk = requireHere("@pulumi/pulumi") as typeof pulumi;
-  if (sdk.runtime !== pulumi.runtime) throw new Error("two copies of @pulumi/pulumi are loaded: the registration hook would miss resources");
+  if (sdk.runtime !== pulumi.runtime)
+    throw new Error("two copies of @pulumi/pulumi are loaded: the registration hook would miss resources");
   const runtime = requireHere("@pulumi/pulumi/runtime/resource.js") as RegistrationRuntime & { [HOOK]?: Hook };
   if (typeof runtime.registerResource !== "function" || typeof runtime.readResource !== "function") {
     throw new Error("@pulumi/pulumi no longer exports runtime registerResource/readResource: update test/support/mocks.ts");
@@ -94,10 +106,7 @@ export async function installMocks(
     constructions += 1;
     unanswered.set(key(type, name), [...(unanswered.get(key(type, name)) ?? []), record]);
   });
-  pulumi.runtime.setAllConfig(
-    { "strata:dataDir": "/var/lib/strata/test", ...options.config },
-    [],
-  );
+  pulumi.runtime.setAllConfig({ "strata:dataDir": "/var/lib/strata/test", ...options.config }, []);
   await pulumi.runtime.setMocks(
     {
       newResource(args) {

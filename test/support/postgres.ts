@@ -91,10 +91,20 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
     const pwfile = path.join(dir, "pwfile");
     fs.writeFileSync(pwfile, `${adminPassword}\n`, { mode: 0o600 });
     owned(pwfile);
-    const init = await runProgram(...asServer("initdb", [
-      "-D", data, "-U", "postgres", `--pwfile=${pwfile}`, "--auth-host=scram-sha-256", "--auth-local=peer",
-      "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions",
-    ]));
+    const init = await runProgram(
+      ...asServer("initdb", [
+        "-D",
+        data,
+        "-U",
+        "postgres",
+        `--pwfile=${pwfile}`,
+        "--auth-host=scram-sha-256",
+        "--auth-local=peer",
+        "--encoding=UTF8",
+        "--locale=C.UTF-8",
+        "--no-instructions",
+      ]),
+    );
     fs.rmSync(pwfile);
     if (init.code !== 0) throw new Error(`initdb failed: ${init.stderr}`);
     let port = 0;

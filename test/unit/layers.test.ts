@@ -63,11 +63,14 @@ describe("layer rule", () => {
     expect(copies).toEqual(["node_modules/@pulumi/pulumi/package.json"]);
   });
 
-  test.each(["cloud-kernel", "core-kernel", "user-kernel", "cli", "policy-pack"])("packages/%s/src/index.ts names its public API (no export *)", (pkg) => {
-    const index = fs.readFileSync(path.join(repo, "packages", pkg, "src", "index.ts"), "utf8");
-    // `export * as aws` names a namespace; a bare `export *` would publish whatever a module holds.
-    expect(index.split("\n").filter((line) => /^export \* from/.test(line))).toEqual([]);
-  });
+  test.each(["cloud-kernel", "core-kernel", "user-kernel", "cli", "policy-pack"])(
+    "packages/%s/src/index.ts names its public API (no export *)",
+    (pkg) => {
+      const index = fs.readFileSync(path.join(repo, "packages", pkg, "src", "index.ts"), "utf8");
+      // `export * as aws` names a namespace; a bare `export *` would publish whatever a module holds.
+      expect(index.split("\n").filter((line) => /^export \* from/.test(line))).toEqual([]);
+    },
+  );
 
   test("user-kernel re-exports every value core-kernel exports, so a program imports one package", async () => {
     const core = await import("@strata/core-kernel");

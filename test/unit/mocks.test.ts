@@ -77,7 +77,10 @@ describe("installMocks", () => {
       new Thing("second", { size: new Promise<number>((resolve) => setTimeout(() => resolve(size + 1), 20)) });
     });
     await mocks.settle();
-    expect(mocks.registered.map((r) => [r.name, r.inputs])).toEqual([["first", { size: 1 }], ["second", { size: 2 }]]);
+    expect(mocks.registered.map((r) => [r.name, r.inputs])).toEqual([
+      ["first", { size: 1 }],
+      ["second", { size: 2 }],
+    ]);
   });
 
   test("settle() waits for resources constructed once an output resolved, several levels deep", async () => {

@@ -50,7 +50,7 @@ const PROTECTED_IN_PROD: Record<Target, string[]> = {
     "warehouse-password-store-keyring",
     "warehouse-password-store-secret",
     "warehouse-password-store-secrets-agent",
-        // The Database's Cloud SQL server and all its parts.
+    // The Database's Cloud SQL server and all its parts.
     "warehouse-server",
     "warehouse-server-admin",
     "warehouse-server-key",
@@ -99,7 +99,11 @@ const ALSO_RETAINED_IN_PROD: Record<Target, string[]> = {
 };
 
 // The invokes the cloud kernels make, answered as in the shared cloud suite.
-const clouds: CloudExpectations[] = [(await import("./clouds/aws.js")).default, (await import("./clouds/gcp.js")).default, (await import("./clouds/azure.js")).default];
+const clouds: CloudExpectations[] = [
+  (await import("./clouds/aws.js")).default,
+  (await import("./clouds/gcp.js")).default,
+  (await import("./clouds/azure.js")).default,
+];
 const mockOptions = {
   calls: Object.assign({}, ...clouds.map((c) => c.calls ?? {})),
   outputs: {
@@ -149,7 +153,11 @@ for (const environment of environments) {
   for (const target of targets) deployed.set(`${target}/${environment}`, await deploy(target));
 }
 
-const names = (registered: Registered[], keep: (r: Registered) => boolean) => registered.filter(keep).map((r) => r.name).sort();
+const names = (registered: Registered[], keep: (r: Registered) => boolean) =>
+  registered
+    .filter(keep)
+    .map((r) => r.name)
+    .sort();
 
 describe.each(targets)("stateful data on %s (mocks)", (target) => {
   test("prod: exactly the data-bearing resources are protected and retained", () => {

@@ -17,7 +17,11 @@ const API_TOKEN = "mock-api-token-55";
 const HOST = "pg.internal.example";
 
 // The invokes the cloud kernels make, answered as in the shared cloud suite.
-const clouds: CloudExpectations[] = [(await import("./clouds/aws.js")).default, (await import("./clouds/gcp.js")).default, (await import("./clouds/azure.js")).default];
+const clouds: CloudExpectations[] = [
+  (await import("./clouds/aws.js")).default,
+  (await import("./clouds/gcp.js")).default,
+  (await import("./clouds/azure.js")).default,
+];
 const mocks = await installMocks({
   stack: "prod",
   calls: Object.assign({}, ...clouds.map((c) => c.calls ?? {})),
@@ -95,21 +99,37 @@ describe.each(targets)("the demo platform on %s (mocks)", (target) => {
 
   test("the Trino chart's values carry every Depot's catalog, credentials by reference only", () => {
     const release = byType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "trino")!;
-    expect(release.inputs).toMatchObject({ version: "1.40.0", repositoryOpts: { repo: "https://trinodb.github.io/charts" }, namespace: "strata" });
+    expect(release.inputs).toMatchObject({
+      version: "1.40.0",
+      repositoryOpts: { repo: "https://trinodb.github.io/charts" },
+      namespace: "strata",
+    });
     const values = release.inputs.values as Record<string, unknown>;
     // Every Depot's catalog, and the chart's own default catalogs removed (null deletes them in Helm's merge).
-    expect(Object.entries(values.catalogs as object).filter(([, v]) => v !== null).map(([k]) => k).sort()).toEqual(["tpch", "warehouse"]);
+    expect(
+      Object.entries(values.catalogs as object)
+        .filter(([, v]) => v !== null)
+        .map(([k]) => k)
+        .sort(),
+    ).toEqual(["tpch", "warehouse"]);
     expect((values.catalogs as Record<string, unknown>).tpcds).toBeNull();
     expect((values.catalogs as Record<string, string>).warehouse).toContain(`jdbc:postgresql://${HOST}:5432/warehouse?sslmode=require`);
     expect((values.catalogs as Record<string, string>).warehouse).toContain("connection-password=${ENV:STRATA_DEPOT_WAREHOUSE_PASSWORD}");
     expect(values.envFrom).toEqual([{ secretRef: { name: "analytics-depot-credentials" } }]);
-    expect(values.configMounts).toContainEqual({ name: "access-rules", configMap: "analytics-access-rules", path: "/etc/trino/access-rules" });
+    expect(values.configMounts).toContainEqual({
+      name: "access-rules",
+      configMap: "analytics-access-rules",
+      path: "/etc/trino/access-rules",
+    });
     const everything = JSON.stringify(byType("kubernetes:helm.sh/v3:Release").map((r) => r.inputs));
     for (const secret of [WAREHOUSE_PASSWORD, ADMIN_PASSWORD, API_TOKEN]) expect(everything).not.toContain(secret);
   });
 
   test("coordinator and workers are sized and placed by the Compute", () => {
-    const values = byType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "trino")!.inputs.values as Record<string, Record<string, unknown>>;
+    const values = byType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "trino")!.inputs.values as Record<
+      string,
+      Record<string, unknown>
+    >;
     for (const role of ["coordinator", "worker"]) {
       expect(values[role]).toMatchObject({
         nodeSelector: { "strata.dev/compute": "analytics-compute" },
@@ -122,7 +142,11 @@ describe.each(targets)("the demo platform on %s (mocks)", (target) => {
   });
 
   test("the access-rules ConfigMap holds every Policy's rules", () => {
-    const rules = JSON.parse((byType("kubernetes:core/v1:ConfigMap").find((r) => r.name === "analytics-access-rules")!.inputs.data as Record<string, string>)["rules.json"]!);
+    const rules = JSON.parse(
+      (byType("kubernetes:core/v1:ConfigMap").find((r) => r.name === "analytics-access-rules")!.inputs.data as Record<string, string>)[
+        "rules.json"
+      ]!,
+    );
     // Exactly what the Cluster's compiler makes of the demo's policies and groups.
     const specs = Object.entries(demoPolicies()).map(([name, args]) => ({ name, ...(args as object) }));
     const depots = ["tpch", "warehouse"].map((d) => ({ name: d, catalog: d }));
@@ -139,8 +163,15 @@ describe.each(targets)("the demo platform on %s (mocks)", (target) => {
   });
 
   test("credentials are Kubernetes Secrets; stateful data is protected outside dev", () => {
-    const secrets = byType("kubernetes:core/v1:Secret").map((r) => r.name).sort();
-    expect(secrets).toEqual(["analytics-depot-credentials", "campaigns-api-token-kubernetes", "warehouse-credentials", "warehouse-password-kubernetes"]);
+    const secrets = byType("kubernetes:core/v1:Secret")
+      .map((r) => r.name)
+      .sort();
+    expect(secrets).toEqual([
+      "analytics-depot-credentials",
+      "campaigns-api-token-kubernetes",
+      "warehouse-credentials",
+      "warehouse-password-kubernetes",
+    ]);
     const workspace = byType("kubernetes:core/v1:Namespace").find((r) => r.name === "marketing-namespace")!;
     expect(workspace.inputs.metadata).toMatchObject({ name: "marketing" });
     for (const config of byType("kubernetes:core/v1:ConfigMap")) {
@@ -149,7 +180,9 @@ describe.each(targets)("the demo platform on %s (mocks)", (target) => {
   });
 
   test("every resource passes the security policy pack", () => {
-    const found = registered.flatMap((r) => violations({ type: r.type, props: r.inputs as Record<string, unknown> }).map((v) => `${r.type} ${r.name}: ${v}`));
+    const found = registered.flatMap((r) =>
+      violations({ type: r.type, props: r.inputs as Record<string, unknown> }).map((v) => `${r.type} ${r.name}: ${v}`),
+    );
     expect(found).toEqual([]);
   });
 
@@ -167,13 +200,23 @@ describe("changing only strata:target", () => {
     expect(reference.length).toBeGreaterThanOrEqual(20);
     for (const target of ["aws", "gcp", "azure"]) {
       const objects = kubernetesObjects(deployed.get(target)!);
-      expect(objects.filter((o) => !reference.includes(o)), target).toEqual([]);
+      expect(
+        objects.filter((o) => !reference.includes(o)),
+        target,
+      ).toEqual([]);
       expect(objects, target).toEqual(reference);
     }
   });
 
   test("changes the cloud resources: none on kubernetes, each cloud's own elsewhere", () => {
-    const cloudTypes = (target: string) => [...new Set(deployed.get(target)!.filter((r) => r.custom && !r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:")).map((r) => r.type.split(":")[0]))];
+    const cloudTypes = (target: string) => [
+      ...new Set(
+        deployed
+          .get(target)!
+          .filter((r) => r.custom && !r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:"))
+          .map((r) => r.type.split(":")[0]),
+      ),
+    ];
     expect(cloudTypes("kubernetes")).toEqual([]);
     expect(cloudTypes("aws")).toEqual(["aws"]);
     expect(cloudTypes("gcp")).toEqual(["gcp"]);
@@ -188,7 +231,9 @@ describe("the cloud stack templates, with their own per-environment config", () 
   test.each(cases)("stacks/%s Pulumi.%s.yaml deploys the demo platform", async (cloud, env) => {
     const file = parse(fs.readFileSync(path.join(stacks, cloud, `Pulumi.${env}.yaml`), "utf8")) as { config: Record<string, string> };
     // The project's keys, as the template's Pulumi.yaml names them, under the mocks' project.
-    const config = Object.fromEntries(Object.entries(file.config).map(([k, v]) => [k.replace(`strata-${cloud}:`, "strata-test:"), String(v)]));
+    const config = Object.fromEntries(
+      Object.entries(file.config).map(([k, v]) => [k.replace(`strata-${cloud}:`, "strata-test:"), String(v)]),
+    );
     pulumi.runtime.setAllConfig(
       {
         ...config,
@@ -294,7 +339,12 @@ describe("the security policy pack on every stack template (mocks)", () => {
     await mocks.settle();
     const registered = [...mocks.registered];
     expect(Object.keys(outputs).sort()).toEqual(["catalog", "groups", "policies", "warehousePassword"]);
-    expect(registered.filter((r) => r.type === "strata:core:Policy").map((r) => r.name).sort()).toEqual(["admins", "analysts"]);
+    expect(
+      registered
+        .filter((r) => r.type === "strata:core:Policy")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["admins", "analysts"]);
     expect(check(registered)).toEqual([]);
     expect(applied(registered)).toEqual([]);
     // A credential-looking key in a ConfigMap, among its resources, would be reported.

@@ -24,7 +24,9 @@ describe("cloudsUnderTest", () => {
 
   test("under CI, any value is refused, naming the variable and the fix", () => {
     expect(() => cloudsUnderTest({ STRATA_TEST_CLOUDS: "aws", CI: "true" })).toThrow(CI_REFUSAL);
-    expect(() => cloudsUnderTest({ STRATA_TEST_CLOUDS: "aws,gcp,azure", CI: "1" })).toThrow(/^STRATA_TEST_CLOUDS="aws,gcp,azure" is set under CI \(CI="1"\)/);
+    expect(() => cloudsUnderTest({ STRATA_TEST_CLOUDS: "aws,gcp,azure", CI: "1" })).toThrow(
+      /^STRATA_TEST_CLOUDS="aws,gcp,azure" is set under CI \(CI="1"\)/,
+    );
     expect(() => cloudsUnderTest({ STRATA_TEST_CLOUDS: "", CI: "TRUE" })).toThrow(/^STRATA_TEST_CLOUDS="" is set under CI/);
   });
 

@@ -62,7 +62,8 @@ const program = new Command()
 
 for (const operation of ["up", "preview", "refresh", "destroy"] as const satisfies readonly Operation[]) {
   const command = withCommon(program.command(operation).description(`${operation} a stack`));
-  if (operation === "up") command.option("--skip-preview", "do not preview first (faster; a program failing half-way then leaves part of it deployed)");
+  if (operation === "up")
+    command.option("--skip-preview", "do not preview first (faster; a program failing half-way then leaves part of it deployed)");
   command.action(async (options: CommonOptions & { skipPreview?: boolean }) => {
     const result = await runOperation(operation, await target(options), {
       onOutput: (t) => process.stdout.write(t),
@@ -85,17 +86,17 @@ withCommon(
   process.stdout.write(await runPulumiCli(await target(options), ["state", "unprotect", "--all", "--yes"]));
 });
 
-withCommon(program.command("history").description("list a stack's deployments, oldest first")).action(
-  async (options: CommonOptions) => {
-    const stack = await openStack(await target(options));
-    const history = (await stack.history()).reverse();
-    // The file backend reports version 0 for every entry; number them ourselves.
-    history.forEach((h, i) => {
-      const changes = Object.entries(h.resourceChanges ?? {}).map(([k, n]) => `${k}=${n}`).join(" ");
-      process.stdout.write(`${i + 1}\t${h.startTime}\t${h.kind}\t${h.result}\t${changes}\n`);
-    });
-  },
-);
+withCommon(program.command("history").description("list a stack's deployments, oldest first")).action(async (options: CommonOptions) => {
+  const stack = await openStack(await target(options));
+  const history = (await stack.history()).reverse();
+  // The file backend reports version 0 for every entry; number them ourselves.
+  history.forEach((h, i) => {
+    const changes = Object.entries(h.resourceChanges ?? {})
+      .map(([k, n]) => `${k}=${n}`)
+      .join(" ");
+    process.stdout.write(`${i + 1}\t${h.startTime}\t${h.kind}\t${h.result}\t${changes}\n`);
+  });
+});
 
 withCommon(program.command("demo").description("deploy the local data platform demo and show it working")).action(
   async (options: CommonOptions) => {

@@ -42,11 +42,11 @@ describe("failureSummary", () => {
     const message = [
       "code: 255",
       " stdout: Previewing update (dev):",
-      "    pulumi:pulumi:Stack strata-local-dev  error: Unhandled exception: StrataValidationError: Secret \"x\": value=\"\" is empty. Fix: give a value",
+      '    pulumi:pulumi:Stack strata-local-dev  error: Unhandled exception: StrataValidationError: Secret "x": value="" is empty. Fix: give a value',
       " stderr: Command failed with exit code 255: pulumi preview --stack dev",
-      "error: Unhandled exception: StrataValidationError: Secret \"x\": value=\"\" is empty. Fix: give a value",
+      'error: Unhandled exception: StrataValidationError: Secret "x": value="" is empty. Fix: give a value',
       "error: preview failed",
-      "Secret \"x\": value=\"\" is empty. Fix: give a value",
+      'Secret "x": value="" is empty. Fix: give a value',
     ].join("\n");
     expect(failureSummary(new Error(message))).toBe('Secret "x": value="" is empty. Fix: give a value');
   });

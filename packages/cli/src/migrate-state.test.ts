@@ -8,7 +8,12 @@ const legacy = {
   resources: [
     { urn: `${STACK}::pulumi:pulumi:Stack::strata-local-dev`, type: "pulumi:pulumi:Stack", custom: false },
     { urn: OLD_PROVIDER, custom: true, id: "old-id", type: "pulumi:providers:pulumi-nodejs" },
-    { urn: `${STACK}::strata:core:Database::warehouse`, type: "strata:core:Database", custom: false, parent: `${STACK}::pulumi:pulumi:Stack::strata-local-dev` },
+    {
+      urn: `${STACK}::strata:core:Database::warehouse`,
+      type: "strata:core:Database",
+      custom: false,
+      parent: `${STACK}::pulumi:pulumi:Stack::strata-local-dev`,
+    },
     {
       urn: `${STACK}::strata:core:Database$pulumi-nodejs:dynamic/strata-local:PostgresDatabase::warehouse-database`,
       type: "pulumi-nodejs:dynamic/strata-local:PostgresDatabase",
@@ -28,7 +33,9 @@ const legacy = {
       parent: `${STACK}::strata:core:Database::warehouse`,
       provider: `${OLD_PROVIDER}::old-id`,
       dependencies: [`${STACK}::strata:core:Database$pulumi-nodejs:dynamic/strata-local:PostgresDatabase::warehouse-database`],
-      propertyDependencies: { database: [`${STACK}::strata:core:Database$pulumi-nodejs:dynamic/strata-local:PostgresDatabase::warehouse-database`] },
+      propertyDependencies: {
+        database: [`${STACK}::strata:core:Database$pulumi-nodejs:dynamic/strata-local:PostgresDatabase::warehouse-database`],
+      },
       inputs: { __provider: "x", access: { port: 5 }, database: "warehouse", migrations: [] },
       outputs: { __provider: "x", applied: ["001"] },
     },
@@ -44,7 +51,14 @@ describe("moving a stack of dynamic local resources to the strata provider plugi
     expect(deployment.resources).toEqual([
       legacy.resources[0],
       legacy.resources[2],
-      { urn: newProvider, custom: true, id: "new-id", type: "pulumi:providers:strata", inputs: { version: "0.1.0" }, outputs: { version: "0.1.0" } },
+      {
+        urn: newProvider,
+        custom: true,
+        id: "new-id",
+        type: "pulumi:providers:strata",
+        inputs: { version: "0.1.0" },
+        outputs: { version: "0.1.0" },
+      },
       {
         ...legacy.resources[3],
         urn: database,

@@ -76,7 +76,9 @@ export function migrateDeployment<D extends { resources?: StateResource[] }>(
     r.provider = `${providerUrn}::${providerId}`;
   }
   // References follow the new URNs (a URN never occurs inside another one but as a whole string).
-  const text = JSON.stringify(resources, (_key, value: unknown) => (typeof value === "string" && renamed.has(value) ? renamed.get(value) : value));
+  const text = JSON.stringify(resources, (_key, value: unknown) =>
+    typeof value === "string" && renamed.has(value) ? renamed.get(value) : value,
+  );
   const rewritten = JSON.parse(text) as StateResource[];
   // The legacy provider is referenced by nothing any more; the new one goes before its first user.
   const used = new Set(rewritten.map((r) => r.provider?.split("::").slice(0, -1).join("::")).filter(Boolean));
@@ -86,7 +88,14 @@ export function migrateDeployment<D extends { resources?: StateResource[] }>(
     for (const r of kept) if (r.provider === `${providerUrn}::${providerId}`) r.provider = `${providerUrn}::${existing.id}`;
   } else {
     const firstUser = kept.findIndex((r) => r.provider?.startsWith(`${providerUrn}::`));
-    const provider: StateResource = { urn: providerUrn, custom: true, id: providerId, type: "pulumi:providers:strata", inputs: { version }, outputs: { version } };
+    const provider: StateResource = {
+      urn: providerUrn,
+      custom: true,
+      id: providerId,
+      type: "pulumi:providers:strata",
+      inputs: { version },
+      outputs: { version },
+    };
     kept.splice(firstUser, 0, provider);
   }
   return {

@@ -147,7 +147,10 @@ async function withPrivateTemp<T>(home: string, body: (dir: string) => Promise<T
 }
 
 /** What the engine needs in its environment for a stack of `target`. */
-function engineEnvironment(target: StackTarget, tmpDir?: string): { env: Record<string, string>; stateDir: string; pulumiBin: string; toolchain: Toolchain } {
+function engineEnvironment(
+  target: StackTarget,
+  tmpDir?: string,
+): { env: Record<string, string>; stateDir: string; pulumiBin: string; toolchain: Toolchain } {
   const toolchain = loadToolchain();
   const stateDir = path.join(target.home, "state");
   // The home is traversable (not listable) so a server running as another system user
@@ -248,7 +251,9 @@ async function migrateLegacyState(stack: Stack, target: StackTarget, onOutput?: 
   if (!needsMigration(exported.deployment)) return;
   const { deployment, report } = migrateDeployment(exported.deployment, PROVIDER_VERSION, randomUUID());
   await stack.importStack({ ...exported, deployment });
-  onOutput?.(`strata: moved ${report.migrated.length} local resources of stack "${target.stackName}" to the strata provider plugin ${PROVIDER_VERSION} (once; nothing is recreated)\n`);
+  onOutput?.(
+    `strata: moved ${report.migrated.length} local resources of stack "${target.stackName}" to the strata provider plugin ${PROVIDER_VERSION} (once; nothing is recreated)\n`,
+  );
 }
 
 /** Runs one engine operation on a stack and reports what it changed. */
@@ -302,7 +307,11 @@ export function attributeFailures(events: EngineEvent[]): string[] {
       .sort((a, b) => b[1].name.length - a[1].name.length)[0]?.[1];
     if (!owner) continue;
     // A provider's check failure reads "<type> resource '<name>': property <p> value <v> has a problem: <reason>".
-    const message = diagnostic.message.trim().replace(/^error: /, "").replace(/^.* has a problem: /, "").split("\n");
+    const message = diagnostic.message
+      .trim()
+      .replace(/^error: /, "")
+      .replace(/^.* has a problem: /, "")
+      .split("\n");
     // Problems a Strata check reports (`Kind "name": field=value ... Fix: ...`) name their primitive themselves.
     const own = message.filter((line) => /^[A-Z][A-Za-z]* "[^"]+": \S+=.* Fix: /.test(line));
     if (own.length > 0) lines.push(...own);

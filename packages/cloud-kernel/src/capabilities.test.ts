@@ -7,7 +7,16 @@ const MACHINES = [
   { name: "small", cpus: 2, memoryMb: 8192 },
   { name: "large", cpus: 8, memoryMb: 32768 },
 ];
-const good = { cluster: {}, network: {}, cpus: 4, memoryMb: 16384, minNodes: 1, maxNodes: 3, labels: { "strata.dev/compute": "a" }, taints: [{ key: "strata.dev/compute", value: "a", effect: "NoSchedule" }] } as unknown as NodePoolArgs;
+const good = {
+  cluster: {},
+  network: {},
+  cpus: 4,
+  memoryMb: 16384,
+  minNodes: 1,
+  maxNodes: 3,
+  labels: { "strata.dev/compute": "a" },
+  taints: [{ key: "strata.dev/compute", value: "a", effect: "NoSchedule" }],
+} as unknown as NodePoolArgs;
 
 function issues(args: Partial<NodePoolArgs>) {
   const checks = new IssueCollector("XNodePool", "pool");

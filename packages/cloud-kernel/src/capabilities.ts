@@ -184,9 +184,7 @@ export function smallestMachine<T extends { name: string; cpus: number; memoryMb
   cpus: number,
   memoryMb: number,
 ): T | undefined {
-  return [...table]
-    .filter((m) => m.cpus >= cpus && m.memoryMb >= memoryMb)
-    .sort((a, b) => a.cpus - b.cpus || a.memoryMb - b.memoryMb)[0];
+  return [...table].filter((m) => m.cpus >= cpus && m.memoryMb >= memoryMb).sort((a, b) => a.cpus - b.cpus || a.memoryMb - b.memoryMb)[0];
 }
 
 /**
@@ -194,7 +192,11 @@ export function smallestMachine<T extends { name: string; cpus: number; memoryMb
  * counts, minNodes <= maxNodes, a machine of `machines` that fits, valid
  * labels and taints. Clouds add their own limits. Pure.
  */
-export function nodePoolIssues(checks: IssueCollector, args: NodePoolArgs, machines: readonly { name: string; cpus: number; memoryMb: number }[]): void {
+export function nodePoolIssues(
+  checks: IssueCollector,
+  args: NodePoolArgs,
+  machines: readonly { name: string; cpus: number; memoryMb: number }[],
+): void {
   if (args.cluster === undefined) checks.add("cluster", undefined, "is missing", "pass the KubernetesCluster the pool belongs to");
   networkIssues(checks, args);
   const whole = (field: string, value: unknown, min: number): boolean => {
@@ -204,26 +206,39 @@ export function nodePoolIssues(checks: IssueCollector, args: NodePoolArgs, machi
   };
   const sized = [whole("cpus", args.cpus, 1), whole("memoryMb", args.memoryMb, 1)].every(Boolean);
   const counted = [whole("minNodes", args.minNodes, 0), whole("maxNodes", args.maxNodes, 1)].every(Boolean);
-  if (counted && args.minNodes > args.maxNodes) checks.add("minNodes", args.minNodes, `is more than maxNodes (${args.maxNodes})`, "give minNodes <= maxNodes");
+  if (counted && args.minNodes > args.maxNodes)
+    checks.add("minNodes", args.minNodes, `is more than maxNodes (${args.maxNodes})`, "give minNodes <= maxNodes");
   if (sized && !smallestMachine(machines, args.cpus, args.memoryMb)) {
     const largest = [...machines].sort((a, b) => b.memoryMb - a.memoryMb || b.cpus - a.cpus)[0]!;
     const cores = Math.max(...machines.map((m) => m.cpus));
-    checks.add("cpus", { cpus: args.cpus, memoryMb: args.memoryMb }, "fits no machine type", `ask for at most ${cores} cores and ${largest.memoryMb} MiB (${largest.name}), or spread the work over more nodes`);
+    checks.add(
+      "cpus",
+      { cpus: args.cpus, memoryMb: args.memoryMb },
+      "fits no machine type",
+      `ask for at most ${cores} cores and ${largest.memoryMb} MiB (${largest.name}), or spread the work over more nodes`,
+    );
   }
   for (const issue of labelIssues(args.labels ?? {})) {
     checks.add(`labels.${issue.key}`, issue.value, issue.problem, 'use a Kubernetes label, e.g. "strata.dev/compute": "analytics"');
   }
   (args.taints ?? []).forEach((taint, i) => {
     for (const issue of labelIssues({ [taint.key]: taint.value })) {
-      checks.add(`taints[${i}]`, issue.value, issue.problem.replace("label", "taint"), "taint keys and values follow the rules of label keys and values");
+      checks.add(
+        `taints[${i}]`,
+        issue.value,
+        issue.problem.replace("label", "taint"),
+        "taint keys and values follow the rules of label keys and values",
+      );
     }
-    if (!TAINT_EFFECTS.includes(taint.effect)) checks.add(`taints[${i}].effect`, taint.effect, "is not a taint effect", `use one of ${TAINT_EFFECTS.join(", ")}`);
+    if (!TAINT_EFFECTS.includes(taint.effect))
+      checks.add(`taints[${i}].effect`, taint.effect, "is not a taint effect", `use one of ${TAINT_EFFECTS.join(", ")}`);
   });
 }
 
 /** The issue of a cloud capability given no network (clouds place everything in their private network). */
 export function networkIssues(checks: IssueCollector, args: { network?: Network }): void {
-  if (args.network === undefined) checks.add("network", undefined, "is missing", "pass the platform's Network (strataProgram creates one on cloud targets)");
+  if (args.network === undefined)
+    checks.add("network", undefined, "is missing", "pass the platform's Network (strataProgram creates one on cloud targets)");
 }
 
 /** Kubernetes minor versions, e.g. "1.33". */
@@ -244,11 +259,23 @@ export function kubernetesClusterIssues(checks: IssueCollector, args: Kubernetes
     checks.add("authorizedCidrs", cidrs, "only applies to a public endpoint", "set privateEndpoint: false, or leave authorizedCidrs out");
   }
   if (args.privateEndpoint === false && cidrs.length === 0) {
-    checks.add("authorizedCidrs", cidrs, "is empty for a public endpoint, which would open it to the whole internet", 'list the CIDRs allowed to reach the API, e.g. ["203.0.113.0/24"], or keep privateEndpoint: true');
+    checks.add(
+      "authorizedCidrs",
+      cidrs,
+      "is empty for a public endpoint, which would open it to the whole internet",
+      'list the CIDRs allowed to reach the API, e.g. ["203.0.113.0/24"], or keep privateEndpoint: true',
+    );
   }
   cidrs.forEach((cidr, i) => {
     const block = typeof cidr === "string" ? parseCidr(cidr) : undefined;
-    if (!block || hasHostBits(block)) checks.add(`authorizedCidrs[${i}]`, cidr, "is not an IPv4 CIDR with its host bits zero", 'give a range such as "203.0.113.0/24"');
-    else if (block.prefix === 0) checks.add(`authorizedCidrs[${i}]`, cidr, "opens the Kubernetes API to the whole internet", "list only the ranges of your offices, VPNs or CI runners");
+    if (!block || hasHostBits(block))
+      checks.add(`authorizedCidrs[${i}]`, cidr, "is not an IPv4 CIDR with its host bits zero", 'give a range such as "203.0.113.0/24"');
+    else if (block.prefix === 0)
+      checks.add(
+        `authorizedCidrs[${i}]`,
+        cidr,
+        "opens the Kubernetes API to the whole internet",
+        "list only the ranges of your offices, VPNs or CI runners",
+      );
   });
 }

@@ -5,7 +5,14 @@
 
 // The component base: validation, naming, protection, catalog.
 export { Catalog, type CatalogEntry, primitiveAddress } from "./base/catalog.js";
-export { type ChildFactory, type ComponentType, type Layer, type PrimitiveArgs, StrataComponent, validatePrimitiveArgs } from "./base/component.js";
+export {
+  type ChildFactory,
+  type ComponentType,
+  type Layer,
+  type PrimitiveArgs,
+  StrataComponent,
+  validatePrimitiveArgs,
+} from "./base/component.js";
 export {
   AVAILABLE_TARGETS,
   CLOUD_TARGETS,
@@ -69,10 +76,29 @@ export { scramVerifier } from "./postgres-scram.js";
 
 // Kubernetes targets: the platform's cluster and the objects primitives place on it.
 export { ExistingPostgresServer, validateExistingPostgresServerArgs } from "./kubernetes/existing-postgres-server.js";
-export { type FoundationConfig, PlatformFoundation, type PlatformFoundationArgs, foundationArgsFromConfig } from "./kubernetes/foundation.js";
+export {
+  type FoundationConfig,
+  PlatformFoundation,
+  type PlatformFoundationArgs,
+  foundationArgsFromConfig,
+} from "./kubernetes/foundation.js";
 export { type ChartReference, HelmChartRelease, type HelmChartReleaseArgs } from "./kubernetes/helm-release.js";
-export { MIGRATE_SCRIPT, MIGRATIONS_IMAGE, type MigrationsJobArgs, migrationFiles, migrationsHash, migrationsJob } from "./kubernetes/migrations-job.js";
-export { type ObjectMeta, WORKSPACE_ROLE_RULES, type WorkspaceNamespaceArgs, configMapObject, secretObject, workspaceNamespace } from "./kubernetes/objects.js";
+export {
+  MIGRATE_SCRIPT,
+  MIGRATIONS_IMAGE,
+  type MigrationsJobArgs,
+  migrationFiles,
+  migrationsHash,
+  migrationsJob,
+} from "./kubernetes/migrations-job.js";
+export {
+  type ObjectMeta,
+  WORKSPACE_ROLE_RULES,
+  type WorkspaceNamespaceArgs,
+  configMapObject,
+  secretObject,
+  workspaceNamespace,
+} from "./kubernetes/objects.js";
 export {
   type Placement,
   type Toleration,

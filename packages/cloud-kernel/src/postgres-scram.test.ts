@@ -40,7 +40,10 @@ describe("scramVerifier", () => {
 
   test("another role or another password gets another salt and other keys; the plaintext is nowhere in it", () => {
     const base = parts(scramVerifier("s3cret-pw", "warehouse_owner"));
-    for (const [password, role] of [["s3cret-pw", "ledger_owner"], ["s3cret-pw2", "warehouse_owner"]] as const) {
+    for (const [password, role] of [
+      ["s3cret-pw", "ledger_owner"],
+      ["s3cret-pw2", "warehouse_owner"],
+    ] as const) {
       const other = parts(scramVerifier(password, role));
       expect(other.salt).not.toEqual(base.salt);
       expect(other.storedKey).not.toEqual(base.storedKey);

@@ -12,7 +12,13 @@ import {
 
 describe("catalog properties", () => {
   test("postgresql: JDBC URL, user, and the password only as an ${ENV:...} reference", () => {
-    const props = compileCatalogProperties("warehouse", { kind: "postgresql", host: "127.0.0.1", port: 5433, database: "wh", user: "wh_owner" });
+    const props = compileCatalogProperties("warehouse", {
+      kind: "postgresql",
+      host: "127.0.0.1",
+      port: 5433,
+      database: "wh",
+      user: "wh_owner",
+    });
     expect(renderProperties(props)).toBe(
       "connector.name=postgresql\n" +
         "connection-url=jdbc:postgresql://127.0.0.1:5433/wh\n" +
@@ -33,7 +39,12 @@ describe("validateDepotArgs", () => {
     ["ok", { catalogName: "information_schema" }, 'catalogName="information_schema"', "is reserved by Trino"],
     ["ok", { catalogName: "Sales" }, 'catalogName="Sales"', "is not a Trino catalog name"],
     ["ok", { source: { kind: "oracle" } }, 'source.kind="oracle"', "is not a supported source"],
-    ["ok", { source: { kind: "postgresql", host: "h", port: 5432, database: "d", user: "", password: {} } }, 'source.user=""', "is missing"],
+    [
+      "ok",
+      { source: { kind: "postgresql", host: "h", port: 5432, database: "d", user: "", password: {} } },
+      'source.user=""',
+      "is missing",
+    ],
   ])("%s %j", (name, extra, shown, problem) => {
     const issues = validateDepotArgs(name, { source: { kind: "tpch" }, ...(extra as object) } as never);
     expect(issues).toHaveLength(1);
@@ -70,12 +81,20 @@ describe("Trino server files", () => {
     expect(files["access-control.properties"]).toBe(
       "access-control.name=file\nsecurity.config-file=/d/etc/rules.json\nsecurity.refresh-period=2s\n",
     );
-    expect(files["group-provider.properties"]).toBe("group-provider.name=file\nfile.group-file=/d/etc/groups.txt\nfile.refresh-period=2s\n");
+    expect(files["group-provider.properties"]).toBe(
+      "group-provider.name=file\nfile.group-file=/d/etc/groups.txt\nfile.refresh-period=2s\n",
+    );
   });
 
   test("no group file, no group provider", () => {
     const plain = compileTrinoServerFiles({ nodeId: "a", port: 1, heapMb: 1024, cpus: 1, dataDir: "/", pluginDir: "/", rulesFile: "/r" });
-    expect(Object.keys(plain).sort()).toEqual(["access-control.properties", "config.properties", "jvm.config", "log.properties", "node.properties"]);
+    expect(Object.keys(plain).sort()).toEqual([
+      "access-control.properties",
+      "config.properties",
+      "jvm.config",
+      "log.properties",
+      "node.properties",
+    ]);
   });
 
   test("groups file: sorted groups, sorted unique members", () => {

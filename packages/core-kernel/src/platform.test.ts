@@ -9,7 +9,8 @@ const mocks = await installMocks({
   stack: "dev",
   config: { "strata:dataDir": "/srv/strata", "strata:trinoHome": "/opt/trino", "strata:javaHome": "/opt/jdk" },
 });
-const { Cluster, Compute, Database, Depot, Policy, Secret, Workspace, contextFromConfig, createPlatform } = await import("@strata/core-kernel");
+const { Cluster, Compute, Database, Depot, Policy, Secret, Workspace, contextFromConfig, createPlatform } =
+  await import("@strata/core-kernel");
 
 const secretWrapped = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
 
@@ -46,7 +47,9 @@ describe("Cluster on the local target (mocks)", () => {
   test("children: port, plugins, config files, one catalog folder, policy check, rules, server", async () => {
     platform();
     await mocks.settle();
-    const children = mocks.registered.filter((r) => r.name.startsWith("analytics-")).map((r) => `${r.type.replace("strata:local:", "")} ${r.name}`);
+    const children = mocks.registered
+      .filter((r) => r.name.startsWith("analytics-"))
+      .map((r) => `${r.type.replace("strata:local:", "")} ${r.name}`);
     expect(children.sort()).toEqual(
       [
         "File analytics-access-rules",
@@ -111,8 +114,23 @@ describe("Cluster on the local target (mocks)", () => {
       secretWrapped([
         {
           depot: "warehouse",
-          postgres: { psql: "/usr/lib/postgresql/15/bin/psql", host: "127.0.0.1", database: "warehouse", user: "warehouse_owner", password: "hunter2-secret" },
-          references: [{ primitive: 'Policy "analysts"', field: "masks[0].column", schema: "public", table: "customers", column: "email", mask: "hash" }],
+          postgres: {
+            psql: "/usr/lib/postgresql/15/bin/psql",
+            host: "127.0.0.1",
+            database: "warehouse",
+            user: "warehouse_owner",
+            password: "hunter2-secret",
+          },
+          references: [
+            {
+              primitive: 'Policy "analysts"',
+              field: "masks[0].column",
+              schema: "public",
+              table: "customers",
+              column: "email",
+              mask: "hash",
+            },
+          ],
         },
       ]),
     );
@@ -124,7 +142,13 @@ describe("Cluster on the local target (mocks)", () => {
     const error = thrown(
       () =>
         new Cluster("bare", {
-          platform: createPlatform({ target: "local", environment: "dev", dataDir: "/x", tools: { postgresBin: "/pg" }, kubernetes: contextFromConfig({ get: () => undefined }, "p", "dev").kubernetes }),
+          platform: createPlatform({
+            target: "local",
+            environment: "dev",
+            dataDir: "/x",
+            tools: { postgresBin: "/pg" },
+            kubernetes: contextFromConfig({ get: () => undefined }, "p", "dev").kubernetes,
+          }),
         }),
     );
     // A resource is recorded as its constructor runs, so nothing here means nothing will ever reach the engine.
@@ -156,7 +180,15 @@ describe("Database on the local target (mocks)", () => {
   test.each([
     [{ databaseName: "pg_x" }, 'databaseName="pg_x" is not a usable database name'],
     [{ ownerRole: "Owner" }, 'ownerRole="Owner" is not a usable role name'],
-    [{ migrations: [{ id: "1", sql: "select 1" }, { id: "1", sql: "select 2" }] }, 'migrations[1].id="1" is used twice'],
+    [
+      {
+        migrations: [
+          { id: "1", sql: "select 1" },
+          { id: "1", sql: "select 2" },
+        ],
+      },
+      'migrations[1].id="1" is used twice',
+    ],
     [{ migrations: { directory: "relative/dir" } }, 'migrations.directory="relative/dir" is not an existing absolute directory'],
   ])("%j is refused", (extra, message) => {
     const password = new Secret("p", { value: "x" });
@@ -171,11 +203,20 @@ describe("Compute and Workspace", () => {
     const compute = new Compute("c", { memoryMb: 2000, cpus: 1 });
     expect([compute.memoryMb, compute.heapMb, compute.cpus]).toEqual([2000, 1600, 1]);
     await mocks.settle();
-    expect(mocks.registered.map((r) => [r.type, r.name])).toEqual([["strata:core:Compute", "c"], ["strata:cloud:LocalNodePool", "c-pool"]]);
-    expect(thrown(() => new Compute("big", { memoryMb: 10 ** 9 })).message).toMatch(/Compute "big": memoryMb=1000000000 is more than this machine's \d+ MiB\. Fix: give at most \d+/);
-    expect(thrown(() => new Compute("small", { memoryMb: 512 })).message).toContain('Compute "small": memoryMb=512 is not a whole number of MiB >= 1024');
+    expect(mocks.registered.map((r) => [r.type, r.name])).toEqual([
+      ["strata:core:Compute", "c"],
+      ["strata:cloud:LocalNodePool", "c-pool"],
+    ]);
+    expect(thrown(() => new Compute("big", { memoryMb: 10 ** 9 })).message).toMatch(
+      /Compute "big": memoryMb=1000000000 is more than this machine's \d+ MiB\. Fix: give at most \d+/,
+    );
+    expect(thrown(() => new Compute("small", { memoryMb: 512 })).message).toContain(
+      'Compute "small": memoryMb=512 is not a whole number of MiB >= 1024',
+    );
     expect(thrown(() => new Compute("cpu", { cpus: 0 })).message).toContain('Compute "cpu": cpus=0 is not a whole number >= 1');
-    expect(thrown(() => new Compute("many", { cpus: 4096 })).message).toMatch(/Compute "many": cpus=4096 is more than this machine's \d+ cores/);
+    expect(thrown(() => new Compute("many", { cpus: 4096 })).message).toMatch(
+      /Compute "many": cpus=4096 is more than this machine's \d+ cores/,
+    );
   });
 
   test("Workspace: a private directory and a schema prefix", async () => {

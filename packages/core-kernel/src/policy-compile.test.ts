@@ -1,5 +1,14 @@
 import { describe, expect, test } from "vitest";
-import { HEALTH_USER, type PolicySpec, compilePolicies, exactNames, maskExpression, renderRules, tpchColumnTypes, typedMaskExpression } from "@strata/core-kernel";
+import {
+  HEALTH_USER,
+  type PolicySpec,
+  compilePolicies,
+  exactNames,
+  maskExpression,
+  renderRules,
+  tpchColumnTypes,
+  typedMaskExpression,
+} from "@strata/core-kernel";
 
 const depots = [
   { name: "warehouse", catalog: "warehouse" },
@@ -103,7 +112,13 @@ describe("compilePolicies: access rules", () => {
 
   test("a schema rule of another level shadows a depot-wide owner", () => {
     const { rules } = compile([
-      { name: "p", access: [{ users: ["ann"], depot: "warehouse", access: "all" }, { users: ["ann"], depot: "warehouse", schema: "hr", access: "read" }] },
+      {
+        name: "p",
+        access: [
+          { users: ["ann"], depot: "warehouse", access: "all" },
+          { users: ["ann"], depot: "warehouse", schema: "hr", access: "read" },
+        ],
+      },
     ]);
     expect(rules.schemas).toEqual([
       { user: "ann", catalog: "warehouse", schema: "hr", owner: false },
@@ -123,8 +138,11 @@ describe("compilePolicies: overlapping policies (user and groups, docs/architect
   function firstMatch(policies: PolicySpec[], groups: Record<string, string[]>, user: string, table = "salaries") {
     const { rules, problems } = compilePolicies(policies, depots, groups);
     expect(problems).toEqual([]);
-    const userGroups = Object.entries(groups).filter(([, m]) => m.includes(user)).map(([g]) => g);
-    const matches = (pattern: unknown, value: string | undefined) => pattern === undefined || (value !== undefined && new RegExp(`^(?:${pattern as string})$`).test(value));
+    const userGroups = Object.entries(groups)
+      .filter(([, m]) => m.includes(user))
+      .map(([g]) => g);
+    const matches = (pattern: unknown, value: string | undefined) =>
+      pattern === undefined || (value !== undefined && new RegExp(`^(?:${pattern as string})$`).test(value));
     return (rules.tables as Array<Record<string, unknown>>).find(
       (r) =>
         (r.user === undefined || matches(r.user, user)) &&
@@ -142,7 +160,13 @@ describe("compilePolicies: overlapping policies (user and groups, docs/architect
         access: [{ groups: ["analysts"], depot: "warehouse", access: "read" }],
         filters: [{ groups: ["analysts"], ...SALARIES, where: "band < 5" }],
       },
-      { name: "ann", access: [{ users: ["ann"], depot: "warehouse", access: "read" }, { users: ["ann"], ...SALARIES, access: "none" }] },
+      {
+        name: "ann",
+        access: [
+          { users: ["ann"], depot: "warehouse", access: "read" },
+          { users: ["ann"], ...SALARIES, access: "none" },
+        ],
+      },
     ];
     const groups = { analysts: ["ann", "raj"] };
     expect(firstMatch(policies, groups, "ann")).toMatchObject({ privileges: [] });
@@ -152,7 +176,13 @@ describe("compilePolicies: overlapping policies (user and groups, docs/architect
 
   test("user allow vs group deny on the same table: the deny wins", () => {
     const policies: PolicySpec[] = [
-      { name: "contractors", access: [{ groups: ["contractors"], depot: "warehouse", access: "read" }, { groups: ["contractors"], ...SALARIES, access: "none" }] },
+      {
+        name: "contractors",
+        access: [
+          { groups: ["contractors"], depot: "warehouse", access: "read" },
+          { groups: ["contractors"], ...SALARIES, access: "none" },
+        ],
+      },
       { name: "bob", access: [{ users: ["bob"], ...SALARIES, access: "read" }] },
     ];
     expect(firstMatch(policies, { contractors: ["bob"] }, "bob")).toMatchObject({ privileges: [] });
@@ -170,7 +200,13 @@ describe("compilePolicies: overlapping policies (user and groups, docs/architect
 
   test("two groups that disagree on one object: a deny wins; two allows give the wider", () => {
     const policies: PolicySpec[] = [
-      { name: "a", access: [{ groups: ["a"], ...SALARIES, access: "read" }, { groups: ["w"], ...SALARIES, access: "write" }] },
+      {
+        name: "a",
+        access: [
+          { groups: ["a"], ...SALARIES, access: "read" },
+          { groups: ["w"], ...SALARIES, access: "write" },
+        ],
+      },
       { name: "d", access: [{ groups: ["d"], ...SALARIES, access: "none" }] },
     ];
     const groups = { a: ["ann", "bea"], d: ["ann"], w: ["bea"] };
@@ -179,7 +215,15 @@ describe("compilePolicies: overlapping policies (user and groups, docs/architect
   });
 
   test("a table rule beats a depot rule whatever its subject", () => {
-    const policies: PolicySpec[] = [{ name: "p", access: [{ users: ["ann"], depot: "warehouse", access: "write" }, { groups: ["g"], ...SALARIES, access: "read" }] }];
+    const policies: PolicySpec[] = [
+      {
+        name: "p",
+        access: [
+          { users: ["ann"], depot: "warehouse", access: "write" },
+          { groups: ["g"], ...SALARIES, access: "read" },
+        ],
+      },
+    ];
     expect(firstMatch(policies, { g: ["ann"] }, "ann")).toMatchObject({ privileges: ["SELECT"] });
     expect(firstMatch(policies, { g: ["ann"] }, "ann", "orders")).toMatchObject({ privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"] });
   });
@@ -219,7 +263,10 @@ describe("compilePolicies: overlapping policies (user and groups, docs/architect
       },
     ];
     expect(firstMatch(policies, { eu: ["ann"], fulltime: ["ann"] }, "ann")).toMatchObject({
-      columns: [{ name: "amount", mask: "NULL" }, { name: "email", mask: `regexp_replace("email", '^[^@]+', '***')` }],
+      columns: [
+        { name: "amount", mask: "NULL" },
+        { name: "email", mask: `regexp_replace("email", '^[^@]+', '***')` },
+      ],
       filter: "(active) AND (region = 'EU')",
     });
   });
@@ -227,7 +274,11 @@ describe("compilePolicies: overlapping policies (user and groups, docs/architect
   test("two different masks meeting on one user's column cannot be expressed: refused, naming the user and both rules", () => {
     const { problems } = compilePolicies(
       [
-        { name: "a", access: [{ groups: ["a"], depot: "warehouse", access: "read" }], masks: [{ groups: ["a"], ...SALARIES, column: "email", mask: "email" }] },
+        {
+          name: "a",
+          access: [{ groups: ["a"], depot: "warehouse", access: "read" }],
+          masks: [{ groups: ["a"], ...SALARIES, column: "email", mask: "email" }],
+        },
         { name: "b", masks: [{ groups: ["b"], ...SALARIES, column: "email", mask: "hash" }] },
       ],
       depots,
@@ -239,15 +290,20 @@ describe("compilePolicies: overlapping policies (user and groups, docs/architect
         policy: "b",
         field: "masks[0].mask",
         value: "warehouse.public.salaries.email",
-        problem: 'gives user ann a second, different mask on this column (the other: Policy "a" masks[0]); Trino applies one mask per column and user',
+        problem:
+          'gives user ann a second, different mask on this column (the other: Policy "a" masks[0]); Trino applies one mask per column and user',
         fix: "give the column one mask for everyone this user is reached through (user and groups), or take the user out of one of the groups",
       },
     ]);
   });
 
   test("a group the Cluster does not know is refused (its rules would reach nobody)", () => {
-    const { problems } = compilePolicies([{ name: "p", access: [{ groups: ["analyst"], depot: "tpch", access: "read" }] }], depots, { analysts: ["ann"] });
-    expect(problems.map((p) => [p.scope, p.field, p.value, p.problem])).toEqual([["grant", "access[0].groups[0]", "analyst", "is not a group of this Cluster (its groups: analysts)"]]);
+    const { problems } = compilePolicies([{ name: "p", access: [{ groups: ["analyst"], depot: "tpch", access: "read" }] }], depots, {
+      analysts: ["ann"],
+    });
+    expect(problems.map((p) => [p.scope, p.field, p.value, p.problem])).toEqual([
+      ["grant", "access[0].groups[0]", "analyst", "is not a group of this Cluster (its groups: analysts)"],
+    ]);
   });
 });
 
@@ -313,33 +369,65 @@ describe("compilePolicies: data policies", () => {
       access: [...analysts.access!, { users: ["zed"], depot: "tpch", access: "read" as const }].reverse(),
     };
     const other: PolicySpec = { name: "admins", access: [{ users: ["root"], depot: "warehouse", access: "all" }] };
-    const a = renderRules(compilePolicies([{ ...analysts, access: [...analysts.access!, { users: ["zed"], depot: "tpch", access: "read" as const }] }, other], depots, members).rules);
+    const a = renderRules(
+      compilePolicies(
+        [{ ...analysts, access: [...analysts.access!, { users: ["zed"], depot: "tpch", access: "read" as const }] }, other],
+        depots,
+        members,
+      ).rules,
+    );
     const b = renderRules(compilePolicies([other, shuffled], [...depots].reverse(), { analysts: ["raj", "ann"] }).rules);
     expect(b).toBe(a);
   });
 });
 
 describe("compilePolicies: problems", () => {
-  const problemsOf = (spec: Omit<PolicySpec, "name">) => compile([{ name: "p", ...spec }]).problems.map((p) => [p.scope, p.field, p.value, p.problem]);
+  const problemsOf = (spec: Omit<PolicySpec, "name">) =>
+    compile([{ name: "p", ...spec }]).problems.map((p) => [p.scope, p.field, p.value, p.problem]);
 
   test("unknown depot lists the known ones", () => {
     const [problem] = compile([{ name: "p", access: [{ users: ["a"], depot: "sales", access: "read" }] }]).problems;
-    expect(problem).toEqual({ scope: "depot", policy: "p", field: "access[0].depot", value: "sales", problem: "names no Depot of this Cluster", fix: 'use one of: "tpch", "warehouse"' });
+    expect(problem).toEqual({
+      scope: "depot",
+      policy: "p",
+      field: "access[0].depot",
+      value: "sales",
+      problem: "names no Depot of this Cluster",
+      fix: 'use one of: "tpch", "warehouse"',
+    });
   });
 
   test.each([
-    [{ access: [{ depot: "tpch", access: "read" as const }] }, [["rule", "access[0]", { depot: "tpch", access: "read" }, "names no users or groups"]]],
-    [{ access: [{ users: ["a b"], depot: "tpch", access: "read" as const }] }, [["rule", "access[0].users[0]", "a b", "is not a valid name"]]],
-    [{ access: [{ users: ["a"], depot: "tpch", schema: "Tiny", access: "read" as const }] }, [["rule", "access[0].schema", "Tiny", "is not a lower-case SQL identifier"]]],
-    [{ access: [{ users: ["a"], depot: "tpch", table: "nation", access: "read" as const }] }, [["rule", "access[0].schema", undefined, "is missing while table is given"]]],
-    [{ access: [{ users: ["a"], depot: "tpch", access: "admin" as never }] }, [["rule", "access[0].access", "admin", "is not an access level"]]],
+    [
+      { access: [{ depot: "tpch", access: "read" as const }] },
+      [["rule", "access[0]", { depot: "tpch", access: "read" }, "names no users or groups"]],
+    ],
+    [
+      { access: [{ users: ["a b"], depot: "tpch", access: "read" as const }] },
+      [["rule", "access[0].users[0]", "a b", "is not a valid name"]],
+    ],
+    [
+      { access: [{ users: ["a"], depot: "tpch", schema: "Tiny", access: "read" as const }] },
+      [["rule", "access[0].schema", "Tiny", "is not a lower-case SQL identifier"]],
+    ],
+    [
+      { access: [{ users: ["a"], depot: "tpch", table: "nation", access: "read" as const }] },
+      [["rule", "access[0].schema", undefined, "is missing while table is given"]],
+    ],
+    [
+      { access: [{ users: ["a"], depot: "tpch", access: "admin" as never }] },
+      [["rule", "access[0].access", "admin", "is not an access level"]],
+    ],
     [
       { masks: [{ users: ["a"], depot: "tpch", schema: "tiny", table: "nation", column: "name", mask: "null" as const }] },
       [["grant", "masks[0]", "tpch.tiny.nation", "applies to user a, who has no access to this table"]],
     ],
     [
       {
-        access: [{ users: ["a"], depot: "tpch", access: "read" as const }, { users: ["a"], depot: "tpch", schema: "tiny", table: "nation", access: "none" as const }],
+        access: [
+          { users: ["a"], depot: "tpch", access: "read" as const },
+          { users: ["a"], depot: "tpch", schema: "tiny", table: "nation", access: "none" as const },
+        ],
         filters: [{ users: ["a"], depot: "tpch", schema: "tiny", table: "nation", where: "true" }],
       },
       [["grant", "filters[0]", "tpch.tiny.nation", "applies to user a, who has no access to this table"]],
@@ -356,21 +444,42 @@ describe("compilePolicies: problems", () => {
     ],
     // Untyped input (plain JavaScript, YAML): each missing or wrong field is named.
     [
-      { access: [{ users: ["a"], depot: "tpch", access: "read" as const }], filters: [{ users: ["a"], depot: "tpch", schema: "tiny", table: "nation" } as never] },
+      {
+        access: [{ users: ["a"], depot: "tpch", access: "read" as const }],
+        filters: [{ users: ["a"], depot: "tpch", schema: "tiny", table: "nation" } as never],
+      },
       [["rule", "filters[0].where", undefined, "is missing or empty"]],
     ],
     [
-      { access: [{ users: ["a"], depot: "tpch", access: "read" as const }], masks: [{ users: ["a"], depot: "tpch", schema: "tiny", table: "nation", mask: "null" } as never] },
+      {
+        access: [{ users: ["a"], depot: "tpch", access: "read" as const }],
+        masks: [{ users: ["a"], depot: "tpch", schema: "tiny", table: "nation", mask: "null" } as never],
+      },
       [["rule", "masks[0].column", undefined, "is missing"]],
     ],
     [
-      { access: [{ users: ["a"], depot: "tpch", access: "read" as const }], masks: [{ users: ["a"], depot: "tpch", schema: "tiny", table: "nation", column: "name", mask: "scramble" } as never] },
+      {
+        access: [{ users: ["a"], depot: "tpch", access: "read" as const }],
+        masks: [{ users: ["a"], depot: "tpch", schema: "tiny", table: "nation", column: "name", mask: "scramble" } as never],
+      },
       [["rule", "masks[0].mask", "scramble", "is not a mask"]],
     ],
-    [{ access: [{ users: ["a"], depot: "tpch", access: "READ" as never }] }, [["rule", "access[0].access", "READ", "is not an access level"]]],
-    [{ access: [{ users: "a" as never, depot: "tpch", access: "read" as const }] }, [["rule", "access[0].users", "a", "is not a list of names"], ["rule", "access[0]", { users: "a", depot: "tpch", access: "read" }, "names no users or groups"]]],
+    [
+      { access: [{ users: ["a"], depot: "tpch", access: "READ" as never }] },
+      [["rule", "access[0].access", "READ", "is not an access level"]],
+    ],
+    [
+      { access: [{ users: "a" as never, depot: "tpch", access: "read" as const }] },
+      [
+        ["rule", "access[0].users", "a", "is not a list of names"],
+        ["rule", "access[0]", { users: "a", depot: "tpch", access: "read" }, "names no users or groups"],
+      ],
+    ],
     [{ access: { users: ["a"] } as never }, [["rule", "access", { users: ["a"] }, "is not a list"]]],
-    [{ filters: [{ users: ["a"], schema: "tiny", table: "nation", where: "true" } as never] }, [["rule", "filters[0].depot", undefined, "is missing"]]],
+    [
+      { filters: [{ users: ["a"], schema: "tiny", table: "nation", where: "true" } as never] },
+      [["rule", "filters[0].depot", undefined, "is missing"]],
+    ],
   ])("%j", (spec, expected) => {
     expect(problemsOf(spec)).toEqual(expected);
   });
@@ -396,23 +505,34 @@ describe("compilePolicies: masks fitted to column types (Trino refuses a mask of
   // TPC-H's schema is fixed, so policies on it are checked without a server.
   const tpch = [{ name: "tpch", catalog: "tpch", complete: true }];
   const problemsOn = (masks: PolicySpec["masks"]) =>
-    compilePolicies([{ name: "p", access: [{ users: ["a"], depot: "tpch", access: "read" }], masks }], tpch, {}, tpchColumnTypes("tpch")).problems.map((p) => [
-      p.scope,
-      p.field,
-      p.value,
-      p.problem,
-      p.fix,
-    ]);
+    compilePolicies(
+      [{ name: "p", access: [{ users: ["a"], depot: "tpch", access: "read" }], masks }],
+      tpch,
+      {},
+      tpchColumnTypes("tpch"),
+    ).problems.map((p) => [p.scope, p.field, p.value, p.problem, p.fix]);
 
   test("a text mask on a bigint column is refused, naming the type", () => {
     expect(problemsOn([{ users: ["a"], depot: "tpch", schema: "tiny", table: "nation", column: "nationkey", mask: "hash" }])).toEqual([
-      ["column", "masks[0].mask", "hash", "produces text, but tpch.tiny.nation.nationkey is bigint, and Trino refuses a mask of another type", 'use mask "null", or { sql: "..." } returning bigint'],
+      [
+        "column",
+        "masks[0].mask",
+        "hash",
+        "produces text, but tpch.tiny.nation.nationkey is bigint, and Trino refuses a mask of another type",
+        'use mask "null", or { sql: "..." } returning bigint',
+      ],
     ]);
   });
 
   test("unknown tables and columns are refused", () => {
     expect(problemsOn([{ users: ["a"], depot: "tpch", schema: "tiny", table: "nations", column: "name", mask: "null" }])).toEqual([
-      ["column", "masks[0].table", "tiny.nations", "is not a table of depot tpch", "use one of: customer, lineitem, nation, orders, part, partsupp, region, supplier"],
+      [
+        "column",
+        "masks[0].table",
+        "tiny.nations",
+        "is not a table of depot tpch",
+        "use one of: customer, lineitem, nation, orders, part, partsupp, region, supplier",
+      ],
     ]);
     expect(problemsOn([{ users: ["a"], depot: "tpch", schema: "sf1", table: "nation", column: "title", mask: "null" }])).toEqual([
       ["column", "masks[0].column", "title", "is not a column of tpch.sf1.nation", "use one of: comment, name, nationkey, regionkey"],
@@ -421,7 +541,13 @@ describe("compilePolicies: masks fitted to column types (Trino refuses a mask of
 
   test("a fitting mask on a bounded column is cast to its length", () => {
     const { rules, problems } = compilePolicies(
-      [{ name: "p", access: [{ users: ["a"], depot: "tpch", access: "read" }], masks: [{ users: ["a"], depot: "tpch", schema: "tiny", table: "customer", column: "phone", mask: "redact" }] }],
+      [
+        {
+          name: "p",
+          access: [{ users: ["a"], depot: "tpch", access: "read" }],
+          masks: [{ users: ["a"], depot: "tpch", schema: "tiny", table: "customer", column: "phone", mask: "redact" }],
+        },
+      ],
       tpch,
       {},
       tpchColumnTypes("tpch"),

@@ -34,13 +34,24 @@ describe("TrinoSession", () => {
       },
     ];
     const result = await new TrinoSession({ endpoint, user: "ann" }).query("SELECT 1");
-    expect(result.rows).toEqual([[9223372036854775807n, 1], [5n, 2]]);
-    expect(seen.map((s) => [s.method, s.user])).toEqual([["POST", "ann"], ["GET", "ann"]]);
+    expect(result.rows).toEqual([
+      [9223372036854775807n, 1],
+      [5n, 2],
+    ]);
+    expect(seen.map((s) => [s.method, s.user])).toEqual([
+      ["POST", "ann"],
+      ["GET", "ann"],
+    ]);
   });
 
   test("retries 502, 503 and 504, then succeeds", async () => {
     seen.length = 0;
-    answers = [{ status: 503 }, { status: 502 }, { status: 504 }, { status: 200, body: page({ columns: [{ name: "x", type: "integer" }], data: [[1]] }) }];
+    answers = [
+      { status: 503 },
+      { status: 502 },
+      { status: 504 },
+      { status: 200, body: page({ columns: [{ name: "x", type: "integer" }], data: [[1]] }) },
+    ];
     const result = await new TrinoSession({ endpoint, user: "ann" }).query("SELECT 1");
     expect(result.rows).toEqual([[1]]);
     expect(seen).toHaveLength(4);
@@ -55,12 +66,22 @@ describe("TrinoSession", () => {
     answers = [
       {
         status: 200,
-        body: page({ error: { errorName: "PERMISSION_DENIED", errorType: "USER_ERROR", errorCode: 4, message: "Access Denied: Cannot access catalog warehouse" } }),
+        body: page({
+          error: {
+            errorName: "PERMISSION_DENIED",
+            errorType: "USER_ERROR",
+            errorCode: 4,
+            message: "Access Denied: Cannot access catalog warehouse",
+          },
+        }),
       },
     ];
     const error = await new TrinoSession({ endpoint, user: "guest" }).query("SELECT * FROM warehouse.public.t").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrinoQueryError);
-    expect(error).toMatchObject({ errorName: "PERMISSION_DENIED", message: "PERMISSION_DENIED: Access Denied: Cannot access catalog warehouse" });
+    expect(error).toMatchObject({
+      errorName: "PERMISSION_DENIED",
+      message: "PERMISSION_DENIED: Access Denied: Cannot access catalog warehouse",
+    });
   });
 
   test("other HTTP errors are not retried", async () => {

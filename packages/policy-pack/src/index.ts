@@ -1,7 +1,6 @@
 import { PolicyPack } from "@pulumi/policy";
 import { RULES } from "./rules.js";
 
-
 /**
  * Strata's security rules as a CrossGuard policy pack, mandatory: run
  * `pulumi preview --policy-pack <this package's folder>` on any stack (ours or a

@@ -17,7 +17,13 @@ const cases: Array<[string, string, Record<string, unknown>, Record<string, unkn
     { blockPublicAcls: true, blockPublicPolicy: false, ignorePublicAcls: true, restrictPublicBuckets: true },
     "blockPublicPolicy is not true",
   ],
-  ["rds-private-encrypted", "aws:rds/instance:Instance", { storageEncrypted: true, publiclyAccessible: false }, { storageEncrypted: true, publiclyAccessible: true }, "publiclyAccessible is true"],
+  [
+    "rds-private-encrypted",
+    "aws:rds/instance:Instance",
+    { storageEncrypted: true, publiclyAccessible: false },
+    { storageEncrypted: true, publiclyAccessible: true },
+    "publiclyAccessible is true",
+  ],
   [
     "eks-endpoint-restricted",
     "aws:eks/cluster:Cluster",
@@ -25,7 +31,13 @@ const cases: Array<[string, string, Record<string, unknown>, Record<string, unkn
     { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }, encryptionConfig: { resources: ["secrets"] } },
     "open to the internet",
   ],
-  ["gcs-private-uniform", "gcp:storage/bucket:Bucket", { uniformBucketLevelAccess: true, publicAccessPrevention: "enforced" }, { uniformBucketLevelAccess: true, publicAccessPrevention: "inherited" }, "publicAccessPrevention"],
+  [
+    "gcs-private-uniform",
+    "gcp:storage/bucket:Bucket",
+    { uniformBucketLevelAccess: true, publicAccessPrevention: "enforced" },
+    { uniformBucketLevelAccess: true, publicAccessPrevention: "inherited" },
+    "publicAccessPrevention",
+  ],
   [
     "cloudsql-private-tls",
     "gcp:sql/databaseInstance:DatabaseInstance",
@@ -40,9 +52,27 @@ const cases: Array<[string, string, Record<string, unknown>, Record<string, unkn
     { privateClusterConfig: { enablePrivateNodes: true } },
     "Workload Identity is off",
   ],
-  ["azure-storage-private-tls", "azure-native:storage:StorageAccount", { allowBlobPublicAccess: false, enableHttpsTrafficOnly: true, minimumTlsVersion: "TLS1_2" }, { allowBlobPublicAccess: false, minimumTlsVersion: "TLS1_0" }, "minimumTlsVersion"],
-  ["azure-postgres-private", "azure-native:dbforpostgresql:Server", { network: { publicNetworkAccess: "Disabled" } }, { network: { publicNetworkAccess: "Enabled" } }, "not disabled"],
-  ["azure-key-vault-rbac", "azure-native:keyvault:Vault", { properties: { enableRbacAuthorization: true } }, { properties: { enableRbacAuthorization: false } }, "enableRbacAuthorization"],
+  [
+    "azure-storage-private-tls",
+    "azure-native:storage:StorageAccount",
+    { allowBlobPublicAccess: false, enableHttpsTrafficOnly: true, minimumTlsVersion: "TLS1_2" },
+    { allowBlobPublicAccess: false, minimumTlsVersion: "TLS1_0" },
+    "minimumTlsVersion",
+  ],
+  [
+    "azure-postgres-private",
+    "azure-native:dbforpostgresql:Server",
+    { network: { publicNetworkAccess: "Disabled" } },
+    { network: { publicNetworkAccess: "Enabled" } },
+    "not disabled",
+  ],
+  [
+    "azure-key-vault-rbac",
+    "azure-native:keyvault:Vault",
+    { properties: { enableRbacAuthorization: true } },
+    { properties: { enableRbacAuthorization: false } },
+    "enableRbacAuthorization",
+  ],
   [
     "kubernetes-restricted-pods",
     "kubernetes:apps/v1:Deployment",
@@ -51,7 +81,13 @@ const cases: Array<[string, string, Record<string, unknown>, Record<string, unkn
         template: {
           spec: {
             securityContext: { runAsNonRoot: true },
-            containers: [{ name: "api", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } }, env: [{ name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "t", key: "value" } } }] }],
+            containers: [
+              {
+                name: "api",
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                env: [{ name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "t", key: "value" } } }],
+              },
+            ],
           },
         },
       },
@@ -61,15 +97,33 @@ const cases: Array<[string, string, Record<string, unknown>, Record<string, unkn
         template: {
           spec: {
             securityContext: { runAsNonRoot: true },
-            containers: [{ name: "api", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } }, env: [{ name: "DB_PASSWORD", value: "hunter2" }] }],
+            containers: [
+              {
+                name: "api",
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                env: [{ name: "DB_PASSWORD", value: "hunter2" }],
+              },
+            ],
           },
         },
       },
     },
     "DB_PASSWORD as a literal value",
   ],
-  ["kubernetes-no-public-load-balancer", "kubernetes:core/v1:Service", { spec: { type: "ClusterIP" } }, { spec: { type: "LoadBalancer" } }, "type LoadBalancer"],
-  ["kubernetes-configmaps-hold-no-credentials", "kubernetes:core/v1:ConfigMap", { data: { "rules.json": "{}" } }, { data: { "db-password": "x" } }, "db-password looks like a credential"],
+  [
+    "kubernetes-no-public-load-balancer",
+    "kubernetes:core/v1:Service",
+    { spec: { type: "ClusterIP" } },
+    { spec: { type: "LoadBalancer" } },
+    "type LoadBalancer",
+  ],
+  [
+    "kubernetes-configmaps-hold-no-credentials",
+    "kubernetes:core/v1:ConfigMap",
+    { data: { "rules.json": "{}" } },
+    { data: { "db-password": "x" } },
+    "db-password looks like a credential",
+  ],
 ];
 
 describe("security rules", () => {

@@ -42,7 +42,11 @@ export const RULES: SecurityRule[] = [
     types: ["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"],
     check: (p) => {
       const rules = (at(p, "rules") as Props[] | undefined) ?? [];
-      return rules.some((r) => at(r, "applyServerSideEncryptionByDefault", "sseAlgorithm") === "aws:kms" && at(r, "applyServerSideEncryptionByDefault", "kmsMasterKeyId"))
+      return rules.some(
+        (r) =>
+          at(r, "applyServerSideEncryptionByDefault", "sseAlgorithm") === "aws:kms" &&
+          at(r, "applyServerSideEncryptionByDefault", "kmsMasterKeyId"),
+      )
         ? []
         : ["the bucket's default encryption is not SSE-KMS with a key of ours"];
     },
@@ -52,7 +56,9 @@ export const RULES: SecurityRule[] = [
     description: "S3 public access blocks turn on all four protections.",
     types: ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"],
     check: (p) =>
-      ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].filter((k) => p[k] !== true).map((k) => `${k} is not true`),
+      ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]
+        .filter((k) => p[k] !== true)
+        .map((k) => `${k} is not true`),
   },
   {
     name: "rds-private-encrypted",
@@ -71,7 +77,8 @@ export const RULES: SecurityRule[] = [
       const problems: string[] = [];
       if (at(p, "vpcConfig", "endpointPublicAccess") !== false) {
         const cidrs = (at(p, "vpcConfig", "publicAccessCidrs") as string[] | undefined) ?? ["0.0.0.0/0"];
-        if (cidrs.length === 0 || cidrs.some((c) => OPEN_CIDRS.includes(c))) problems.push("the public API endpoint is open to the internet");
+        if (cidrs.length === 0 || cidrs.some((c) => OPEN_CIDRS.includes(c)))
+          problems.push("the public API endpoint is open to the internet");
       }
       if (!at(p, "encryptionConfig")) problems.push("Kubernetes secrets are not encrypted with a KMS key");
       return problems;
@@ -92,7 +99,9 @@ export const RULES: SecurityRule[] = [
     types: ["gcp:sql/databaseInstance:DatabaseInstance"],
     check: (p) => [
       ...(at(p, "settings", "ipConfiguration", "ipv4Enabled") === false ? [] : ["it has a public IPv4 address"]),
-      ...(["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"].includes(at(p, "settings", "ipConfiguration", "sslMode") as string) ? [] : ["unencrypted connections are accepted"]),
+      ...(["ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"].includes(at(p, "settings", "ipConfiguration", "sslMode") as string)
+        ? []
+        : ["unencrypted connections are accepted"]),
     ],
   },
   {
@@ -136,15 +145,18 @@ export const RULES: SecurityRule[] = [
     check: (p) => {
       const problems: string[] = [];
       for (const spec of podSpecs(p)) {
-        if (at(spec, "securityContext", "runAsNonRoot") !== true) problems.push("the pod may run as root (securityContext.runAsNonRoot is not true)");
+        if (at(spec, "securityContext", "runAsNonRoot") !== true)
+          problems.push("the pod may run as root (securityContext.runAsNonRoot is not true)");
         for (const container of (at(spec, "containers") as Props[] | undefined) ?? []) {
           const name = String(container.name);
           if (at(container, "securityContext", "privileged") === true) problems.push(`container ${name} is privileged`);
-          if (at(container, "securityContext", "allowPrivilegeEscalation") !== false) problems.push(`container ${name} allows privilege escalation`);
+          if (at(container, "securityContext", "allowPrivilegeEscalation") !== false)
+            problems.push(`container ${name} allows privilege escalation`);
           const drop = (at(container, "securityContext", "capabilities", "drop") as string[] | undefined) ?? [];
           if (!drop.includes("ALL")) problems.push(`container ${name} keeps Linux capabilities (drop ALL)`);
           for (const env of (container.env as Props[] | undefined) ?? []) {
-            if (SECRET_NAME.test(String(env.name)) && env.value !== undefined) problems.push(`container ${name} has ${String(env.name)} as a literal value, not from a Secret`);
+            if (SECRET_NAME.test(String(env.name)) && env.value !== undefined)
+              problems.push(`container ${name} has ${String(env.name)} as a literal value, not from a Secret`);
           }
         }
       }
@@ -155,17 +167,25 @@ export const RULES: SecurityRule[] = [
     name: "kubernetes-no-public-load-balancer",
     description: "Services stay inside the cluster; exposure goes through a TLS Ingress.",
     types: ["kubernetes:core/v1:Service"],
-    check: (p) => (at(p, "spec", "type") === "LoadBalancer" || at(p, "spec", "type") === "NodePort" ? [`type ${String(at(p, "spec", "type"))} exposes it outside the cluster`] : []),
+    check: (p) =>
+      at(p, "spec", "type") === "LoadBalancer" || at(p, "spec", "type") === "NodePort"
+        ? [`type ${String(at(p, "spec", "type"))} exposes it outside the cluster`]
+        : [],
   },
   {
     name: "kubernetes-configmaps-hold-no-credentials",
     description: "ConfigMaps hold no keys named like credentials (they belong in Secrets).",
     types: ["kubernetes:core/v1:ConfigMap"],
-    check: (p) => Object.keys((p.data as Props | undefined) ?? {}).filter((k) => SECRET_NAME.test(k)).map((k) => `key ${k} looks like a credential`),
+    check: (p) =>
+      Object.keys((p.data as Props | undefined) ?? {})
+        .filter((k) => SECRET_NAME.test(k))
+        .map((k) => `key ${k} looks like a credential`),
   },
 ];
 
 /** Every violation of every rule by one resource, as `rule: problem`. Pure. */
 export function violations(resource: ResourceUnderTest): string[] {
-  return RULES.filter((r) => r.types.includes(resource.type)).flatMap((r) => r.check(resource.props).map((problem) => `${r.name}: ${problem}`));
+  return RULES.filter((r) => r.types.includes(resource.type)).flatMap((r) =>
+    r.check(resource.props).map((problem) => `${r.name}: ${problem}`),
+  );
 }

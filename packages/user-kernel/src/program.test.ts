@@ -17,10 +17,7 @@ describe("strataProgram", () => {
     });
     const first = await program();
     expect(first.answer).toBe(42);
-    expect((first.catalog as Array<{ address: string }>).map((e) => e.address)).toEqual([
-      "strata:secret/a",
-      "strata:secret/b",
-    ]);
+    expect((first.catalog as Array<{ address: string }>).map((e) => e.address)).toEqual(["strata:secret/a", "strata:secret/b"]);
     names = ["c"];
     const second = await program();
     expect((second.catalog as Array<{ address: string }>).map((e) => e.address)).toEqual(["strata:secret/c"]);

@@ -2,7 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ChartReference, HelmChartRelease, type PrimitiveArgs, StrataComponent, platformIssues } from "@strata/core-kernel";
 
 /** The official Argo Workflows chart, pinned. */
-export const ARGO_WORKFLOWS_CHART: ChartReference = { repository: "https://argoproj.github.io/argo-helm", chart: "argo-workflows", version: "0.45.19" };
+export const ARGO_WORKFLOWS_CHART: ChartReference = {
+  repository: "https://argoproj.github.io/argo-helm",
+  chart: "argo-workflows",
+  version: "0.45.19",
+};
 
 /**
  * Chart values: the controller only (no UI server exposed), watching every
@@ -42,12 +46,20 @@ export class WorkflowEngine extends StrataComponent {
   constructor(name: string, args: PrimitiveArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     // The controller exists on Kubernetes only: without a cluster it is refused on every target, local included.
     super({ layer: "user", kind: "WorkflowEngine" }, name, args, opts, (platform) =>
-      platform.kubernetes ? [] : platformIssues("WorkflowEngine", name, { ...platform, context: { ...platform.context, target: "kubernetes" } }),
+      platform.kubernetes
+        ? []
+        : platformIssues("WorkflowEngine", name, { ...platform, context: { ...platform.context, target: "kubernetes" } }),
     );
     const cluster = this.platform.kubernetes!;
     this.release = new HelmChartRelease(
       this.childName("argo"),
-      { platform: this.platform, chart: ARGO_WORKFLOWS_CHART, namespace: cluster.namespace, releaseName: "argo-workflows", values: compileArgoWorkflowsValues() },
+      {
+        platform: this.platform,
+        chart: ARGO_WORKFLOWS_CHART,
+        namespace: cluster.namespace,
+        releaseName: "argo-workflows",
+        values: compileArgoWorkflowsValues(),
+      },
       this.childOptions(),
     );
     this.finish({ chart: ARGO_WORKFLOWS_CHART.chart, version: ARGO_WORKFLOWS_CHART.version }, {});

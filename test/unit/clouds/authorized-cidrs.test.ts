@@ -14,7 +14,7 @@ const validators = {
 type Case = [description: string, args: { privateEndpoint?: boolean; authorizedCidrs?: string[] }, messages: string[]];
 
 const EMPTY =
-  'authorizedCidrs=[] is empty for a public endpoint, which would open it to the whole internet. ' +
+  "authorizedCidrs=[] is empty for a public endpoint, which would open it to the whole internet. " +
   'Fix: list the CIDRs allowed to reach the API, e.g. ["203.0.113.0/24"], or keep privateEndpoint: true';
 const notACidr = (field: string, value: string) =>
   `${field}=${JSON.stringify(value)} is not an IPv4 CIDR with its host bits zero. Fix: give a range such as "203.0.113.0/24"`;

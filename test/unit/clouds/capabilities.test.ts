@@ -15,7 +15,10 @@ const loaders: Record<TestCloud, () => Promise<{ default: CloudExpectations }>> 
   gcp: () => import("./gcp.js"),
   azure: () => import("./azure.js"),
 };
-const expectations = Object.fromEntries(await Promise.all(clouds.map(async (c) => [c, (await loaders[c]()).default] as const))) as Record<TestCloud, CloudExpectations>;
+const expectations = Object.fromEntries(await Promise.all(clouds.map(async (c) => [c, (await loaders[c]()).default] as const))) as Record<
+  TestCloud,
+  CloudExpectations
+>;
 const mocks = await installMocks({
   stack: "dev",
   config: Object.assign({}, ...clouds.map((c) => expectations[c].config)),
@@ -33,7 +36,9 @@ describe.each(clouds)("cloud target %s", (cloud) => {
   const capabilities = kernel.cloudCapabilities(cloud);
 
   function deploy(capability: (typeof CAPABILITIES)[number], environment: Environment) {
-    const platform = kernel.createPlatform(kernel.contextFromConfig({ get: (k) => ({ target: cloud, environment })[k] }, "strata-test", environment));
+    const platform = kernel.createPlatform(
+      kernel.contextFromConfig({ get: (k) => ({ target: cloud, environment })[k] }, "strata-test", environment),
+    );
     const provider = expected.makeProvider(`${cloud}-${environment}-caller`);
     const opts = { providers: [provider] };
     const network = new capabilities.Network(`net-${environment}`, { platform }, opts);
@@ -44,16 +49,20 @@ describe.each(clouds)("cloud target %s", (cloud) => {
       case "KubernetesCluster":
         return;
       case "NodePool":
-        new capabilities.NodePool(`pool-${environment}`, {
-          ...base,
-          cluster,
-          cpus: 4,
-          memoryMb: 16384,
-          minNodes: 1,
-          maxNodes: 3,
-          labels: { "strata.dev/compute": "analytics" },
-          taints: [{ key: "strata.dev/compute", value: "analytics", effect: "NoSchedule" }],
-        }, opts);
+        new capabilities.NodePool(
+          `pool-${environment}`,
+          {
+            ...base,
+            cluster,
+            cpus: 4,
+            memoryMb: 16384,
+            minNodes: 1,
+            maxNodes: 3,
+            labels: { "strata.dev/compute": "analytics" },
+            taints: [{ key: "strata.dev/compute", value: "analytics", effect: "NoSchedule" }],
+          },
+          opts,
+        );
         break;
       case "ObjectStore":
         new capabilities.ObjectStore(`lake-${environment}`, base, opts);
@@ -65,7 +74,6 @@ describe.each(clouds)("cloud target %s", (cloud) => {
         new capabilities.SecretStore(`secret-${environment}`, { ...base, value: "not-a-real-secret" }, opts);
         break;
     }
-
   }
 
   describe.each(["dev", "prod"] as const)("%s environment", (environment) => {
@@ -73,13 +81,22 @@ describe.each(clouds)("cloud target %s", (cloud) => {
       deploy(capability, environment);
       await mocks.settle();
       // Children register asynchronously: a capability's own resources are those named after it.
-      const prefix = { Network: "net", KubernetesCluster: "k8s", NodePool: "pool", ObjectStore: "lake", PostgresServer: "pg", SecretStore: "secret" }[capability];
+      const prefix = {
+        Network: "net",
+        KubernetesCluster: "k8s",
+        NodePool: "pool",
+        ObjectStore: "lake",
+        PostgresServer: "pg",
+        SecretStore: "secret",
+      }[capability];
       const own = mocks.registered.filter((r) => r.name.startsWith(`${prefix}-${environment}`));
       const check = expected.capabilities[capability];
       const types = new Set(own.map((r) => r.type));
       for (const type of check.types) expect(types, `${capability} registers ${type}`).toContain(type);
       // Every cloud resource uses the caller's provider (Kubernetes providers the cluster makes are not cloud resources).
-      const cloudChildren = own.filter((r) => r.custom && r.type.startsWith(`${expected.package}:`) && !r.type.startsWith("pulumi:providers:"));
+      const cloudChildren = own.filter(
+        (r) => r.custom && r.type.startsWith(`${expected.package}:`) && !r.type.startsWith("pulumi:providers:"),
+      );
       expect(cloudChildren.length).toBeGreaterThan(0);
       for (const child of cloudChildren) {
         expect(child.provider ?? "", `${child.type} ${child.name} uses the caller's provider`).toContain(`${cloud}-${environment}-caller`);

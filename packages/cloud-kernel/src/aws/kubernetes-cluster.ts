@@ -8,7 +8,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import { type KubernetesCluster, type KubernetesClusterArgs, kubernetesClusterIssues } from "../capabilities.js";
 
-
 /** Checks the arguments of an {@link AwsKubernetesCluster}. Pure. */
 export function validateAwsKubernetesClusterArgs(name: string, args: KubernetesClusterArgs): ValidationIssue[] {
   const checks = new IssueCollector("AwsKubernetesCluster", name);
@@ -25,17 +24,19 @@ export function eksKubeconfig(cluster: { name: string; endpoint: string; certifi
     clusters: [{ name: cluster.name, cluster: { server: cluster.endpoint, "certificate-authority-data": cluster.certificateAuthority } }],
     contexts: [{ name: cluster.name, context: { cluster: cluster.name, user: cluster.name } }],
     "current-context": cluster.name,
-    users: [{
-      name: cluster.name,
-      user: {
-        exec: {
-          apiVersion: "client.authentication.k8s.io/v1beta1",
-          command: "aws",
-          args: ["eks", "get-token", "--cluster-name", cluster.name, ...region, "--output", "json"],
-          interactiveMode: "Never",
+    users: [
+      {
+        name: cluster.name,
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "aws",
+            args: ["eks", "get-token", "--cluster-name", cluster.name, ...region, "--output", "json"],
+            interactiveMode: "Never",
+          },
         },
       },
-    }],
+    ],
   });
 }
 
@@ -47,12 +48,16 @@ export function irsaTrustPolicy(oidcProviderArn: string, oidcIssuer: string, nam
   const host = oidcIssuer.replace(/^https:\/\//, "");
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{
-      Effect: "Allow",
-      Principal: { Federated: oidcProviderArn },
-      Action: "sts:AssumeRoleWithWebIdentity",
-      Condition: { StringEquals: { [`${host}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`, [`${host}:aud`]: "sts.amazonaws.com" } },
-    }],
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: oidcProviderArn },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: { [`${host}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`, [`${host}:aud`]: "sts.amazonaws.com" },
+        },
+      },
+    ],
   });
 }
 
@@ -87,52 +92,78 @@ export class AwsKubernetesCluster extends StrataComponent implements KubernetesC
     const privateEndpoint = args.privateEndpoint ?? true;
     const dev = isDevEnvironment(this.context.environment);
 
-    this.role = new iam.Role(this.childName("role"), {
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
-      }),
-    }, this.childOptions());
-    const clusterPolicy = new iam.RolePolicyAttachment(this.childName("role-cluster-policy"), {
-      role: this.role.name,
-      policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
-    }, this.childOptions());
-
-    this.secretsKey = new kms.Key(this.childName("secrets-key"), {
-      description: `Encrypts the Kubernetes secrets of ${name}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: dev ? 7 : 30,
-    }, this.statefulChildOptions());
-    const keyUse = new iam.RolePolicy(this.childName("role-secrets-key"), {
-      role: this.role.id,
-      policy: this.secretsKey.arn.apply((arn) => JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: arn }],
-      })),
-    }, this.childOptions());
-
-    this.apiSecurityGroup = new ec2.SecurityGroup(this.childName("api-sg"), {
-      description: `Kubernetes API of ${name}, from inside the network`,
-      vpcId: args.network.networkId,
-      ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [args.network.cidr], description: "Kubernetes API" }],
-    }, this.childOptions());
-
-    this.cluster = new eks.Cluster(this.childName("cluster"), {
-      roleArn: this.role.arn,
-      version: args.version ?? "1.33",
-      vpcConfig: {
-        subnetIds: args.network.privateSubnetIds,
-        securityGroupIds: [this.apiSecurityGroup.id],
-        // Nodes reach the API privately whichever way it is exposed.
-        endpointPrivateAccess: true,
-        endpointPublicAccess: !privateEndpoint,
-        ...(privateEndpoint ? {} : { publicAccessCidrs: args.authorizedCidrs ?? [] }),
+    this.role = new iam.Role(
+      this.childName("role"),
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
+        }),
       },
-      encryptionConfig: { provider: { keyArn: this.secretsKey.arn }, resources: ["secrets"] },
-      accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
-      enabledClusterLogTypes: ["audit", "authenticator"],
-      deletionProtection: !dev,
-    }, this.childOptions({ dependsOn: [clusterPolicy, keyUse] }));
+      this.childOptions(),
+    );
+    const clusterPolicy = new iam.RolePolicyAttachment(
+      this.childName("role-cluster-policy"),
+      {
+        role: this.role.name,
+        policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+      },
+      this.childOptions(),
+    );
+
+    this.secretsKey = new kms.Key(
+      this.childName("secrets-key"),
+      {
+        description: `Encrypts the Kubernetes secrets of ${name}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: dev ? 7 : 30,
+      },
+      this.statefulChildOptions(),
+    );
+    const keyUse = new iam.RolePolicy(
+      this.childName("role-secrets-key"),
+      {
+        role: this.role.id,
+        policy: this.secretsKey.arn.apply((arn) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: arn }],
+          }),
+        ),
+      },
+      this.childOptions(),
+    );
+
+    this.apiSecurityGroup = new ec2.SecurityGroup(
+      this.childName("api-sg"),
+      {
+        description: `Kubernetes API of ${name}, from inside the network`,
+        vpcId: args.network.networkId,
+        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [args.network.cidr], description: "Kubernetes API" }],
+      },
+      this.childOptions(),
+    );
+
+    this.cluster = new eks.Cluster(
+      this.childName("cluster"),
+      {
+        roleArn: this.role.arn,
+        version: args.version ?? "1.33",
+        vpcConfig: {
+          subnetIds: args.network.privateSubnetIds,
+          securityGroupIds: [this.apiSecurityGroup.id],
+          // Nodes reach the API privately whichever way it is exposed.
+          endpointPrivateAccess: true,
+          endpointPublicAccess: !privateEndpoint,
+          ...(privateEndpoint ? {} : { publicAccessCidrs: args.authorizedCidrs ?? [] }),
+        },
+        encryptionConfig: { provider: { keyArn: this.secretsKey.arn }, resources: ["secrets"] },
+        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+        enabledClusterLogTypes: ["audit", "authenticator"],
+        deletionProtection: !dev,
+      },
+      this.childOptions({ dependsOn: [clusterPolicy, keyUse] }),
+    );
 
     this.clusterName = this.cluster.name;
     this.endpoint = this.cluster.endpoint;
@@ -140,29 +171,47 @@ export class AwsKubernetesCluster extends StrataComponent implements KubernetesC
     this.kubeconfig = pulumi.secret(
       pulumi
         .all([this.cluster.name, this.cluster.endpoint, this.cluster.certificateAuthority, this.cluster.region])
-        .apply(([clusterName, endpoint, ca, region]) => eksKubeconfig({ name: clusterName, endpoint, certificateAuthority: ca?.data ?? "", region })),
+        .apply(([clusterName, endpoint, ca, region]) =>
+          eksKubeconfig({ name: clusterName, endpoint, certificateAuthority: ca?.data ?? "", region }),
+        ),
     );
 
-    this.oidcProvider = new iam.OpenIdConnectProvider(this.childName("oidc"), {
-      url: this.oidcIssuer,
-      clientIdLists: ["sts.amazonaws.com"],
-    }, this.childOptions());
-    this.cniRole = new iam.Role(this.childName("cni-role"), {
-      assumeRolePolicy: pulumi
-        .all([this.oidcProvider.arn, this.oidcIssuer])
-        .apply(([arn, issuer]) => irsaTrustPolicy(arn, issuer, "kube-system", "aws-node")),
-    }, this.childOptions());
-    const cniPolicy = new iam.RolePolicyAttachment(this.childName("cni-role-policy"), {
-      role: this.cniRole.name,
-      policyArn: "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-    }, this.childOptions());
-    new eks.Addon(this.childName("vpc-cni"), {
-      clusterName: this.cluster.name,
-      addonName: "vpc-cni",
-      serviceAccountRoleArn: this.cniRole.arn,
-      // EKS installed a self-managed copy with the cluster; this takes it over.
-      resolveConflictsOnCreate: "OVERWRITE",
-    }, this.childOptions({ dependsOn: [cniPolicy] }));
+    this.oidcProvider = new iam.OpenIdConnectProvider(
+      this.childName("oidc"),
+      {
+        url: this.oidcIssuer,
+        clientIdLists: ["sts.amazonaws.com"],
+      },
+      this.childOptions(),
+    );
+    this.cniRole = new iam.Role(
+      this.childName("cni-role"),
+      {
+        assumeRolePolicy: pulumi
+          .all([this.oidcProvider.arn, this.oidcIssuer])
+          .apply(([arn, issuer]) => irsaTrustPolicy(arn, issuer, "kube-system", "aws-node")),
+      },
+      this.childOptions(),
+    );
+    const cniPolicy = new iam.RolePolicyAttachment(
+      this.childName("cni-role-policy"),
+      {
+        role: this.cniRole.name,
+        policyArn: "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+      },
+      this.childOptions(),
+    );
+    new eks.Addon(
+      this.childName("vpc-cni"),
+      {
+        clusterName: this.cluster.name,
+        addonName: "vpc-cni",
+        serviceAccountRoleArn: this.cniRole.arn,
+        // EKS installed a self-managed copy with the cluster; this takes it over.
+        resolveConflictsOnCreate: "OVERWRITE",
+      },
+      this.childOptions({ dependsOn: [cniPolicy] }),
+    );
 
     this.provider = new Provider(this.childName("provider"), platformProviderArgs(this.kubeconfig), this.childOptions());
     this.finish({ clusterName: this.clusterName, endpoint: this.endpoint, kubeconfig: this.kubeconfig, oidcIssuer: this.oidcIssuer });

@@ -101,70 +101,106 @@ export class AwsNetwork extends StrataComponent implements Network {
       }),
     );
 
-    this.vpc = new ec2.Vpc(this.childName("vpc"), {
-      cidrBlock: this.cidr,
-      enableDnsSupport: true,
-      enableDnsHostnames: true,
-      tags: tags("vpc"),
-    }, this.childOptions());
+    this.vpc = new ec2.Vpc(
+      this.childName("vpc"),
+      {
+        cidrBlock: this.cidr,
+        enableDnsSupport: true,
+        enableDnsHostnames: true,
+        tags: tags("vpc"),
+      },
+      this.childOptions(),
+    );
     new ec2.DefaultSecurityGroup(this.childName("default-sg"), { vpcId: this.vpc.id, tags: tags("default-sg") }, this.childOptions());
 
     this.internetGateway = new ec2.InternetGateway(this.childName("igw"), { vpcId: this.vpc.id, tags: tags("igw") }, this.childOptions());
-    const publicRoutes = new ec2.RouteTable(this.childName("public-rt"), {
-      vpcId: this.vpc.id,
-      routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: this.internetGateway.id }],
-      tags: tags("public-rt"),
-    }, this.childOptions());
+    const publicRoutes = new ec2.RouteTable(
+      this.childName("public-rt"),
+      {
+        vpcId: this.vpc.id,
+        routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: this.internetGateway.id }],
+        tags: tags("public-rt"),
+      },
+      this.childOptions(),
+    );
 
     this.publicSubnets = layout.public.map((cidrBlock, i) => {
-      const subnet = new ec2.Subnet(this.childName(`public-${i + 1}`), {
-        vpcId: this.vpc.id,
-        cidrBlock,
-        availabilityZone: this.availabilityZones[i],
-        mapPublicIpOnLaunch: false,
-        tags: tags(`public-${i + 1}`),
-      }, this.childOptions());
-      new ec2.RouteTableAssociation(this.childName(`public-${i + 1}-rt-link`), { subnetId: subnet.id, routeTableId: publicRoutes.id }, this.childOptions());
+      const subnet = new ec2.Subnet(
+        this.childName(`public-${i + 1}`),
+        {
+          vpcId: this.vpc.id,
+          cidrBlock,
+          availabilityZone: this.availabilityZones[i],
+          mapPublicIpOnLaunch: false,
+          tags: tags(`public-${i + 1}`),
+        },
+        this.childOptions(),
+      );
+      new ec2.RouteTableAssociation(
+        this.childName(`public-${i + 1}-rt-link`),
+        { subnetId: subnet.id, routeTableId: publicRoutes.id },
+        this.childOptions(),
+      );
       return subnet;
     });
 
     this.natGateways = this.publicSubnets.slice(0, dev ? 1 : zoneCount).map((subnet, i) => {
       const eip = new ec2.Eip(this.childName(`nat-${i + 1}-ip`), { domain: "vpc", tags: tags(`nat-${i + 1}-ip`) }, this.childOptions());
-      return new ec2.NatGateway(this.childName(`nat-${i + 1}`), {
-        allocationId: eip.id,
-        subnetId: subnet.id,
-        tags: tags(`nat-${i + 1}`),
-      }, this.childOptions({ dependsOn: [this.internetGateway] }));
+      return new ec2.NatGateway(
+        this.childName(`nat-${i + 1}`),
+        {
+          allocationId: eip.id,
+          subnetId: subnet.id,
+          tags: tags(`nat-${i + 1}`),
+        },
+        this.childOptions({ dependsOn: [this.internetGateway] }),
+      );
     });
 
     this.privateRouteTables = [];
     this.privateSubnets = layout.private.map((cidrBlock, i) => {
-      const subnet = new ec2.Subnet(this.childName(`private-${i + 1}`), {
-        vpcId: this.vpc.id,
-        cidrBlock,
-        availabilityZone: this.availabilityZones[i],
-        mapPublicIpOnLaunch: false,
-        // Internal load balancers of the AWS Load Balancer Controller go here; no subnet is tagged for internet-facing ones.
-        tags: { ...tags(`private-${i + 1}`), "kubernetes.io/role/internal-elb": "1" },
-      }, this.childOptions());
+      const subnet = new ec2.Subnet(
+        this.childName(`private-${i + 1}`),
+        {
+          vpcId: this.vpc.id,
+          cidrBlock,
+          availabilityZone: this.availabilityZones[i],
+          mapPublicIpOnLaunch: false,
+          // Internal load balancers of the AWS Load Balancer Controller go here; no subnet is tagged for internet-facing ones.
+          tags: { ...tags(`private-${i + 1}`), "kubernetes.io/role/internal-elb": "1" },
+        },
+        this.childOptions(),
+      );
       const nat = this.natGateways[Math.min(i, this.natGateways.length - 1)]!;
-      const routes = new ec2.RouteTable(this.childName(`private-${i + 1}-rt`), {
-        vpcId: this.vpc.id,
-        routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }],
-        tags: tags(`private-${i + 1}-rt`),
-      }, this.childOptions());
-      new ec2.RouteTableAssociation(this.childName(`private-${i + 1}-rt-link`), { subnetId: subnet.id, routeTableId: routes.id }, this.childOptions());
+      const routes = new ec2.RouteTable(
+        this.childName(`private-${i + 1}-rt`),
+        {
+          vpcId: this.vpc.id,
+          routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }],
+          tags: tags(`private-${i + 1}-rt`),
+        },
+        this.childOptions(),
+      );
+      new ec2.RouteTableAssociation(
+        this.childName(`private-${i + 1}-rt-link`),
+        { subnetId: subnet.id, routeTableId: routes.id },
+        this.childOptions(),
+      );
       this.privateRouteTables.push(routes);
       return subnet;
     });
 
-    this.s3Endpoint = new ec2.VpcEndpoint(this.childName("s3-endpoint"), {
-      vpcId: this.vpc.id,
-      vpcEndpointType: "Gateway",
-      serviceName: pulumi.interpolate`com.amazonaws.${zones.region}.s3`,
-      routeTableIds: this.privateRouteTables.map((t) => t.id),
-      tags: tags("s3-endpoint"),
-    }, this.childOptions());
+    this.s3Endpoint = new ec2.VpcEndpoint(
+      this.childName("s3-endpoint"),
+      {
+        vpcId: this.vpc.id,
+        vpcEndpointType: "Gateway",
+        serviceName: pulumi.interpolate`com.amazonaws.${zones.region}.s3`,
+        routeTableIds: this.privateRouteTables.map((t) => t.id),
+        tags: tags("s3-endpoint"),
+      },
+      this.childOptions(),
+    );
 
     this.networkId = this.vpc.id;
     this.privateSubnetIds = pulumi.all(this.privateSubnets.map((s) => s.id));

@@ -24,7 +24,11 @@ export const AWS_NODE_POLICIES = {
   "registry-policy": "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
 } as const;
 
-const EFFECTS: Record<Taint["effect"], string> = { NoSchedule: "NO_SCHEDULE", PreferNoSchedule: "PREFER_NO_SCHEDULE", NoExecute: "NO_EXECUTE" };
+const EFFECTS: Record<Taint["effect"], string> = {
+  NoSchedule: "NO_SCHEDULE",
+  PreferNoSchedule: "PREFER_NO_SCHEDULE",
+  NoExecute: "NO_EXECUTE",
+};
 // EKS caps a managed node group at 450 nodes.
 const MAX_NODES = 450;
 
@@ -32,7 +36,13 @@ const MAX_NODES = 450;
 export function validateAwsNodePoolArgs(name: string, args: NodePoolArgs): ValidationIssue[] {
   const checks = new IssueCollector("AwsNodePool", name);
   nodePoolIssues(checks, args, AWS_MACHINE_TYPES);
-  if (args.maxNodes > MAX_NODES) checks.add("maxNodes", args.maxNodes, `is more than the ${MAX_NODES} nodes of an EKS node group`, `give at most ${MAX_NODES}, or split the pool`);
+  if (args.maxNodes > MAX_NODES)
+    checks.add(
+      "maxNodes",
+      args.maxNodes,
+      `is more than the ${MAX_NODES} nodes of an EKS node group`,
+      `give at most ${MAX_NODES}, or split the pool`,
+    );
   return checks.issues;
 }
 
@@ -58,43 +68,58 @@ export class AwsNodePool extends StrataComponent implements NodePool {
     this.labels = { ...args.labels };
     this.taints = args.taints.map((t) => ({ ...t }));
 
-    this.role = new iam.Role(this.childName("role"), {
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
-    }, this.childOptions());
-    const attachments = Object.entries(AWS_NODE_POLICIES).map(([role, policyArn]) =>
-      new iam.RolePolicyAttachment(this.childName(`role-${role}`), { role: this.role.name, policyArn }, this.childOptions()),
+    this.role = new iam.Role(
+      this.childName("role"),
+      {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+      },
+      this.childOptions(),
+    );
+    const attachments = Object.entries(AWS_NODE_POLICIES).map(
+      ([role, policyArn]) =>
+        new iam.RolePolicyAttachment(this.childName(`role-${role}`), { role: this.role.name, policyArn }, this.childOptions()),
     );
 
-    this.launchTemplate = new ec2.LaunchTemplate(this.childName("template"), {
-      description: `Nodes of ${name}`,
-      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-      blockDeviceMappings: [{
-        deviceName: "/dev/xvda",
-        ebs: { encrypted: "true", volumeSize: 50, volumeType: "gp3", deleteOnTermination: "true" },
-      }],
-    }, this.childOptions());
+    this.launchTemplate = new ec2.LaunchTemplate(
+      this.childName("template"),
+      {
+        description: `Nodes of ${name}`,
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+        blockDeviceMappings: [
+          {
+            deviceName: "/dev/xvda",
+            ebs: { encrypted: "true", volumeSize: 50, volumeType: "gp3", deleteOnTermination: "true" },
+          },
+        ],
+      },
+      this.childOptions(),
+    );
 
-    this.nodeGroup = new eks.NodeGroup(this.childName("nodes"), {
-      clusterName: args.cluster!.clusterName,
-      nodeRoleArn: this.role.arn,
-      subnetIds: args.network!.privateSubnetIds,
-      instanceTypes: [this.machineType],
-      amiType: "AL2023_x86_64_STANDARD",
-      capacityType: "ON_DEMAND",
-      launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.apply((v) => `${v}`) },
-      scalingConfig: { minSize: args.minNodes, maxSize: args.maxNodes, desiredSize: args.minNodes },
-      updateConfig: { maxUnavailable: 1 },
-      labels: this.labels,
-      taints: this.taints.map((t) => ({ key: t.key, value: t.value, effect: EFFECTS[t.effect] })),
-    }, this.childOptions({
-      // The cluster's CNI role and add-on must be in place before the first node starts.
-      dependsOn: [args.cluster!, ...attachments],
-      // The autoscaler owns the current size.
-      ignoreChanges: ["scalingConfig.desiredSize"],
-    }));
+    this.nodeGroup = new eks.NodeGroup(
+      this.childName("nodes"),
+      {
+        clusterName: args.cluster!.clusterName,
+        nodeRoleArn: this.role.arn,
+        subnetIds: args.network!.privateSubnetIds,
+        instanceTypes: [this.machineType],
+        amiType: "AL2023_x86_64_STANDARD",
+        capacityType: "ON_DEMAND",
+        launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.apply((v) => `${v}`) },
+        scalingConfig: { minSize: args.minNodes, maxSize: args.maxNodes, desiredSize: args.minNodes },
+        updateConfig: { maxUnavailable: 1 },
+        labels: this.labels,
+        taints: this.taints.map((t) => ({ key: t.key, value: t.value, effect: EFFECTS[t.effect] })),
+      },
+      this.childOptions({
+        // The cluster's CNI role and add-on must be in place before the first node starts.
+        dependsOn: [args.cluster!, ...attachments],
+        // The autoscaler owns the current size.
+        ignoreChanges: ["scalingConfig.desiredSize"],
+      }),
+    );
 
     this.finish({ machineType: this.machineType, labels: this.labels, taints: this.taints });
   }

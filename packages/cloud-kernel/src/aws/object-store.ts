@@ -10,8 +10,22 @@ export function tlsOnlyBucketPolicy(bucketArn: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
-      { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: resources, Condition: { Bool: { "aws:SecureTransport": "false" } } },
-      { Sid: "DenyOutdatedTls", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: resources, Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } } },
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: resources,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      {
+        Sid: "DenyOutdatedTls",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: resources,
+        Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+      },
     ],
   });
 }
@@ -35,42 +49,68 @@ export class AwsObjectStore extends StrataComponent implements ObjectStore {
     super({ layer: "cloud", kind: "AwsObjectStore" }, name, args, opts, []);
     const dev = isDevEnvironment(this.context.environment);
 
-    this.key = new kms.Key(this.childName("key"), {
-      description: `Encrypts the objects of ${name}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: dev ? 7 : 30,
-    }, this.statefulChildOptions());
+    this.key = new kms.Key(
+      this.childName("key"),
+      {
+        description: `Encrypts the objects of ${name}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: dev ? 7 : 30,
+      },
+      this.statefulChildOptions(),
+    );
     this.bucket = new s3.Bucket(this.childName("bucket"), { forceDestroy: dev }, this.statefulChildOptions());
 
-    const publicAccess = new s3.BucketPublicAccessBlock(this.childName("public-access"), {
-      bucket: this.bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    }, this.childOptions());
-    new s3.BucketOwnershipControls(this.childName("ownership"), {
-      bucket: this.bucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
-    }, this.childOptions());
-    new s3.BucketServerSideEncryptionConfiguration(this.childName("encryption"), {
-      bucket: this.bucket.id,
-      rules: [{
-        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn },
-        bucketKeyEnabled: true,
-        blockedEncryptionTypes: ["SSE-C"],
-      }],
-    }, this.childOptions());
-    new s3.BucketVersioning(this.childName("versioning"), {
-      bucket: this.bucket.id,
-      // "Suspended" rather than "Disabled": S3 accepts it on any bucket, so versioned can be turned off again later.
-      versioningConfiguration: { status: (args.versioned ?? true) ? "Enabled" : "Suspended" },
-    }, this.childOptions());
-    new s3.BucketPolicy(this.childName("policy"), {
-      bucket: this.bucket.id,
-      policy: this.bucket.arn.apply(tlsOnlyBucketPolicy),
-      // S3 rejects concurrent changes to one bucket's access settings.
-    }, this.childOptions({ dependsOn: [publicAccess] }));
+    const publicAccess = new s3.BucketPublicAccessBlock(
+      this.childName("public-access"),
+      {
+        bucket: this.bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      this.childOptions(),
+    );
+    new s3.BucketOwnershipControls(
+      this.childName("ownership"),
+      {
+        bucket: this.bucket.id,
+        rule: { objectOwnership: "BucketOwnerEnforced" },
+      },
+      this.childOptions(),
+    );
+    new s3.BucketServerSideEncryptionConfiguration(
+      this.childName("encryption"),
+      {
+        bucket: this.bucket.id,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn },
+            bucketKeyEnabled: true,
+            blockedEncryptionTypes: ["SSE-C"],
+          },
+        ],
+      },
+      this.childOptions(),
+    );
+    new s3.BucketVersioning(
+      this.childName("versioning"),
+      {
+        bucket: this.bucket.id,
+        // "Suspended" rather than "Disabled": S3 accepts it on any bucket, so versioned can be turned off again later.
+        versioningConfiguration: { status: (args.versioned ?? true) ? "Enabled" : "Suspended" },
+      },
+      this.childOptions(),
+    );
+    new s3.BucketPolicy(
+      this.childName("policy"),
+      {
+        bucket: this.bucket.id,
+        policy: this.bucket.arn.apply(tlsOnlyBucketPolicy),
+        // S3 rejects concurrent changes to one bucket's access settings.
+      },
+      this.childOptions({ dependsOn: [publicAccess] }),
+    );
 
     this.bucketName = this.bucket.bucket;
     this.url = pulumi.interpolate`s3://${this.bucket.bucket}`;

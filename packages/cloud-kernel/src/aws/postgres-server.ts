@@ -28,17 +28,32 @@ const PASSWORD_FORBIDDEN = /[/"@\s]/;
 export function validateAwsPostgresServerArgs(name: string, args: PostgresServerArgs): ValidationIssue[] {
   const checks = new IssueCollector("AwsPostgresServer", name);
   networkIssues(checks, args);
-  if (args.adminPassword === undefined) checks.add("adminPassword", undefined, "is missing", "pulumi config set --secret strata:postgresAdminPassword <password>");
+  if (args.adminPassword === undefined)
+    checks.add("adminPassword", undefined, "is missing", "pulumi config set --secret strata:postgresAdminPassword <password>");
   const version = args.version ?? "15";
   if (!(AWS_POSTGRES_VERSIONS as readonly string[]).includes(version)) {
     checks.add("version", version, "is not a PostgreSQL major version RDS offers", `use one of ${AWS_POSTGRES_VERSIONS.join(", ")}`);
   }
   const user = args.adminUser ?? "strata_admin";
   if (!USER.test(user) || RESERVED_USERS.includes(user.toLowerCase())) {
-    checks.add("adminUser", user, "is not a usable RDS master user name", "use 1-63 letters, digits and '_', starting with a letter, not an rds* reserved role");
+    checks.add(
+      "adminUser",
+      user,
+      "is not a usable RDS master user name",
+      "use 1-63 letters, digits and '_', starting with a letter, not an rds* reserved role",
+    );
   }
-  if (typeof args.adminPassword === "string" && (args.adminPassword.length < 8 || args.adminPassword.length > 128 || PASSWORD_FORBIDDEN.test(args.adminPassword))) {
-    checks.add("adminPassword", args.adminPassword, "is not accepted by RDS", "use 8-128 printable characters other than '/', '\"', '@' and spaces", true);
+  if (
+    typeof args.adminPassword === "string" &&
+    (args.adminPassword.length < 8 || args.adminPassword.length > 128 || PASSWORD_FORBIDDEN.test(args.adminPassword))
+  ) {
+    checks.add(
+      "adminPassword",
+      args.adminPassword,
+      "is not accepted by RDS",
+      "use 8-128 printable characters other than '/', '\"', '@' and spaces",
+      true,
+    );
   }
   const cpus = args.cpus ?? 2;
   const memoryMb = args.memoryMb ?? 8192;
@@ -51,14 +66,22 @@ export function validateAwsPostgresServerArgs(name: string, args: PostgresServer
   const sized = checks.issues.every((i) => i.field !== "cpus" && i.field !== "memoryMb");
   if (sized && !smallestMachine(AWS_DB_INSTANCE_CLASSES, cpus, memoryMb)) {
     const largest = AWS_DB_INSTANCE_CLASSES[AWS_DB_INSTANCE_CLASSES.length - 1]!;
-    checks.add("cpus", { cpus, memoryMb }, "fits no instance class", `ask for at most ${largest.cpus} cores and ${largest.memoryMb} MiB (${largest.name})`);
+    checks.add(
+      "cpus",
+      { cpus, memoryMb },
+      "fits no instance class",
+      `ask for at most ${largest.cpus} cores and ${largest.memoryMb} MiB (${largest.name})`,
+    );
   }
   return checks.issues;
 }
 
 /** A final snapshot name unique per project, environment and server, in the form RDS accepts. Pure. */
 export function finalSnapshotName(project: string, environment: string, name: string): string {
-  const raw = `${project}-${environment}-${name}-final`.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-");
+  const raw = `${project}-${environment}-${name}-final`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/-+/g, "-");
   return (/^[a-z]/.test(raw) ? raw : `s-${raw}`).slice(0, 255).replace(/-$/, "");
 }
 
@@ -89,52 +112,72 @@ export class AwsPostgresServer extends StrataComponent implements PostgresServer
     const version = args.version ?? "15";
     this.instanceClass = smallestMachine(AWS_DB_INSTANCE_CLASSES, args.cpus ?? 2, args.memoryMb ?? 8192)!.name;
 
-    this.key = new kms.Key(this.childName("key"), {
-      description: `Encrypts the storage and backups of ${name}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: dev ? 7 : 30,
-    }, this.statefulChildOptions());
-    this.subnetGroup = new rds.SubnetGroup(this.childName("subnets"), {
-      description: `Private subnets of ${name}`,
-      subnetIds: args.network!.privateSubnetIds,
-    }, this.childOptions());
-    this.securityGroup = new ec2.SecurityGroup(this.childName("sg"), {
-      description: `PostgreSQL of ${name}, from inside the network`,
-      vpcId: args.network!.networkId,
-      ingress: [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: [args.network!.cidr], description: "PostgreSQL" }],
-    }, this.childOptions());
-    this.parameterGroup = new rds.ParameterGroup(this.childName("params"), {
-      description: `TLS-only settings of ${name}`,
-      family: `postgres${version}`,
-      parameters: [
-        { name: "rds.force_ssl", value: "1" },
-        { name: "ssl_min_protocol_version", value: "TLSv1.2" },
-      ],
-    }, this.childOptions());
+    this.key = new kms.Key(
+      this.childName("key"),
+      {
+        description: `Encrypts the storage and backups of ${name}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: dev ? 7 : 30,
+      },
+      this.statefulChildOptions(),
+    );
+    this.subnetGroup = new rds.SubnetGroup(
+      this.childName("subnets"),
+      {
+        description: `Private subnets of ${name}`,
+        subnetIds: args.network!.privateSubnetIds,
+      },
+      this.childOptions(),
+    );
+    this.securityGroup = new ec2.SecurityGroup(
+      this.childName("sg"),
+      {
+        description: `PostgreSQL of ${name}, from inside the network`,
+        vpcId: args.network!.networkId,
+        ingress: [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: [args.network!.cidr], description: "PostgreSQL" }],
+      },
+      this.childOptions(),
+    );
+    this.parameterGroup = new rds.ParameterGroup(
+      this.childName("params"),
+      {
+        description: `TLS-only settings of ${name}`,
+        family: `postgres${version}`,
+        parameters: [
+          { name: "rds.force_ssl", value: "1" },
+          { name: "ssl_min_protocol_version", value: "TLSv1.2" },
+        ],
+      },
+      this.childOptions(),
+    );
 
-    this.instance = new rds.Instance(this.childName("db"), {
-      engine: "postgres",
-      engineVersion: version,
-      autoMinorVersionUpgrade: true,
-      instanceClass: this.instanceClass,
-      allocatedStorage: args.storageGb ?? 50,
-      storageType: "gp3",
-      storageEncrypted: true,
-      kmsKeyId: this.key.arn,
-      username: args.adminUser ?? "strata_admin",
-      password: pulumi.secret(args.adminPassword),
-      port: 5432,
-      dbSubnetGroupName: this.subnetGroup.name,
-      vpcSecurityGroupIds: [this.securityGroup.id],
-      parameterGroupName: this.parameterGroup.name,
-      publiclyAccessible: false,
-      multiAz: args.highAvailability ?? !dev,
-      backupRetentionPeriod: dev ? 1 : 14,
-      copyTagsToSnapshot: true,
-      deletionProtection: !dev,
-      skipFinalSnapshot: dev,
-      ...(dev ? {} : { finalSnapshotIdentifier: finalSnapshotName(pulumi.getProject(), this.context.environment, name) }),
-    }, this.statefulChildOptions());
+    this.instance = new rds.Instance(
+      this.childName("db"),
+      {
+        engine: "postgres",
+        engineVersion: version,
+        autoMinorVersionUpgrade: true,
+        instanceClass: this.instanceClass,
+        allocatedStorage: args.storageGb ?? 50,
+        storageType: "gp3",
+        storageEncrypted: true,
+        kmsKeyId: this.key.arn,
+        username: args.adminUser ?? "strata_admin",
+        password: pulumi.secret(args.adminPassword),
+        port: 5432,
+        dbSubnetGroupName: this.subnetGroup.name,
+        vpcSecurityGroupIds: [this.securityGroup.id],
+        parameterGroupName: this.parameterGroup.name,
+        publiclyAccessible: false,
+        multiAz: args.highAvailability ?? !dev,
+        backupRetentionPeriod: dev ? 1 : 14,
+        copyTagsToSnapshot: true,
+        deletionProtection: !dev,
+        skipFinalSnapshot: dev,
+        ...(dev ? {} : { finalSnapshotIdentifier: finalSnapshotName(pulumi.getProject(), this.context.environment, name) }),
+      },
+      this.statefulChildOptions(),
+    );
 
     this.host = this.instance.address;
     this.port = this.instance.port;

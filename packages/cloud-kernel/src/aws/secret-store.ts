@@ -12,7 +12,14 @@ export function validateAwsSecretStoreArgs(name: string, args: SecretStoreArgs):
   const checks = new IssueCollector("AwsSecretStore", name);
   if (typeof args.value === "string") {
     if (args.value === "") checks.add("value", args.value, "is empty", "give the secret's value", true);
-    if (Buffer.byteLength(args.value) > MAX_BYTES) checks.add("value", args.value, `is longer than Secrets Manager's ${MAX_BYTES} bytes`, "store large material in the object store and keep only its key here", true);
+    if (Buffer.byteLength(args.value) > MAX_BYTES)
+      checks.add(
+        "value",
+        args.value,
+        `is longer than Secrets Manager's ${MAX_BYTES} bytes`,
+        "store large material in the object store and keep only its key here",
+        true,
+      );
   }
   return checks.issues;
 }
@@ -33,22 +40,34 @@ export class AwsSecretStore extends StrataComponent implements SecretStore {
     super({ layer: "cloud", kind: "AwsSecretStore" }, name, args, opts, validateAwsSecretStoreArgs(name, args));
     const dev = isDevEnvironment(this.context.environment);
 
-    this.key = new kms.Key(this.childName("key"), {
-      description: `Encrypts the secret ${name}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: dev ? 7 : 30,
-    }, this.statefulChildOptions());
-    this.secret = new secretsmanager.Secret(this.childName("secret"), {
-      description: `Secret ${name}`,
-      kmsKeyId: this.key.arn,
-      recoveryWindowInDays: dev ? 0 : 30,
-    }, this.statefulChildOptions());
+    this.key = new kms.Key(
+      this.childName("key"),
+      {
+        description: `Encrypts the secret ${name}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: dev ? 7 : 30,
+      },
+      this.statefulChildOptions(),
+    );
+    this.secret = new secretsmanager.Secret(
+      this.childName("secret"),
+      {
+        description: `Secret ${name}`,
+        kmsKeyId: this.key.arn,
+        recoveryWindowInDays: dev ? 0 : 30,
+      },
+      this.statefulChildOptions(),
+    );
     // Not protected: a new value replaces the version, which protection would refuse. Said explicitly,
     // since a child inherits `protect` from this component, which a Secret protects outside dev stacks.
-    new secretsmanager.SecretVersion(this.childName("value"), {
-      secretId: this.secret.id,
-      secretString: pulumi.secret(args.value),
-    }, this.childOptions({ protect: false }));
+    new secretsmanager.SecretVersion(
+      this.childName("value"),
+      {
+        secretId: this.secret.id,
+        secretString: pulumi.secret(args.value),
+      },
+      this.childOptions({ protect: false }),
+    );
 
     this.reference = this.secret.arn;
     this.finish({ reference: this.reference });

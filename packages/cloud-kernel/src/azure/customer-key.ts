@@ -55,48 +55,64 @@ export class AzureCustomerKey extends StrataComponent {
     const network = args.network;
     const dev = isDevEnvironment(this.context.environment);
 
-    this.vault = new Vault(this.childName("vault"), {
-      resourceGroupName: network.resourceGroupName,
-      location: network.location,
-      vaultName: globalName(network.resourceGroupId, this.childName("vault"), 24, true),
-      properties: {
-        tenantId: network.tenantId,
-        sku: { family: "A", name: "standard" },
-        enableRbacAuthorization: true,
-        enableSoftDelete: true,
-        enablePurgeProtection: true,
-        softDeleteRetentionInDays: dev ? 7 : 90,
-        networkAcls: { defaultAction: args.networkAccess === "trusted" ? "Deny" : "Allow", bypass: "AzureServices" },
+    this.vault = new Vault(
+      this.childName("vault"),
+      {
+        resourceGroupName: network.resourceGroupName,
+        location: network.location,
+        vaultName: globalName(network.resourceGroupId, this.childName("vault"), 24, true),
+        properties: {
+          tenantId: network.tenantId,
+          sku: { family: "A", name: "standard" },
+          enableRbacAuthorization: true,
+          enableSoftDelete: true,
+          enablePurgeProtection: true,
+          softDeleteRetentionInDays: dev ? 7 : 90,
+          networkAcls: { defaultAction: args.networkAccess === "trusted" ? "Deny" : "Allow", bypass: "AzureServices" },
+        },
       },
-    }, this.statefulChildOptions());
+      this.statefulChildOptions(),
+    );
 
-    this.key = new Key(this.childName("key"), {
-      resourceGroupName: network.resourceGroupName,
-      vaultName: this.vault.name,
-      keyName: "data",
-      properties: {
-        kty: "RSA",
-        keySize: args.keySize ?? 3072,
-        keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"],
-        rotationPolicy: { lifetimeActions: [{ trigger: { timeAfterCreate: "P90D" }, action: { type: "rotate" } }] },
+    this.key = new Key(
+      this.childName("key"),
+      {
+        resourceGroupName: network.resourceGroupName,
+        vaultName: this.vault.name,
+        keyName: "data",
+        properties: {
+          kty: "RSA",
+          keySize: args.keySize ?? 3072,
+          keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"],
+          rotationPolicy: { lifetimeActions: [{ trigger: { timeAfterCreate: "P90D" }, action: { type: "rotate" } }] },
+        },
       },
-    }, this.statefulChildOptions());
+      this.statefulChildOptions(),
+    );
 
     const role = args.use === "wrap" ? AZURE_ROLES.keyVaultCryptoServiceEncryptionUser : AZURE_ROLES.keyVaultCryptoUser;
-    this.roleAssignment = new RoleAssignment(this.childName("key-access"), {
-      scope: this.key.id,
-      principalId: args.principalId,
-      principalType: "ServicePrincipal",
-      roleDefinitionId: roleDefinitionId(network.subscriptionId, role),
-      description: `Encrypts with key ${name}`,
-    }, this.childOptions());
+    this.roleAssignment = new RoleAssignment(
+      this.childName("key-access"),
+      {
+        scope: this.key.id,
+        principalId: args.principalId,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: roleDefinitionId(network.subscriptionId, role),
+        description: `Encrypts with key ${name}`,
+      },
+      this.childOptions(),
+    );
 
     if (!dev) {
-      this.lock = new ManagementLockByScope(this.childName("lock"), {
-        scope: this.vault.id,
-        level: "CanNotDelete",
-        notes: "Holds a key that encrypts data; deleting it makes that data unreadable.",
-      }, this.childOptions({ dependsOn: [this.key] }));
+      this.lock = new ManagementLockByScope(
+        this.childName("lock"),
+        {
+          scope: this.vault.id,
+          level: "CanNotDelete",
+          notes: "Holds a key that encrypts data; deleting it makes that data unreadable.",
+        },
+        this.childOptions({ dependsOn: [this.key] }),
+      );
     }
 
     this.keyUri = this.key.keyUri;

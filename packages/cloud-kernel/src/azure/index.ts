@@ -23,7 +23,14 @@ export {
   azureSubnetLayout,
   validateAzureNetworkArgs,
 } from "./network.js";
-export { AZURE_MACHINE_TYPES, AzureNodePool, type AzureNodePoolArgs, aksTaint, defaultPoolName, validateAzureNodePoolArgs } from "./node-pool.js";
+export {
+  AZURE_MACHINE_TYPES,
+  AzureNodePool,
+  type AzureNodePoolArgs,
+  aksTaint,
+  defaultPoolName,
+  validateAzureNodePoolArgs,
+} from "./node-pool.js";
 export { AzureObjectStore, LAKE_CONTAINER, validateAzureObjectStoreArgs } from "./object-store.js";
 export {
   AZURE_POSTGRES_SKUS,

@@ -35,7 +35,13 @@ export function validateAzureKubernetesClusterArgs(name: string, args: AzureKube
   azureNetworkIssue(checks, args.network);
   kubernetesClusterIssues(checks, args);
   (args.adminGroupObjectIds ?? []).forEach((id, i) => {
-    if (typeof id !== "string" || !GUID.test(id)) checks.add(`adminGroupObjectIds[${i}]`, id, "is not an Entra object id", "give the group's object id, a GUID (az ad group show -g <name> --query id)");
+    if (typeof id !== "string" || !GUID.test(id))
+      checks.add(
+        `adminGroupObjectIds[${i}]`,
+        id,
+        "is not an Entra object id",
+        "give the group's object id, a GUID (az ad group show -g <name> --query id)",
+      );
   });
   return checks.issues;
 }
@@ -77,93 +83,133 @@ export class AzureKubernetesCluster extends StrataComponent implements Kubernete
     this.controlPlaneIdentity = new UserAssignedIdentity(this.childName("identity"), placement, this.childOptions());
     this.kubeletIdentity = new UserAssignedIdentity(this.childName("kubelet-identity"), placement, this.childOptions());
     const grant = (role: string, definition: string, scope: pulumi.Input<string>, description: string) =>
-      new RoleAssignment(this.childName(role), {
-        scope,
-        principalId: this.controlPlaneIdentity.principalId,
-        principalType: "ServicePrincipal",
-        roleDefinitionId: roleDefinitionId(network.subscriptionId, definition),
-        description,
-      }, this.childOptions());
-    this.roleAssignments = [
-      grant("subnet-access", AZURE_ROLES.networkContributor, network.nodeSubnetId, "AKS control plane joins nodes and load balancers to the node subnet"),
-      grant("kubelet-operator", AZURE_ROLES.managedIdentityOperator, this.kubeletIdentity.id, "AKS control plane assigns the kubelet identity to nodes"),
-    ];
-    this.secretsKey = new AzureCustomerKey(this.childName("secrets-key"), {
-      platform: this.platform,
-      network,
-      principalId: this.controlPlaneIdentity.principalId,
-      use: "crypto",
-      // A private vault needs API server VNet integration; the vault stays closed to anyone without the role.
-      networkAccess: "public",
-      keySize: 2048,
-    }, this.childOptions());
-
-    this.cluster = new ManagedCluster(this.childName("cluster"), {
-      ...placement,
-      dnsPrefix: name.slice(0, 54).replace(/-+$/, ""),
-      kubernetesVersion: this.version,
-      sku: { name: "Base", tier: dev ? "Free" : "Standard" },
-      identity: { type: "UserAssigned", userAssignedIdentities: [this.controlPlaneIdentity.id] },
-      identityProfile: {
-        kubeletidentity: {
-          resourceId: this.kubeletIdentity.id,
-          clientId: this.kubeletIdentity.clientId,
-          objectId: this.kubeletIdentity.principalId,
+      new RoleAssignment(
+        this.childName(role),
+        {
+          scope,
+          principalId: this.controlPlaneIdentity.principalId,
+          principalType: "ServicePrincipal",
+          roleDefinitionId: roleDefinitionId(network.subscriptionId, definition),
+          description,
         },
+        this.childOptions(),
+      );
+    this.roleAssignments = [
+      grant(
+        "subnet-access",
+        AZURE_ROLES.networkContributor,
+        network.nodeSubnetId,
+        "AKS control plane joins nodes and load balancers to the node subnet",
+      ),
+      grant(
+        "kubelet-operator",
+        AZURE_ROLES.managedIdentityOperator,
+        this.kubeletIdentity.id,
+        "AKS control plane assigns the kubelet identity to nodes",
+      ),
+    ];
+    this.secretsKey = new AzureCustomerKey(
+      this.childName("secrets-key"),
+      {
+        platform: this.platform,
+        network,
+        principalId: this.controlPlaneIdentity.principalId,
+        use: "crypto",
+        // A private vault needs API server VNet integration; the vault stays closed to anyone without the role.
+        networkAccess: "public",
+        keySize: 2048,
       },
-      aadProfile: { managed: true, enableAzureRBAC: true, tenantID: network.tenantId, adminGroupObjectIDs: args.adminGroupObjectIds ?? [] },
-      disableLocalAccounts: true,
-      enableRBAC: true,
-      oidcIssuerProfile: { enabled: true },
-      securityProfile: {
-        workloadIdentity: { enabled: true },
-        imageCleaner: { enabled: true, intervalHours: 168 },
-        azureKeyVaultKms: { enabled: true, keyId: this.secretsKey.keyUriWithVersion, keyVaultNetworkAccess: "Public" },
-      },
-      apiServerAccessProfile: privateEndpoint
-        ? { enablePrivateCluster: true, privateDNSZone: "system", enablePrivateClusterPublicFQDN: false, disableRunCommand: true }
-        : { enablePrivateCluster: false, authorizedIPRanges: args.authorizedCidrs ?? [], disableRunCommand: true },
-      networkProfile: {
-        networkPlugin: "azure",
-        networkPluginMode: "overlay",
-        networkDataplane: "cilium",
-        networkPolicy: "cilium",
-        podCidr: AKS_POD_CIDR,
-        serviceCidr: AKS_SERVICE_CIDR,
-        dnsServiceIP: AKS_DNS_SERVICE_IP,
-        outboundType: "userAssignedNATGateway",
-        loadBalancerSku: "standard",
-      },
-      // AKS requires one system pool at creation; workloads get their own pools (AzureNodePool).
-      agentPoolProfiles: [{
-        name: "system",
-        mode: "System",
-        type: "VirtualMachineScaleSets",
-        vmSize: SYSTEM_POOL_MACHINE,
-        count: dev ? 1 : 2,
-        enableAutoScaling: true,
-        minCount: dev ? 1 : 2,
-        maxCount: 3,
-        vnetSubnetID: network.nodeSubnetId,
-        ...AKS_NODE_HARDENING,
-      }],
-      autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
-      nodeResourceGroupProfile: { restrictionLevel: "ReadOnly" },
-    }, this.childOptions({ dependsOn: [...this.roleAssignments, this.secretsKey] }));
+      this.childOptions(),
+    );
 
-    this.auditWorkspace = new Workspace(this.childName("audit-logs"), {
-      ...placement,
-      sku: { name: "PerGB2018" },
-      retentionInDays: dev ? 30 : 90,
-      features: { disableLocalAuth: true },
-    }, this.childOptions());
+    this.cluster = new ManagedCluster(
+      this.childName("cluster"),
+      {
+        ...placement,
+        dnsPrefix: name.slice(0, 54).replace(/-+$/, ""),
+        kubernetesVersion: this.version,
+        sku: { name: "Base", tier: dev ? "Free" : "Standard" },
+        identity: { type: "UserAssigned", userAssignedIdentities: [this.controlPlaneIdentity.id] },
+        identityProfile: {
+          kubeletidentity: {
+            resourceId: this.kubeletIdentity.id,
+            clientId: this.kubeletIdentity.clientId,
+            objectId: this.kubeletIdentity.principalId,
+          },
+        },
+        aadProfile: {
+          managed: true,
+          enableAzureRBAC: true,
+          tenantID: network.tenantId,
+          adminGroupObjectIDs: args.adminGroupObjectIds ?? [],
+        },
+        disableLocalAccounts: true,
+        enableRBAC: true,
+        oidcIssuerProfile: { enabled: true },
+        securityProfile: {
+          workloadIdentity: { enabled: true },
+          imageCleaner: { enabled: true, intervalHours: 168 },
+          azureKeyVaultKms: { enabled: true, keyId: this.secretsKey.keyUriWithVersion, keyVaultNetworkAccess: "Public" },
+        },
+        apiServerAccessProfile: privateEndpoint
+          ? { enablePrivateCluster: true, privateDNSZone: "system", enablePrivateClusterPublicFQDN: false, disableRunCommand: true }
+          : { enablePrivateCluster: false, authorizedIPRanges: args.authorizedCidrs ?? [], disableRunCommand: true },
+        networkProfile: {
+          networkPlugin: "azure",
+          networkPluginMode: "overlay",
+          networkDataplane: "cilium",
+          networkPolicy: "cilium",
+          podCidr: AKS_POD_CIDR,
+          serviceCidr: AKS_SERVICE_CIDR,
+          dnsServiceIP: AKS_DNS_SERVICE_IP,
+          outboundType: "userAssignedNATGateway",
+          loadBalancerSku: "standard",
+        },
+        // AKS requires one system pool at creation; workloads get their own pools (AzureNodePool).
+        agentPoolProfiles: [
+          {
+            name: "system",
+            mode: "System",
+            type: "VirtualMachineScaleSets",
+            vmSize: SYSTEM_POOL_MACHINE,
+            count: dev ? 1 : 2,
+            enableAutoScaling: true,
+            minCount: dev ? 1 : 2,
+            maxCount: 3,
+            vnetSubnetID: network.nodeSubnetId,
+            ...AKS_NODE_HARDENING,
+          },
+        ],
+        autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
+        nodeResourceGroupProfile: { restrictionLevel: "ReadOnly" },
+      },
+      this.childOptions({ dependsOn: [...this.roleAssignments, this.secretsKey] }),
+    );
+
+    this.auditWorkspace = new Workspace(
+      this.childName("audit-logs"),
+      {
+        ...placement,
+        sku: { name: "PerGB2018" },
+        retentionInDays: dev ? 30 : 90,
+        features: { disableLocalAuth: true },
+      },
+      this.childOptions(),
+    );
     // kube-audit-admin leaves out get and list requests: the audit trail of changes at a fraction of the volume.
-    this.auditLogs = new DiagnosticSetting(this.childName("audit"), {
-      resourceUri: this.cluster.id,
-      workspaceId: this.auditWorkspace.id,
-      logAnalyticsDestinationType: "Dedicated",
-      logs: [{ category: "kube-audit-admin", enabled: true }, { category: "guard", enabled: true }],
-    }, this.childOptions());
+    this.auditLogs = new DiagnosticSetting(
+      this.childName("audit"),
+      {
+        resourceUri: this.cluster.id,
+        workspaceId: this.auditWorkspace.id,
+        logAnalyticsDestinationType: "Dedicated",
+        logs: [
+          { category: "kube-audit-admin", enabled: true },
+          { category: "guard", enabled: true },
+        ],
+      },
+      this.childOptions(),
+    );
 
     this.clusterName = this.cluster.name;
     const host = privateEndpoint ? this.cluster.privateFQDN : this.cluster.fqdn;
@@ -174,9 +220,9 @@ export class AzureKubernetesCluster extends StrataComponent implements Kubernete
       { parent: this },
     );
     this.kubeconfig = pulumi.secret(
-      pulumi.all([this.cluster.name, this.endpoint, credentials.kubeconfigs]).apply(([cluster, endpoint, kubeconfigs]) =>
-        azureKubeconfig(cluster, endpoint, clusterCertificate(kubeconfigs[0]?.value ?? "")),
-      ),
+      pulumi
+        .all([this.cluster.name, this.endpoint, credentials.kubeconfigs])
+        .apply(([cluster, endpoint, kubeconfigs]) => azureKubeconfig(cluster, endpoint, clusterCertificate(kubeconfigs[0]?.value ?? ""))),
     );
     this.provider = new Provider(this.childName("provider"), platformProviderArgs(this.kubeconfig), this.childOptions());
 
@@ -206,17 +252,19 @@ export function azureKubeconfig(cluster: string, endpoint: string, certificateAu
     apiVersion: "v1",
     kind: "Config",
     clusters: [{ name: cluster, cluster: { server: endpoint, "certificate-authority-data": certificateAuthority } }],
-    users: [{
-      name: cluster,
-      user: {
-        exec: {
-          apiVersion: "client.authentication.k8s.io/v1beta1",
-          command: "kubelogin",
-          args: ["get-token", "--login", "azurecli", "--server-id", AKS_SERVER_APP_ID],
-          interactiveMode: "Never",
+    users: [
+      {
+        name: cluster,
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "kubelogin",
+            args: ["get-token", "--login", "azurecli", "--server-id", AKS_SERVER_APP_ID],
+            interactiveMode: "Never",
+          },
         },
       },
-    }],
+    ],
     contexts: [{ name: cluster, context: { cluster, user: cluster } }],
     "current-context": cluster,
   });

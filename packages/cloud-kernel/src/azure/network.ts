@@ -62,14 +62,27 @@ export function validateAzureNetworkArgs(name: string, args: AzureNetworkArgs): 
   } else if (!PRIVATE_RANGES.some((range) => within(block, parseCidr(range)!))) {
     checks.add("cidr", cidr, "is not a private (RFC 1918) range", `use a range inside ${PRIVATE_RANGES.join(", ")}`);
   } else {
-    for (const [what, range] of [["pod", AKS_POD_CIDR], ["service", AKS_SERVICE_CIDR]] as const) {
+    for (const [what, range] of [
+      ["pod", AKS_POD_CIDR],
+      ["service", AKS_SERVICE_CIDR],
+    ] as const) {
       if (overlaps(block, parseCidr(range)!)) {
-        checks.add("cidr", cidr, `overlaps the Kubernetes ${what} range ${range}`, `choose a range outside ${AKS_POD_CIDR} and ${AKS_SERVICE_CIDR}, e.g. "${DEFAULT_CIDR}"`);
+        checks.add(
+          "cidr",
+          cidr,
+          `overlaps the Kubernetes ${what} range ${range}`,
+          `choose a range outside ${AKS_POD_CIDR} and ${AKS_SERVICE_CIDR}, e.g. "${DEFAULT_CIDR}"`,
+        );
       }
     }
   }
   if (args.location !== undefined && !/^[a-z][a-z0-9]*$/.test(args.location)) {
-    checks.add("location", args.location, "is not an Azure region name", 'give the short name, e.g. "westeurope" (az account list-locations -o table)');
+    checks.add(
+      "location",
+      args.location,
+      "is not an Azure region name",
+      'give the short name, e.g. "westeurope" (az account list-locations -o table)',
+    );
   }
   return checks.issues;
 }
@@ -122,60 +135,86 @@ export class AzureNetwork extends StrataComponent implements Network {
     this.location = this.resourceGroup.location;
     const placement = { resourceGroupName: this.resourceGroupName, location: this.location };
 
-    this.securityGroup = new NetworkSecurityGroup(this.childName("nsg"), {
-      ...placement,
-      // Azure's default rules already drop internet traffic; stating it keeps a later rule from opening it by accident.
-      securityRules: [{
-        name: "deny-internet-inbound",
-        priority: 4096,
-        direction: "Inbound",
-        access: "Deny",
-        protocol: "*",
-        sourceAddressPrefix: "Internet",
-        sourcePortRange: "*",
-        destinationAddressPrefix: "*",
-        destinationPortRange: "*",
-      }],
-    }, this.childOptions());
+    this.securityGroup = new NetworkSecurityGroup(
+      this.childName("nsg"),
+      {
+        ...placement,
+        // Azure's default rules already drop internet traffic; stating it keeps a later rule from opening it by accident.
+        securityRules: [
+          {
+            name: "deny-internet-inbound",
+            priority: 4096,
+            direction: "Inbound",
+            access: "Deny",
+            protocol: "*",
+            sourceAddressPrefix: "Internet",
+            sourcePortRange: "*",
+            destinationAddressPrefix: "*",
+            destinationPortRange: "*",
+          },
+        ],
+      },
+      this.childOptions(),
+    );
 
-    this.natPublicIp = new PublicIPAddress(this.childName("nat-ip"), {
-      ...placement,
-      sku: { name: "Standard", tier: "Regional" },
-      publicIPAllocationMethod: "Static",
-      publicIPAddressVersion: "IPv4",
-    }, this.childOptions());
-    this.natGateway = new NatGateway(this.childName("nat"), {
-      ...placement,
-      sku: { name: "Standard" },
-      publicIpAddresses: [{ id: this.natPublicIp.id }],
-      idleTimeoutInMinutes: 4,
-    }, this.childOptions());
+    this.natPublicIp = new PublicIPAddress(
+      this.childName("nat-ip"),
+      {
+        ...placement,
+        sku: { name: "Standard", tier: "Regional" },
+        publicIPAllocationMethod: "Static",
+        publicIPAddressVersion: "IPv4",
+      },
+      this.childOptions(),
+    );
+    this.natGateway = new NatGateway(
+      this.childName("nat"),
+      {
+        ...placement,
+        sku: { name: "Standard" },
+        publicIpAddresses: [{ id: this.natPublicIp.id }],
+        idleTimeoutInMinutes: 4,
+      },
+      this.childOptions(),
+    );
 
     // Subnets are separate resources (none inline), so a change to one never rewrites the others.
-    this.virtualNetwork = new VirtualNetwork(this.childName("vnet"), {
-      ...placement,
-      addressSpace: { addressPrefixes: [this.cidr] },
-    }, this.childOptions());
+    this.virtualNetwork = new VirtualNetwork(
+      this.childName("vnet"),
+      {
+        ...placement,
+        addressSpace: { addressPrefixes: [this.cidr] },
+      },
+      this.childOptions(),
+    );
     const inVnet = { resourceGroupName: this.resourceGroupName, virtualNetworkName: this.virtualNetwork.name };
 
-    this.nodeSubnet = new Subnet(this.childName("nodes"), {
-      ...inVnet,
-      addressPrefix: layout.nodes,
-      natGateway: { id: this.natGateway.id },
-      networkSecurityGroup: { id: this.securityGroup.id },
-      defaultOutboundAccess: false,
-      serviceEndpoints: [{ service: "Microsoft.Storage" }, { service: "Microsoft.KeyVault" }],
-      // The subnet's security group also filters traffic to private endpoints placed here.
-      privateEndpointNetworkPolicies: "Enabled",
-    }, this.childOptions());
+    this.nodeSubnet = new Subnet(
+      this.childName("nodes"),
+      {
+        ...inVnet,
+        addressPrefix: layout.nodes,
+        natGateway: { id: this.natGateway.id },
+        networkSecurityGroup: { id: this.securityGroup.id },
+        defaultOutboundAccess: false,
+        serviceEndpoints: [{ service: "Microsoft.Storage" }, { service: "Microsoft.KeyVault" }],
+        // The subnet's security group also filters traffic to private endpoints placed here.
+        privateEndpointNetworkPolicies: "Enabled",
+      },
+      this.childOptions(),
+    );
     // Azure serialises changes to the subnets of one VNet; concurrent ones fail.
-    this.databaseSubnet = new Subnet(this.childName("database"), {
-      ...inVnet,
-      addressPrefix: layout.database,
-      networkSecurityGroup: { id: this.securityGroup.id },
-      defaultOutboundAccess: false,
-      delegations: [{ name: "postgres-flexible-servers", serviceName: "Microsoft.DBforPostgreSQL/flexibleServers" }],
-    }, this.childOptions({ dependsOn: [this.nodeSubnet] }));
+    this.databaseSubnet = new Subnet(
+      this.childName("database"),
+      {
+        ...inVnet,
+        addressPrefix: layout.database,
+        networkSecurityGroup: { id: this.securityGroup.id },
+        defaultOutboundAccess: false,
+        delegations: [{ name: "postgres-flexible-servers", serviceName: "Microsoft.DBforPostgreSQL/flexibleServers" }],
+      },
+      this.childOptions({ dependsOn: [this.nodeSubnet] }),
+    );
 
     this.networkId = this.virtualNetwork.id;
     this.nodeSubnetId = this.nodeSubnet.id;
@@ -197,6 +236,11 @@ export class AzureNetwork extends StrataComponent implements Network {
 /** Records an issue on `field` unless `network` is an {@link AzureNetwork} (not another cloud's). */
 export function azureNetworkIssue(checks: IssueCollector, network: unknown, field = "network"): void {
   if (!(network instanceof AzureNetwork)) {
-    checks.add(field, kindOf(network), "is not an AzureNetwork", 'create the network with the azure capabilities (cloudCapabilities("azure").Network)');
+    checks.add(
+      field,
+      kindOf(network),
+      "is not an AzureNetwork",
+      'create the network with the azure capabilities (cloudCapabilities("azure").Network)',
+    );
   }
 }

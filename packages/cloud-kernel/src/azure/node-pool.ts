@@ -55,15 +55,32 @@ export function validateAzureNodePoolArgs(name: string, args: AzureNodePoolArgs)
   const checks = new IssueCollector("AzureNodePool", name);
   azureNetworkIssue(checks, args.network);
   if (!(args.cluster instanceof AzureKubernetesCluster)) {
-    checks.add("cluster", kindOf(args.cluster), "is not an AzureKubernetesCluster", 'create the cluster with the azure capabilities (cloudCapabilities("azure").KubernetesCluster)');
+    checks.add(
+      "cluster",
+      kindOf(args.cluster),
+      "is not an AzureKubernetesCluster",
+      'create the cluster with the azure capabilities (cloudCapabilities("azure").KubernetesCluster)',
+    );
   }
   nodePoolIssues(checks, args, AZURE_MACHINE_TYPES);
-  if (args.maxNodes > MAX_NODES) checks.add("maxNodes", args.maxNodes, `is more than the ${MAX_NODES} nodes of an AKS agent pool`, `give at most ${MAX_NODES}`);
+  if (args.maxNodes > MAX_NODES)
+    checks.add("maxNodes", args.maxNodes, `is more than the ${MAX_NODES} nodes of an AKS agent pool`, `give at most ${MAX_NODES}`);
   if (args.poolName !== undefined && (!POOL_NAME.test(args.poolName) || args.poolName === "system")) {
-    checks.add("poolName", args.poolName, "is not a usable AKS pool name", 'use 1-12 lower-case letters and digits, starting with a letter, other than "system"');
+    checks.add(
+      "poolName",
+      args.poolName,
+      "is not a usable AKS pool name",
+      'use 1-12 lower-case letters and digits, starting with a letter, other than "system"',
+    );
   }
   for (const key of Object.keys(args.labels ?? {})) {
-    if (key.startsWith(RESERVED_LABEL_PREFIX)) checks.add(`labels.${key}`, key, "is in the namespace AKS reserves", `use a prefix of your own instead of "${RESERVED_LABEL_PREFIX}"`);
+    if (key.startsWith(RESERVED_LABEL_PREFIX))
+      checks.add(
+        `labels.${key}`,
+        key,
+        "is in the namespace AKS reserves",
+        `use a prefix of your own instead of "${RESERVED_LABEL_PREFIX}"`,
+      );
   }
   return checks.issues;
 }
@@ -88,23 +105,27 @@ export class AzureNodePool extends StrataComponent implements NodePool {
     this.labels = { ...args.labels };
     this.taints = [...(args.taints ?? [])];
 
-    this.agentPool = new AgentPool(this.childName("pool"), {
-      resourceGroupName: network.resourceGroupName,
-      resourceName: cluster.clusterName,
-      agentPoolName: args.poolName ?? defaultPoolName(name),
-      mode: "User",
-      type: "VirtualMachineScaleSets",
-      vmSize: this.machineType,
-      orchestratorVersion: cluster.version,
-      count: args.minNodes,
-      enableAutoScaling: true,
-      minCount: args.minNodes,
-      maxCount: args.maxNodes,
-      nodeLabels: this.labels,
-      nodeTaints: this.taints.map(aksTaint),
-      vnetSubnetID: network.nodeSubnetId,
-      ...AKS_NODE_HARDENING,
-    }, this.childOptions());
+    this.agentPool = new AgentPool(
+      this.childName("pool"),
+      {
+        resourceGroupName: network.resourceGroupName,
+        resourceName: cluster.clusterName,
+        agentPoolName: args.poolName ?? defaultPoolName(name),
+        mode: "User",
+        type: "VirtualMachineScaleSets",
+        vmSize: this.machineType,
+        orchestratorVersion: cluster.version,
+        count: args.minNodes,
+        enableAutoScaling: true,
+        minCount: args.minNodes,
+        maxCount: args.maxNodes,
+        nodeLabels: this.labels,
+        nodeTaints: this.taints.map(aksTaint),
+        vnetSubnetID: network.nodeSubnetId,
+        ...AKS_NODE_HARDENING,
+      },
+      this.childOptions(),
+    );
 
     this.finish({ machineType: this.machineType, labels: this.labels, taints: this.taints });
   }

@@ -56,68 +56,88 @@ export class AzureObjectStore extends StrataComponent implements ObjectStore {
     const placement = { resourceGroupName: network.resourceGroupName, location: network.location };
 
     this.identity = new UserAssignedIdentity(this.childName("identity"), placement, this.childOptions());
-    this.encryptionKey = new AzureCustomerKey(this.childName("key"), {
-      platform: this.platform,
-      network,
-      principalId: this.identity.principalId,
-      use: "wrap",
-      networkAccess: "trusted",
-    }, this.childOptions());
+    this.encryptionKey = new AzureCustomerKey(
+      this.childName("key"),
+      {
+        platform: this.platform,
+        network,
+        principalId: this.identity.principalId,
+        use: "wrap",
+        networkAccess: "trusted",
+      },
+      this.childOptions(),
+    );
 
     const accountName = globalName(network.resourceGroupId, name, 24, false);
-    this.account = new StorageAccount(this.childName("account"), {
-      ...placement,
-      accountName,
-      kind: "StorageV2",
-      sku: { name: dev ? "Standard_LRS" : "Standard_ZRS" },
-      accessTier: "Hot",
-      isHnsEnabled: false,
-      enableHttpsTrafficOnly: true,
-      minimumTlsVersion: "TLS1_2",
-      allowBlobPublicAccess: false,
-      allowSharedKeyAccess: false,
-      defaultToOAuthAuthentication: true,
-      allowCrossTenantReplication: false,
-      allowedCopyScope: "AAD",
-      isLocalUserEnabled: false,
-      isSftpEnabled: false,
-      networkRuleSet: {
-        defaultAction: "Deny",
-        bypass: "AzureServices",
-        virtualNetworkRules: [{ virtualNetworkResourceId: network.nodeSubnetId, action: "Allow" }],
+    this.account = new StorageAccount(
+      this.childName("account"),
+      {
+        ...placement,
+        accountName,
+        kind: "StorageV2",
+        sku: { name: dev ? "Standard_LRS" : "Standard_ZRS" },
+        accessTier: "Hot",
+        isHnsEnabled: false,
+        enableHttpsTrafficOnly: true,
+        minimumTlsVersion: "TLS1_2",
+        allowBlobPublicAccess: false,
+        allowSharedKeyAccess: false,
+        defaultToOAuthAuthentication: true,
+        allowCrossTenantReplication: false,
+        allowedCopyScope: "AAD",
+        isLocalUserEnabled: false,
+        isSftpEnabled: false,
+        networkRuleSet: {
+          defaultAction: "Deny",
+          bypass: "AzureServices",
+          virtualNetworkRules: [{ virtualNetworkResourceId: network.nodeSubnetId, action: "Allow" }],
+        },
+        identity: { type: "UserAssigned", userAssignedIdentities: [this.identity.id] },
+        encryption: {
+          keySource: "Microsoft.Keyvault",
+          keyVaultProperties: { keyName: this.encryptionKey.keyName, keyVaultUri: this.encryptionKey.vaultUri },
+          encryptionIdentity: { encryptionUserAssignedIdentity: this.identity.id },
+          requireInfrastructureEncryption: true,
+          services: { blob: { enabled: true, keyType: "Account" }, file: { enabled: true, keyType: "Account" } },
+        },
       },
-      identity: { type: "UserAssigned", userAssignedIdentities: [this.identity.id] },
-      encryption: {
-        keySource: "Microsoft.Keyvault",
-        keyVaultProperties: { keyName: this.encryptionKey.keyName, keyVaultUri: this.encryptionKey.vaultUri },
-        encryptionIdentity: { encryptionUserAssignedIdentity: this.identity.id },
-        requireInfrastructureEncryption: true,
-        services: { blob: { enabled: true, keyType: "Account" }, file: { enabled: true, keyType: "Account" } },
+      this.statefulChildOptions({ dependsOn: [this.encryptionKey] }),
+    );
+
+    this.blobService = new BlobServiceProperties(
+      this.childName("blob-service"),
+      {
+        resourceGroupName: network.resourceGroupName,
+        accountName: this.account.name,
+        blobServicesName: "default",
+        isVersioningEnabled: args.versioned ?? true,
+        deleteRetentionPolicy: { enabled: true, days: retentionDays },
+        containerDeleteRetentionPolicy: { enabled: true, days: retentionDays },
       },
-    }, this.statefulChildOptions({ dependsOn: [this.encryptionKey] }));
+      this.childOptions(),
+    );
 
-    this.blobService = new BlobServiceProperties(this.childName("blob-service"), {
-      resourceGroupName: network.resourceGroupName,
-      accountName: this.account.name,
-      blobServicesName: "default",
-      isVersioningEnabled: args.versioned ?? true,
-      deleteRetentionPolicy: { enabled: true, days: retentionDays },
-      containerDeleteRetentionPolicy: { enabled: true, days: retentionDays },
-    }, this.childOptions());
-
-    this.container = new BlobContainer(this.childName("container"), {
-      resourceGroupName: network.resourceGroupName,
-      accountName: this.account.name,
-      containerName: LAKE_CONTAINER,
-      publicAccess: "None",
-    }, this.statefulChildOptions({ dependsOn: [this.blobService] }));
+    this.container = new BlobContainer(
+      this.childName("container"),
+      {
+        resourceGroupName: network.resourceGroupName,
+        accountName: this.account.name,
+        containerName: LAKE_CONTAINER,
+        publicAccess: "None",
+      },
+      this.statefulChildOptions({ dependsOn: [this.blobService] }),
+    );
 
     if (!dev) {
-      this.lock = new ManagementLockByScope(this.childName("lock"), {
-        scope: this.account.id,
-        level: "CanNotDelete",
-        notes: "Holds the lake's data.",
-      }, this.childOptions({ dependsOn: [this.container] }));
+      this.lock = new ManagementLockByScope(
+        this.childName("lock"),
+        {
+          scope: this.account.id,
+          level: "CanNotDelete",
+          notes: "Holds the lake's data.",
+        },
+        this.childOptions({ dependsOn: [this.container] }),
+      );
     }
 
     // The names as given, released only once the resources exist so consumers wait for them.

@@ -49,14 +49,16 @@ export function validateAzurePostgresServerArgs(name: string, args: PostgresServ
   const checks = new IssueCollector("AzurePostgresServer", name);
   azureNetworkIssue(checks, args.network);
   const version = args.version ?? "15";
-  if (!VERSIONS.includes(version)) checks.add("version", version, "is not a PostgreSQL major version Azure offers", `use one of ${VERSIONS.join(", ")}`);
+  if (!VERSIONS.includes(version))
+    checks.add("version", version, "is not a PostgreSQL major version Azure offers", `use one of ${VERSIONS.join(", ")}`);
   const user = args.adminUser ?? "strata_admin";
   if (typeof user !== "string" || !/^[a-z_][a-z0-9_]{0,62}$/.test(user)) {
     checks.add("adminUser", user, "is not a usable role name", 'use 1-63 lower-case letters, digits and "_", not starting with a digit');
   } else if (RESERVED_USERS.includes(user) || user.startsWith("pg_")) {
     checks.add("adminUser", user, "is a name Azure reserves", 'choose another name, e.g. "strata_admin"');
   }
-  if (args.adminPassword === undefined) checks.add("adminPassword", undefined, "is missing", "pulumi config set --secret strata:postgresAdminPassword <password>");
+  if (args.adminPassword === undefined)
+    checks.add("adminPassword", undefined, "is missing", "pulumi config set --secret strata:postgresAdminPassword <password>");
   if (typeof args.adminPassword === "string" && (args.adminPassword.length < 8 || args.adminPassword.length > 128)) {
     checks.add("adminPassword", args.adminPassword, "is not 8 to 128 characters long", "give a longer password, e.g. from a Secret", true);
   }
@@ -66,7 +68,12 @@ export function validateAzurePostgresServerArgs(name: string, args: PostgresServ
   integerIssue(checks, "memoryMb", memoryMb, 1);
   if (cpus > 0 && memoryMb > 0 && !smallestMachine(AZURE_POSTGRES_SKUS, cpus, memoryMb)) {
     const largest = AZURE_POSTGRES_SKUS.at(-1)!;
-    checks.add("cpus", { cpus, memoryMb }, "fits no flexible server size", `ask for at most ${largest.cpus} cpus and ${largest.memoryMb} MiB (${largest.name})`);
+    checks.add(
+      "cpus",
+      { cpus, memoryMb },
+      "fits no flexible server size",
+      `ask for at most ${largest.cpus} cpus and ${largest.memoryMb} MiB (${largest.name})`,
+    );
   }
   const storageGb = args.storageGb ?? 50;
   integerIssue(checks, "storageGb", storageGb, 1, AZURE_POSTGRES_STORAGE_GB.at(-1)!);
@@ -109,73 +116,99 @@ export class AzurePostgresServer extends StrataComponent implements PostgresServ
     const placement = { resourceGroupName: network.resourceGroupName, location: network.location };
 
     this.identity = new UserAssignedIdentity(this.childName("identity"), placement, this.childOptions());
-    this.encryptionKey = new AzureCustomerKey(this.childName("key"), {
-      platform: this.platform,
-      network,
-      principalId: this.identity.principalId,
-      use: "wrap",
-      networkAccess: "trusted",
-    }, this.childOptions());
+    this.encryptionKey = new AzureCustomerKey(
+      this.childName("key"),
+      {
+        platform: this.platform,
+        network,
+        principalId: this.identity.principalId,
+        use: "wrap",
+        networkAccess: "trusted",
+      },
+      this.childOptions(),
+    );
 
-    this.dnsZone = new PrivateZone(this.childName("dns"), {
-      resourceGroupName: network.resourceGroupName,
-      location: "global",
-      privateZoneName: `${name}.private.postgres.database.azure.com`,
-    }, this.childOptions());
-    this.dnsLink = new VirtualNetworkLink(this.childName("dns-link"), {
-      resourceGroupName: network.resourceGroupName,
-      location: "global",
-      privateZoneName: this.dnsZone.name,
-      virtualNetwork: { id: network.networkId },
-      registrationEnabled: false,
-    }, this.childOptions());
+    this.dnsZone = new PrivateZone(
+      this.childName("dns"),
+      {
+        resourceGroupName: network.resourceGroupName,
+        location: "global",
+        privateZoneName: `${name}.private.postgres.database.azure.com`,
+      },
+      this.childOptions(),
+    );
+    this.dnsLink = new VirtualNetworkLink(
+      this.childName("dns-link"),
+      {
+        resourceGroupName: network.resourceGroupName,
+        location: "global",
+        privateZoneName: this.dnsZone.name,
+        virtualNetwork: { id: network.networkId },
+        registrationEnabled: false,
+      },
+      this.childOptions(),
+    );
 
-    this.server = new Server(this.childName("server"), {
-      ...placement,
-      serverName: globalName(network.resourceGroupId, name, 63, true),
-      version: args.version ?? "15",
-      administratorLogin: adminUser,
-      administratorLoginPassword: pulumi.secret(args.adminPassword!),
-      sku: { name: sku.name, tier: sku.tier },
-      storage: { storageSizeGB: storageSizeGb(args.storageGb ?? 50), autoGrow: "Enabled" },
-      backup: { backupRetentionDays: dev ? 7 : 35, geoRedundantBackup: "Disabled" },
-      highAvailability: { mode: (args.highAvailability ?? !dev) ? "ZoneRedundant" : "Disabled" },
-      network: {
-        delegatedSubnetResourceId: network.databaseSubnetId,
-        privateDnsZoneArmResourceId: this.dnsZone.id,
-        publicNetworkAccess: "Disabled",
+    this.server = new Server(
+      this.childName("server"),
+      {
+        ...placement,
+        serverName: globalName(network.resourceGroupId, name, 63, true),
+        version: args.version ?? "15",
+        administratorLogin: adminUser,
+        administratorLoginPassword: pulumi.secret(args.adminPassword!),
+        sku: { name: sku.name, tier: sku.tier },
+        storage: { storageSizeGB: storageSizeGb(args.storageGb ?? 50), autoGrow: "Enabled" },
+        backup: { backupRetentionDays: dev ? 7 : 35, geoRedundantBackup: "Disabled" },
+        highAvailability: { mode: (args.highAvailability ?? !dev) ? "ZoneRedundant" : "Disabled" },
+        network: {
+          delegatedSubnetResourceId: network.databaseSubnetId,
+          privateDnsZoneArmResourceId: this.dnsZone.id,
+          publicNetworkAccess: "Disabled",
+        },
+        authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Enabled", tenantId: network.tenantId },
+        identity: {
+          type: "UserAssigned",
+          userAssignedIdentities: this.identity.id.apply((id) => ({ [id]: {} })),
+        },
+        dataEncryption: {
+          type: "AzureKeyVault",
+          primaryKeyURI: this.encryptionKey.keyUri,
+          primaryUserAssignedIdentityId: this.identity.id,
+        },
       },
-      authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Enabled", tenantId: network.tenantId },
-      identity: {
-        type: "UserAssigned",
-        userAssignedIdentities: this.identity.id.apply((id) => ({ [id]: {} })),
-      },
-      dataEncryption: {
-        type: "AzureKeyVault",
-        primaryKeyURI: this.encryptionKey.keyUri,
-        primaryUserAssignedIdentityId: this.identity.id,
-      },
-    }, this.statefulChildOptions({ dependsOn: [this.dnsLink, this.encryptionKey] }));
+      this.statefulChildOptions({ dependsOn: [this.dnsLink, this.encryptionKey] }),
+    );
 
     // The server accepts one parameter change at a time.
     this.parameters = [];
     for (const [role, parameter, value] of SERVER_PARAMETERS) {
       const previous = this.parameters.at(-1);
-      this.parameters.push(new Configuration(this.childName(role), {
-        resourceGroupName: network.resourceGroupName,
-        serverName: this.server.name,
-        configurationName: parameter,
-        value,
-        source: "user-override",
-      }, this.childOptions(previous ? { dependsOn: [previous] } : {})));
+      this.parameters.push(
+        new Configuration(
+          this.childName(role),
+          {
+            resourceGroupName: network.resourceGroupName,
+            serverName: this.server.name,
+            configurationName: parameter,
+            value,
+            source: "user-override",
+          },
+          this.childOptions(previous ? { dependsOn: [previous] } : {}),
+        ),
+      );
     }
 
     if (!dev) {
-      this.lock = new ManagementLockByScope(this.childName("lock"), {
-        scope: this.server.id,
-        level: "CanNotDelete",
-        notes: "Holds the platform's databases.",
-      }, this.childOptions({ dependsOn: this.parameters }));
+      this.lock = new ManagementLockByScope(
+        this.childName("lock"),
+        {
+          scope: this.server.id,
+          level: "CanNotDelete",
+          notes: "Holds the platform's databases.",
+        },
+        this.childOptions({ dependsOn: this.parameters }),
+      );
     }
 
     this.host = this.server.fullyQualifiedDomainName;

@@ -37,39 +37,51 @@ export class AzureSecretStore extends StrataComponent implements SecretStore {
     const network = args.network as AzureNetwork;
     const dev = isDevEnvironment(this.context.environment);
 
-    this.vault = new Vault(this.childName("vault"), {
-      resourceGroupName: network.resourceGroupName,
-      location: network.location,
-      vaultName: globalName(network.resourceGroupId, name, 24, true),
-      properties: {
-        tenantId: network.tenantId,
-        sku: { family: "A", name: "standard" },
-        enableRbacAuthorization: true,
-        enableSoftDelete: true,
-        // Azure refuses `false` here: purge protection can only be left out or switched on for good.
-        ...(dev ? {} : { enablePurgeProtection: true }),
-        softDeleteRetentionInDays: dev ? 7 : 90,
-        networkAcls: {
-          defaultAction: "Deny",
-          bypass: "AzureServices",
-          virtualNetworkRules: [{ id: network.nodeSubnetId }],
+    this.vault = new Vault(
+      this.childName("vault"),
+      {
+        resourceGroupName: network.resourceGroupName,
+        location: network.location,
+        vaultName: globalName(network.resourceGroupId, name, 24, true),
+        properties: {
+          tenantId: network.tenantId,
+          sku: { family: "A", name: "standard" },
+          enableRbacAuthorization: true,
+          enableSoftDelete: true,
+          // Azure refuses `false` here: purge protection can only be left out or switched on for good.
+          ...(dev ? {} : { enablePurgeProtection: true }),
+          softDeleteRetentionInDays: dev ? 7 : 90,
+          networkAcls: {
+            defaultAction: "Deny",
+            bypass: "AzureServices",
+            virtualNetworkRules: [{ id: network.nodeSubnetId }],
+          },
         },
       },
-    }, this.statefulChildOptions());
+      this.statefulChildOptions(),
+    );
 
-    this.secret = new Secret(this.childName("secret"), {
-      resourceGroupName: network.resourceGroupName,
-      vaultName: this.vault.name,
-      secretName: name,
-      properties: { value: pulumi.secret(args.value), contentType: "text/plain" },
-    }, this.statefulChildOptions());
+    this.secret = new Secret(
+      this.childName("secret"),
+      {
+        resourceGroupName: network.resourceGroupName,
+        vaultName: this.vault.name,
+        secretName: name,
+        properties: { value: pulumi.secret(args.value), contentType: "text/plain" },
+      },
+      this.statefulChildOptions(),
+    );
 
     if (!dev) {
-      this.lock = new ManagementLockByScope(this.childName("lock"), {
-        scope: this.vault.id,
-        level: "CanNotDelete",
-        notes: "Holds a platform secret.",
-      }, this.childOptions({ dependsOn: [this.secret] }));
+      this.lock = new ManagementLockByScope(
+        this.childName("lock"),
+        {
+          scope: this.vault.id,
+          level: "CanNotDelete",
+          notes: "Holds a platform secret.",
+        },
+        this.childOptions({ dependsOn: [this.secret] }),
+      );
     }
 
     // The URI is not sensitive, though it comes out of an output holding the value.

@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, test } from "vitest";
 import { installMocks, promiseOf, thrown } from "../../../../test/support/mocks.js";
 
 const mocks = await installMocks({ stack: "prod" });
-const { StrataComponent, Catalog, createPlatform, stackContext, StrataValidationError, IssueCollector } = await import("@strata/cloud-kernel");
+const { StrataComponent, Catalog, createPlatform, stackContext, StrataValidationError, IssueCollector } =
+  await import("@strata/cloud-kernel");
 // One program run's platform, shared by the components of each test.
 let platform = createPlatform(stackContext());
 
@@ -80,10 +81,10 @@ describe("StrataComponent", () => {
     // A resource is recorded as its constructor runs, so nothing here means nothing will ever reach the engine.
     expect(mocks.constructed).toEqual([]);
     expect(thrown(() => new Example("Bad_Name", { size: 0 })).message).toBe(
-        '2 problems:\n' +
-          '  - Example "Bad_Name": name="Bad_Name" cannot be used as a file name, Kubernetes name and Trino identifier. ' +
-          'Fix: use 1-63 characters: lower-case letters, digits and "-", starting with a letter and not ending with "-" (e.g. "orders-db")\n' +
-          '  - Example "Bad_Name": size=0 is below 1. Fix: give a size of at least 1',
+      "2 problems:\n" +
+        '  - Example "Bad_Name": name="Bad_Name" cannot be used as a file name, Kubernetes name and Trino identifier. ' +
+        'Fix: use 1-63 characters: lower-case letters, digits and "-", starting with a letter and not ending with "-" (e.g. "orders-db")\n' +
+        '  - Example "Bad_Name": size=0 is below 1. Fix: give a size of at least 1',
     );
     expect(mocks.constructed).toEqual([]);
     expect(platform.catalog.entries()).toEqual([]);

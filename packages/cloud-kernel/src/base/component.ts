@@ -63,7 +63,12 @@ export function validatePrimitiveArgs(kind: string, name: string, args: Primitiv
   }
   for (const [key, value] of Object.entries(args.tags ?? {})) {
     if (!TAG_KEY.test(key)) {
-      checks.add(`tags.${key}`, key, "is not a valid tag key", 'use lower-case letters, digits, "_", ".", "/" or "-", starting with a letter');
+      checks.add(
+        `tags.${key}`,
+        key,
+        "is not a valid tag key",
+        'use lower-case letters, digits, "_", ".", "/" or "-", starting with a letter',
+      );
     }
     if (typeof value !== "string") {
       checks.add(`tags.${key}`, value, "is not a string", "give tag values as strings");

@@ -143,7 +143,8 @@ export function labelIssues(labels: Record<string, unknown>): Array<{ key: strin
   const issues: Array<{ key: string; value: unknown; problem: string }> = [];
   for (const [key, value] of Object.entries(labels)) {
     if (!LABEL_KEY.test(key) || key.length > 317) issues.push({ key, value: key, problem: "is not a valid Kubernetes label key" });
-    if (typeof value !== "string" || !LABEL_VALUE.test(value)) issues.push({ key, value, problem: "is not a valid Kubernetes label value" });
+    if (typeof value !== "string" || !LABEL_VALUE.test(value))
+      issues.push({ key, value, problem: "is not a valid Kubernetes label value" });
   }
   return issues;
 }
@@ -160,7 +161,12 @@ export function parseJson(text: string): unknown {
 function kubernetesSettings(config: ConfigSource, checks: IssueCollector): KubernetesSettings {
   const namespacePrefix = config.get("namespacePrefix") ?? "";
   if (namespacePrefix !== "" && !/^[a-z0-9]([-a-z0-9]{0,30}-)?$/.test(namespacePrefix)) {
-    checks.add("strata:namespacePrefix", namespacePrefix, "is not a usable namespace prefix", 'use up to 32 lower-case letters, digits and "-", ending with "-", e.g. "acme-"');
+    checks.add(
+      "strata:namespacePrefix",
+      namespacePrefix,
+      "is not a usable namespace prefix",
+      'use up to 32 lower-case letters, digits and "-", ending with "-", e.g. "acme-"',
+    );
   }
   let nodeSelector: Record<string, string> = {};
   const rawSelector = config.get("nodeSelector");
@@ -170,7 +176,12 @@ function kubernetesSettings(config: ConfigSource, checks: IssueCollector): Kuber
       checks.add("strata:nodeSelector", rawSelector, "is not a JSON object of labels", 'give e.g. {"node-role/data":"true"}');
     } else {
       for (const issue of labelIssues(parsed as Record<string, unknown>)) {
-        checks.add(`strata:nodeSelector.${issue.key}`, issue.value, issue.problem, "use a label of your nodes (kubectl get nodes --show-labels)");
+        checks.add(
+          `strata:nodeSelector.${issue.key}`,
+          issue.value,
+          issue.problem,
+          "use a label of your nodes (kubectl get nodes --show-labels)",
+        );
       }
       nodeSelector = parsed as Record<string, string>;
     }
@@ -180,22 +191,41 @@ function kubernetesSettings(config: ConfigSource, checks: IssueCollector): Kuber
   if (rawTolerations !== undefined) {
     const parsed = parseJson(rawTolerations);
     const valid = (t: unknown): t is NodeTaint =>
-      typeof t === "object" && t !== null && labelIssues({ [(t as NodeTaint).key]: (t as NodeTaint).value }).length === 0 && TAINT_EFFECTS.includes((t as NodeTaint).effect);
+      typeof t === "object" &&
+      t !== null &&
+      labelIssues({ [(t as NodeTaint).key]: (t as NodeTaint).value }).length === 0 &&
+      TAINT_EFFECTS.includes((t as NodeTaint).effect);
     if (!Array.isArray(parsed) || !parsed.every(valid)) {
-      checks.add("strata:tolerations", rawTolerations, "is not a JSON list of taints", 'give e.g. [{"key":"dedicated","value":"data","effect":"NoSchedule"}]');
+      checks.add(
+        "strata:tolerations",
+        rawTolerations,
+        "is not a JSON list of taints",
+        'give e.g. [{"key":"dedicated","value":"data","effect":"NoSchedule"}]',
+      );
     } else {
       tolerations.push(...parsed);
     }
   }
   const helmCharts = config.get("helmCharts") ?? "install";
   if (helmCharts !== "install" && helmCharts !== "values") {
-    checks.add("strata:helmCharts", helmCharts, 'is neither "install" nor "values"', 'set "install" (Helm releases) or "values" (export them for GitOps)');
+    checks.add(
+      "strata:helmCharts",
+      helmCharts,
+      'is neither "install" nor "values"',
+      'set "install" (Helm releases) or "values" (export them for GitOps)',
+    );
   }
   const awaitWorkloads = config.get("awaitWorkloads") ?? "true";
   if (awaitWorkloads !== "true" && awaitWorkloads !== "false") {
     checks.add("strata:awaitWorkloads", awaitWorkloads, "is not a boolean", 'set "true" or "false"');
   }
-  return { namespacePrefix, nodeSelector, tolerations, helmCharts: helmCharts as KubernetesSettings["helmCharts"], awaitWorkloads: awaitWorkloads !== "false" };
+  return {
+    namespacePrefix,
+    nodeSelector,
+    tolerations,
+    helmCharts: helmCharts as KubernetesSettings["helmCharts"],
+    awaitWorkloads: awaitWorkloads !== "false",
+  };
 }
 
 /** The context of the stack being deployed, read from its `strata:*` config (namespace `strata`). */

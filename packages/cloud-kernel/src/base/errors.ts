@@ -37,8 +37,7 @@ export function showValue(value: unknown, sensitive = false): string {
 /** `Secret "db": value="" must not be empty. Fix: …` */
 export function formatIssue(issue: ValidationIssue): string {
   return (
-    `${issue.primitive} "${issue.name}": ${issue.field}=${showValue(issue.value, issue.sensitive)} ` +
-    `${issue.problem}. Fix: ${issue.fix}`
+    `${issue.primitive} "${issue.name}": ${issue.field}=${showValue(issue.value, issue.sensitive)} ` + `${issue.problem}. Fix: ${issue.fix}`
   );
 }
 

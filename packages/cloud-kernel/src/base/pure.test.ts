@@ -51,9 +51,7 @@ describe("validation errors", () => {
   test("one issue reads as one line naming primitive, field, value and fix", () => {
     const checks = new IssueCollector("Secret", "db");
     checks.add("value", "", "is empty", "give a non-empty value");
-    expect(new StrataValidationError(checks.issues).message).toBe(
-      'Secret "db": value="" is empty. Fix: give a non-empty value',
-    );
+    expect(new StrataValidationError(checks.issues).message).toBe('Secret "db": value="" is empty. Fix: give a non-empty value');
   });
 
   test("several issues are listed together", () => {
@@ -114,7 +112,14 @@ describe("contextFromConfig", () => {
   });
 
   test("reads and checks the Kubernetes settings", () => {
-    const values = { target: "kubernetes", namespacePrefix: "acme-", nodeSelector: '{"pool":"data"}', tolerations: '[{"key":"dedicated","value":"data","effect":"NoSchedule"}]', helmCharts: "values", awaitWorkloads: "false" };
+    const values = {
+      target: "kubernetes",
+      namespacePrefix: "acme-",
+      nodeSelector: '{"pool":"data"}',
+      tolerations: '[{"key":"dedicated","value":"data","effect":"NoSchedule"}]',
+      helmCharts: "values",
+      awaitWorkloads: "false",
+    };
     expect(contextFromConfig(config(values), "p", "s").kubernetes).toEqual({
       namespacePrefix: "acme-",
       nodeSelector: { pool: "data" },
@@ -122,9 +127,31 @@ describe("contextFromConfig", () => {
       helmCharts: "values",
       awaitWorkloads: false,
     });
-    const bad = { target: "kubernetes", namespacePrefix: "Acme", nodeSelector: '{"pool":"a b"}', tolerations: "[1]", helmCharts: "maybe", awaitWorkloads: "no" };
-    const message = String((() => { try { contextFromConfig(config(bad), "p", "s"); } catch (e) { return e; } })());
-    for (const key of ["strata:namespacePrefix", "strata:nodeSelector.pool", "strata:tolerations", "strata:helmCharts", "strata:awaitWorkloads"]) expect(message).toContain(key);
+    const bad = {
+      target: "kubernetes",
+      namespacePrefix: "Acme",
+      nodeSelector: '{"pool":"a b"}',
+      tolerations: "[1]",
+      helmCharts: "maybe",
+      awaitWorkloads: "no",
+    };
+    const message = String(
+      (() => {
+        try {
+          contextFromConfig(config(bad), "p", "s");
+        } catch (e) {
+          return e;
+        }
+      })(),
+    );
+    for (const key of [
+      "strata:namespacePrefix",
+      "strata:nodeSelector.pool",
+      "strata:tolerations",
+      "strata:helmCharts",
+      "strata:awaitWorkloads",
+    ])
+      expect(message).toContain(key);
   });
 
   test("rejects an unknown target, a bad environment and a relative data directory at once", () => {

@@ -6,13 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import { type KubernetesCluster, type KubernetesClusterArgs, kubernetesClusterIssues } from "../capabilities.js";
 import { GcpNetwork } from "./network.js";
-import {
-  NODE_OAUTH_SCOPES,
-  customerManagedKey,
-  nodeIdentity,
-  type CustomerManagedKey,
-  type NodeIdentity,
-} from "./shared.js";
+import { NODE_OAUTH_SCOPES, customerManagedKey, nodeIdentity, type CustomerManagedKey, type NodeIdentity } from "./shared.js";
 
 const DEFAULT_VERSION = "1.33";
 /** GKE cluster names are at most 40 characters; auto-naming appends 8 to `<name>-cluster`. */
@@ -22,7 +16,12 @@ const MAX_NAME_LENGTH = 40 - 8 - "-cluster".length;
 export function validateGcpKubernetesClusterArgs(name: string, args: KubernetesClusterArgs): ValidationIssue[] {
   const checks = new IssueCollector("GcpKubernetesCluster", name);
   if (name.length > MAX_NAME_LENGTH) {
-    checks.add("name", name, `is longer than ${MAX_NAME_LENGTH} characters, leaving no room in GKE's 40-character cluster name`, `give a name of at most ${MAX_NAME_LENGTH} characters`);
+    checks.add(
+      "name",
+      name,
+      `is longer than ${MAX_NAME_LENGTH} characters, leaving no room in GKE's 40-character cluster name`,
+      `give a name of at most ${MAX_NAME_LENGTH} characters`,
+    );
   }
   if (!(args.network instanceof GcpNetwork)) {
     checks.add("network", args.network?.constructor?.name, "is not a GcpNetwork", "pass the GcpNetwork the cluster's nodes live in");
@@ -89,7 +88,10 @@ export class GcpKubernetesCluster extends StrataComponent implements KubernetesC
           masterIpv4CidrBlock: network.addressPlan.controlPlane,
         },
         masterAuthorizedNetworksConfig: {
-          cidrBlocks: (privateEndpoint ? [network.cidr] : (args.authorizedCidrs ?? [])).map((cidrBlock) => ({ cidrBlock, displayName: cidrBlock })),
+          cidrBlocks: (privateEndpoint ? [network.cidr] : (args.authorizedCidrs ?? [])).map((cidrBlock) => ({
+            cidrBlock,
+            displayName: cidrBlock,
+          })),
           gcpPublicCidrsAccessEnabled: false,
         },
         masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },

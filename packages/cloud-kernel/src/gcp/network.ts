@@ -53,10 +53,20 @@ export function validateGcpNetworkArgs(name: string, args: NetworkArgs): Validat
     checks.add("cidr", cidr, "has host bits set", `give the first address of the range, e.g. "${subnetCidr(parsed, parsed.prefix, 0)}"`);
   }
   if (parsed.prefix > SMALLEST_PREFIX) {
-    checks.add("cidr", cidr, `is smaller than a /${SMALLEST_PREFIX}, too small for nodes, pods, services and databases`, `give a /${SMALLEST_PREFIX} or larger, e.g. "${DEFAULT_CIDR}"`);
+    checks.add(
+      "cidr",
+      cidr,
+      `is smaller than a /${SMALLEST_PREFIX}, too small for nodes, pods, services and databases`,
+      `give a /${SMALLEST_PREFIX} or larger, e.g. "${DEFAULT_CIDR}"`,
+    );
   }
   if (!PRIVATE_RANGES.some((range) => within(parsed, parseCidr(range)!))) {
-    checks.add("cidr", cidr, "is not a private (RFC 1918) range", `give a range inside ${PRIVATE_RANGES.join(", ")}, e.g. "${DEFAULT_CIDR}"`);
+    checks.add(
+      "cidr",
+      cidr,
+      "is not a private (RFC 1918) range",
+      `give a range inside ${PRIVATE_RANGES.join(", ")}, e.g. "${DEFAULT_CIDR}"`,
+    );
   }
   return checks.issues;
 }

@@ -42,10 +42,20 @@ const GKE_TAINT_EFFECTS: Record<Taint["effect"], string> = {
 export function validateGcpNodePoolArgs(name: string, args: NodePoolArgs): ValidationIssue[] {
   const checks = new IssueCollector("GcpNodePool", name);
   if (name.length > MAX_NAME_LENGTH) {
-    checks.add("name", name, `is longer than ${MAX_NAME_LENGTH} characters, leaving no room in GKE's 40-character pool name`, `give a name of at most ${MAX_NAME_LENGTH} characters`);
+    checks.add(
+      "name",
+      name,
+      `is longer than ${MAX_NAME_LENGTH} characters, leaving no room in GKE's 40-character pool name`,
+      `give a name of at most ${MAX_NAME_LENGTH} characters`,
+    );
   }
   if (!(args.cluster instanceof GcpKubernetesCluster)) {
-    checks.add("cluster", args.cluster?.constructor?.name, "is not a GcpKubernetesCluster", "pass the GcpKubernetesCluster the pool belongs to");
+    checks.add(
+      "cluster",
+      args.cluster?.constructor?.name,
+      "is not a GcpKubernetesCluster",
+      "pass the GcpKubernetesCluster the pool belongs to",
+    );
   }
   if (!(args.network instanceof GcpNetwork)) {
     checks.add("network", args.network?.constructor?.name, "is not a GcpNetwork", "pass the GcpNetwork of the cluster");

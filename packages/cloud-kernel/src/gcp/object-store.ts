@@ -24,10 +24,20 @@ const MAX_NAME_LENGTH = 63 - 8 - "-bucket".length;
 export function validateGcpObjectStoreArgs(name: string, args: GcpObjectStoreArgs): ValidationIssue[] {
   const checks = new IssueCollector("GcpObjectStore", name);
   if (name.length > MAX_NAME_LENGTH) {
-    checks.add("name", name, `is longer than ${MAX_NAME_LENGTH} characters, leaving no room in the 63-character bucket name`, `give a name of at most ${MAX_NAME_LENGTH} characters`);
+    checks.add(
+      "name",
+      name,
+      `is longer than ${MAX_NAME_LENGTH} characters, leaving no room in the 63-character bucket name`,
+      `give a name of at most ${MAX_NAME_LENGTH} characters`,
+    );
   }
   if (!(args.network instanceof GcpNetwork)) {
-    checks.add("network", args.network?.constructor?.name, "is not a GcpNetwork", "pass the GcpNetwork of the stack; the bucket is created in its region");
+    checks.add(
+      "network",
+      args.network?.constructor?.name,
+      "is not a GcpNetwork",
+      "pass the GcpNetwork of the stack; the bucket is created in its region",
+    );
   }
   if (args.versioned !== undefined && typeof args.versioned !== "boolean") {
     checks.add("versioned", args.versioned, "is not a boolean", "give true or false");

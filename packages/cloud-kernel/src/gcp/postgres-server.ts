@@ -28,17 +28,34 @@ const DATABASE_FLAGS = [
 export function validateGcpPostgresServerArgs(name: string, args: PostgresServerArgs): ValidationIssue[] {
   const checks = new IssueCollector("GcpPostgresServer", name);
   if (!(args.network instanceof GcpNetwork)) {
-    checks.add("network", args.network?.constructor?.name, "is not a GcpNetwork", "pass the GcpNetwork whose private services access the server joins");
+    checks.add(
+      "network",
+      args.network?.constructor?.name,
+      "is not a GcpNetwork",
+      "pass the GcpNetwork whose private services access the server joins",
+    );
   }
   const adminUser = args.adminUser ?? DEFAULTS.adminUser;
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(adminUser)) {
-    checks.add("adminUser", adminUser, "is not a PostgreSQL role name", 'use lower-case letters, digits and "_", starting with a letter, e.g. "strata_admin"');
+    checks.add(
+      "adminUser",
+      adminUser,
+      "is not a PostgreSQL role name",
+      'use lower-case letters, digits and "_", starting with a letter, e.g. "strata_admin"',
+    );
   } else if (/^(postgres|cloudsql)/.test(adminUser)) {
     checks.add("adminUser", adminUser, "is reserved by Cloud SQL", `use another name, e.g. "${DEFAULTS.adminUser}"`);
   }
-  if (args.adminPassword === undefined) checks.add("adminPassword", undefined, "is missing", "pulumi config set --secret strata:postgresAdminPassword <password>");
+  if (args.adminPassword === undefined)
+    checks.add("adminPassword", undefined, "is missing", "pulumi config set --secret strata:postgresAdminPassword <password>");
   if (typeof args.adminPassword === "string" && args.adminPassword.length < 8) {
-    checks.add("adminPassword", args.adminPassword, "is shorter than 8 characters", "give a generated password of at least 16 characters", true);
+    checks.add(
+      "adminPassword",
+      args.adminPassword,
+      "is shorter than 8 characters",
+      "give a generated password of at least 16 characters",
+      true,
+    );
   }
   const version = args.version ?? DEFAULTS.version;
   if (!VERSIONS.includes(version)) {
@@ -96,7 +113,11 @@ export class GcpPostgresServer extends StrataComponent implements PostgresServer
     const cpus = args.cpus ?? DEFAULTS.cpus;
     const memoryMb = args.memoryMb ?? DEFAULTS.memoryMb;
 
-    this.serviceAgent = new projects.ServiceIdentity(this.childName("sql-agent"), { service: "sqladmin.googleapis.com" }, this.childOptions());
+    this.serviceAgent = new projects.ServiceIdentity(
+      this.childName("sql-agent"),
+      { service: "sqladmin.googleapis.com" },
+      this.childOptions(),
+    );
     this.key = customerManagedKey(children, network.region, this.serviceAgent.member);
     this.instance = new sql.DatabaseInstance(
       this.childName("server"),

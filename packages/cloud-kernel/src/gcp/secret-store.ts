@@ -10,7 +10,12 @@ import { customerManagedKey, type CustomerManagedKey } from "./shared.js";
 export function validateGcpSecretStoreArgs(name: string, args: SecretStoreArgs): ValidationIssue[] {
   const checks = new IssueCollector("GcpSecretStore", name);
   if (!(args.network instanceof GcpNetwork)) {
-    checks.add("network", args.network?.constructor?.name, "is not a GcpNetwork", "pass the GcpNetwork of the stack; the secret is kept in its region");
+    checks.add(
+      "network",
+      args.network?.constructor?.name,
+      "is not a GcpNetwork",
+      "pass the GcpNetwork of the stack; the secret is kept in its region",
+    );
   }
   if (typeof args.value === "string" && args.value.length === 0) {
     checks.add("value", args.value, "is empty, which Secret Manager refuses", "give the secret's value", true);
@@ -40,7 +45,11 @@ export class GcpSecretStore extends StrataComponent implements SecretStore {
     const dev = isDevEnvironment(this.context.environment);
     const children = this.childFactory();
 
-    this.serviceAgent = new projects.ServiceIdentity(this.childName("secrets-agent"), { service: "secretmanager.googleapis.com" }, this.childOptions());
+    this.serviceAgent = new projects.ServiceIdentity(
+      this.childName("secrets-agent"),
+      { service: "secretmanager.googleapis.com" },
+      this.childOptions(),
+    );
     this.key = customerManagedKey(children, network.region, this.serviceAgent.member);
     this.secret = new secretmanager.Secret(
       this.childName("secret"),

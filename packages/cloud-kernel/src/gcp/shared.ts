@@ -86,7 +86,12 @@ export function nodeIdentity(children: ChildFactory, project: pulumi.Input<strin
   const roles = NODE_ROLES.map(
     (role) =>
       new projects.IAMMember(
-        children.name(`nodes-${role.replace(/^roles\//, "").replace(/[^a-zA-Z0-9]+/g, "-").toLowerCase()}`),
+        children.name(
+          `nodes-${role
+            .replace(/^roles\//, "")
+            .replace(/[^a-zA-Z0-9]+/g, "-")
+            .toLowerCase()}`,
+        ),
         { project, role, member: pulumi.interpolate`serviceAccount:${email}` },
         children.options(),
       ),

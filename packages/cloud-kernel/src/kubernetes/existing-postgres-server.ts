@@ -14,7 +14,13 @@ export function validateExistingPostgresServerArgs(name: string, args: PostgresS
     );
   }
   for (const field of ["cpus", "memoryMb", "storageGb", "highAvailability", "version"] as const) {
-    if (args[field] !== undefined) checks.add(field, args[field], "is the existing server's own", `leave ${field} out: the kubernetes target uses the server of strata:postgresHost as it is`);
+    if (args[field] !== undefined)
+      checks.add(
+        field,
+        args[field],
+        "is the existing server's own",
+        `leave ${field} out: the kubernetes target uses the server of strata:postgresHost as it is`,
+      );
   }
   return checks.issues;
 }
@@ -31,7 +37,9 @@ export class ExistingPostgresServer extends StrataComponent implements PostgresS
   readonly adminUser: pulumi.Output<string>;
 
   constructor(name: string, args: PostgresServerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super({ layer: "cloud", kind: "ExistingPostgresServer" }, name, args, opts, (platform) => validateExistingPostgresServerArgs(name, args, platform));
+    super({ layer: "cloud", kind: "ExistingPostgresServer" }, name, args, opts, (platform) =>
+      validateExistingPostgresServerArgs(name, args, platform),
+    );
     const existing = this.platform.kubernetes!.postgres!;
     this.host = pulumi.output(existing.host);
     this.port = pulumi.output(existing.port);

@@ -3,7 +3,15 @@ import * as path from "node:path";
 import { Namespace } from "@pulumi/kubernetes/core/v1/index.js";
 import { Provider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
-import { type CloudTargetName, IssueCollector, StrataComponent, type PrimitiveArgs, type StrataContext, type ValidationIssue, parseJson } from "../base/index.js";
+import {
+  type CloudTargetName,
+  IssueCollector,
+  StrataComponent,
+  type PrimitiveArgs,
+  type StrataContext,
+  type ValidationIssue,
+  parseJson,
+} from "../base/index.js";
 import type { KubernetesCluster, Network } from "../capabilities.js";
 import { cloudCapabilities } from "../targets.js";
 import { type KubernetesPlatform, type PostgresEndpoint, platformProviderArgs } from "./platform.js";
@@ -40,7 +48,11 @@ export interface FoundationConfig {
 }
 
 /** The Kubernetes settings of a stack, read from config and checked. Pure but for reading a kubeconfig file. */
-export function foundationArgsFromConfig(name: string, context: StrataContext, config: FoundationConfig): { args: PlatformFoundationArgs; issues: ValidationIssue[] } {
+export function foundationArgsFromConfig(
+  name: string,
+  context: StrataContext,
+  config: FoundationConfig,
+): { args: PlatformFoundationArgs; issues: ValidationIssue[] } {
   const checks = new IssueCollector("PlatformFoundation", name);
   const args: PlatformFoundationArgs = {};
   if (context.target === "kubernetes") {
@@ -48,7 +60,12 @@ export function foundationArgsFromConfig(name: string, context: StrataContext, c
     const file = config.get("kubeconfigPath");
     if (inline) args.kubeconfig = inline;
     else if (file === undefined) {
-      checks.add("strata:kubeconfig", undefined, "is not set (nor strata:kubeconfigPath)", "pulumi config set --secret strata:kubeconfig \"$(cat ~/.kube/config)\", or set strata:kubeconfigPath to the file");
+      checks.add(
+        "strata:kubeconfig",
+        undefined,
+        "is not set (nor strata:kubeconfigPath)",
+        'pulumi config set --secret strata:kubeconfig "$(cat ~/.kube/config)", or set strata:kubeconfigPath to the file',
+      );
     } else if (!path.isAbsolute(file) || !fs.existsSync(file)) {
       checks.add("strata:kubeconfigPath", file, "is not an existing absolute path", "give the absolute path of a kubeconfig file");
     } else {
@@ -57,9 +74,16 @@ export function foundationArgsFromConfig(name: string, context: StrataContext, c
     const host = config.get("postgresHost");
     if (host !== undefined) {
       const port = Number(config.get("postgresPort") ?? "5432");
-      if (!Number.isInteger(port) || port < 1 || port > 65535) checks.add("strata:postgresPort", config.get("postgresPort"), "is not a port", "give an integer from 1 to 65535");
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        checks.add("strata:postgresPort", config.get("postgresPort"), "is not a port", "give an integer from 1 to 65535");
       const adminPassword = config.getSecret("postgresAdminPassword");
-      if (!adminPassword) checks.add("strata:postgresAdminPassword", undefined, "is not set although strata:postgresHost is", "pulumi config set --secret strata:postgresAdminPassword <password>");
+      if (!adminPassword)
+        checks.add(
+          "strata:postgresAdminPassword",
+          undefined,
+          "is not set although strata:postgresHost is",
+          "pulumi config set --secret strata:postgresAdminPassword <password>",
+        );
       else {
         args.postgres = { host, port, adminUser: config.get("postgresAdminUser") ?? "postgres", adminPassword };
         args.postgresAdminPassword = adminPassword;
@@ -72,7 +96,8 @@ export function foundationArgsFromConfig(name: string, context: StrataContext, c
     if (version !== undefined) args.kubernetesVersion = version;
     const privateEndpoint = config.get("privateEndpoint");
     if (privateEndpoint !== undefined) {
-      if (privateEndpoint !== "true" && privateEndpoint !== "false") checks.add("strata:privateEndpoint", privateEndpoint, "is not a boolean", 'set "true" or "false"');
+      if (privateEndpoint !== "true" && privateEndpoint !== "false")
+        checks.add("strata:privateEndpoint", privateEndpoint, "is not a boolean", 'set "true" or "false"');
       args.privateEndpoint = privateEndpoint !== "false";
     }
     const cidrs = config.get("authorizedCidrs");
@@ -107,9 +132,27 @@ export class PlatformFoundation extends StrataComponent {
   constructor(name: string, args: PlatformFoundationArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "cloud", kind: "PlatformFoundation" }, name, args, opts, ({ context }) =>
       context.target === "local"
-        ? [{ primitive: "PlatformFoundation", name, field: "strata:target", value: "local", problem: "has no Kubernetes cluster", fix: "use a Kubernetes target, or no foundation on local" }]
+        ? [
+            {
+              primitive: "PlatformFoundation",
+              name,
+              field: "strata:target",
+              value: "local",
+              problem: "has no Kubernetes cluster",
+              fix: "use a Kubernetes target, or no foundation on local",
+            },
+          ]
         : context.target === "kubernetes" && args.kubeconfig === undefined
-          ? [{ primitive: "PlatformFoundation", name, field: "kubeconfig", value: undefined, problem: "is missing", fix: "set strata:kubeconfig (secret) or strata:kubeconfigPath" }]
+          ? [
+              {
+                primitive: "PlatformFoundation",
+                name,
+                field: "kubeconfig",
+                value: undefined,
+                problem: "is missing",
+                fix: "set strata:kubeconfig (secret) or strata:kubeconfigPath",
+              },
+            ]
           : [],
     );
     const settings = this.context.kubernetes;
@@ -136,7 +179,12 @@ export class PlatformFoundation extends StrataComponent {
     }
     this.namespace = new Namespace(
       this.childName("namespace"),
-      { metadata: { name: `${settings.namespacePrefix}strata`, labels: { "app.kubernetes.io/managed-by": "strata", "strata.dev/role": "platform" } } },
+      {
+        metadata: {
+          name: `${settings.namespacePrefix}strata`,
+          labels: { "app.kubernetes.io/managed-by": "strata", "strata.dev/role": "platform" },
+        },
+      },
       this.childOptions({ provider }),
     );
     this.cluster = {

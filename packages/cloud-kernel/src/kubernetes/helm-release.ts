@@ -59,7 +59,12 @@ export class HelmChartRelease extends StrataComponent {
         this.childOptions({ provider: cluster.provider }),
       );
     } else {
-      this.platform.helmReleases.push({ name: args.releaseName, namespace: pulumi.output(args.namespace), ...args.chart, values: this.values });
+      this.platform.helmReleases.push({
+        name: args.releaseName,
+        namespace: pulumi.output(args.namespace),
+        ...args.chart,
+        values: this.values,
+      });
     }
     this.finish({ chart: args.chart.chart, version: args.chart.version });
   }

@@ -79,7 +79,12 @@ done
  */
 export function migrationsHash(migrations: Migration[], ownerVerifier = ""): string {
   const verifier = createHash("sha256").update(ownerVerifier).digest("hex");
-  return createHash("sha256").update(MIGRATE_SCRIPT).update(JSON.stringify(migrations)).update(ownerVerifier === "" ? "" : verifier).digest("hex").slice(0, 10);
+  return createHash("sha256")
+    .update(MIGRATE_SCRIPT)
+    .update(JSON.stringify(migrations))
+    .update(ownerVerifier === "" ? "" : verifier)
+    .digest("hex")
+    .slice(0, 10);
 }
 
 /** What a Database's migrations Job needs. */
@@ -102,7 +107,10 @@ export interface MigrationsJobArgs {
  * platform's cluster, as children of the Database (roles `credentials`,
  * `migration-files`, `migrate`).
  */
-export function migrationsJob(children: ChildFactory, args: MigrationsJobArgs): { credentials: KubernetesSecret; files: ConfigMap; job: Job } {
+export function migrationsJob(
+  children: ChildFactory,
+  args: MigrationsJobArgs,
+): { credentials: KubernetesSecret; files: ConfigMap; job: Job } {
   const cluster = children.platform.kubernetes!;
   const k8s = (extra: pulumi.CustomResourceOptions = {}) => children.options({ provider: cluster.provider, ...extra });
   const labels = strataLabels("Database", args.name);
@@ -117,7 +125,10 @@ export function migrationsJob(children: ChildFactory, args: MigrationsJobArgs): 
   );
   const files = new ConfigMap(
     children.name("migration-files"),
-    { metadata: { name: `${args.name}-migrations`, namespace: args.namespace, labels }, data: { ...migrationFiles(args.migrations), "migrate.sh": MIGRATE_SCRIPT } },
+    {
+      metadata: { name: `${args.name}-migrations`, namespace: args.namespace, labels },
+      data: { ...migrationFiles(args.migrations), "migrate.sh": MIGRATE_SCRIPT },
+    },
     k8s(),
   );
   const secretKey = (key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: credentials.metadata.name, key } } });

@@ -20,22 +20,48 @@ function withProvider(children: ChildFactory, extra: pulumi.CustomResourceOption
 }
 
 /** An Opaque Secret (child role `role`); the data stays a Pulumi secret. */
-export function secretObject(children: ChildFactory, role: string, meta: ObjectMeta, stringData: pulumi.Input<Record<string, pulumi.Input<string>>>): KubernetesSecret {
-  return new KubernetesSecret(children.name(role), { metadata: meta, type: "Opaque", stringData: pulumi.secret(stringData) }, withProvider(children));
+export function secretObject(
+  children: ChildFactory,
+  role: string,
+  meta: ObjectMeta,
+  stringData: pulumi.Input<Record<string, pulumi.Input<string>>>,
+): KubernetesSecret {
+  return new KubernetesSecret(
+    children.name(role),
+    { metadata: meta, type: "Opaque", stringData: pulumi.secret(stringData) },
+    withProvider(children),
+  );
 }
 
 /** A ConfigMap (child role `role`), updated in place by the platform's provider. */
-export function configMapObject(children: ChildFactory, role: string, meta: ObjectMeta, data: pulumi.Input<Record<string, pulumi.Input<string>>>): ConfigMap {
+export function configMapObject(
+  children: ChildFactory,
+  role: string,
+  meta: ObjectMeta,
+  data: pulumi.Input<Record<string, pulumi.Input<string>>>,
+): ConfigMap {
   return new ConfigMap(children.name(role), { metadata: meta, data }, withProvider(children));
 }
 
 /** What the team's service account may do inside its namespace, and nothing outside it. */
 export const WORKSPACE_ROLE_RULES = [
-  { apiGroups: [""], resources: ["pods", "pods/log", "services", "configmaps", "persistentvolumeclaims"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+  {
+    apiGroups: [""],
+    resources: ["pods", "pods/log", "services", "configmaps", "persistentvolumeclaims"],
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+  },
   { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] },
-  { apiGroups: ["apps"], resources: ["deployments", "statefulsets"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+  {
+    apiGroups: ["apps"],
+    resources: ["deployments", "statefulsets"],
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+  },
   { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
-  { apiGroups: ["argoproj.io"], resources: ["workflows", "cronworkflows", "workflowtemplates"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+  {
+    apiGroups: ["argoproj.io"],
+    resources: ["workflows", "cronworkflows", "workflowtemplates"],
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+  },
 ];
 
 /** A team's namespace and what comes with it. */
@@ -58,7 +84,11 @@ export interface WorkspaceNamespaceArgs {
 export function workspaceNamespace(children: ChildFactory, args: WorkspaceNamespaceArgs) {
   const provider = children.platform.kubernetes!.provider;
   const labels = args.labels;
-  const namespaceObject = new Namespace(children.name("namespace"), { metadata: { name: args.namespace, labels } }, children.statefulOptions({ provider }));
+  const namespaceObject = new Namespace(
+    children.name("namespace"),
+    { metadata: { name: args.namespace, labels } },
+    children.statefulOptions({ provider }),
+  );
   const namespace = namespaceObject.metadata.name;
   const quota = new ResourceQuota(
     children.name("quota"),
@@ -76,8 +106,16 @@ export function workspaceNamespace(children: ChildFactory, args: WorkspaceNamesp
     },
     withProvider(children),
   );
-  const account = new ServiceAccount(children.name("service-account"), { metadata: { name: args.serviceAccount, namespace, labels }, automountServiceAccountToken: false }, withProvider(children));
-  const role = new Role(children.name("role"), { metadata: { name: "workspace-member", namespace, labels }, rules: WORKSPACE_ROLE_RULES }, withProvider(children));
+  const account = new ServiceAccount(
+    children.name("service-account"),
+    { metadata: { name: args.serviceAccount, namespace, labels }, automountServiceAccountToken: false },
+    withProvider(children),
+  );
+  const role = new Role(
+    children.name("role"),
+    { metadata: { name: "workspace-member", namespace, labels }, rules: WORKSPACE_ROLE_RULES },
+    withProvider(children),
+  );
   const binding = new RoleBinding(
     children.name("role-binding"),
     {
@@ -95,7 +133,14 @@ export function workspaceNamespace(children: ChildFactory, args: WorkspaceNamesp
         podSelector: {},
         policyTypes: ["Ingress", "Egress"],
         // Only name resolution leaves the namespace unless the team allows more.
-        egress: [{ ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] }],
+        egress: [
+          {
+            ports: [
+              { protocol: "UDP", port: 53 },
+              { protocol: "TCP", port: 53 },
+            ],
+          },
+        ],
       },
     },
     withProvider(children),

@@ -35,6 +35,10 @@ export function restrictedPodSecurity(): { runAsNonRoot: boolean; seccompProfile
 }
 
 /** The container security settings of every Strata workload (Kubernetes' "restricted" profile, read-only root). */
-export function restrictedContainerSecurity(): { allowPrivilegeEscalation: boolean; readOnlyRootFilesystem: boolean; capabilities: { drop: string[] } } {
+export function restrictedContainerSecurity(): {
+  allowPrivilegeEscalation: boolean;
+  readOnlyRootFilesystem: boolean;
+  capabilities: { drop: string[] };
+} {
   return { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
 }

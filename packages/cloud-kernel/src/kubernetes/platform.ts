@@ -51,6 +51,9 @@ export interface HelmReleaseExport {
  * Policy change reaches running Trino pods through the mounted access rules
  * without a restart.
  */
-export function platformProviderArgs(kubeconfig: pulumi.Input<string>): { kubeconfig: pulumi.Input<string>; enableConfigMapMutable: boolean } {
+export function platformProviderArgs(kubeconfig: pulumi.Input<string>): {
+  kubeconfig: pulumi.Input<string>;
+  enableConfigMapMutable: boolean;
+} {
   return { kubeconfig, enableConfigMapMutable: true };
 }

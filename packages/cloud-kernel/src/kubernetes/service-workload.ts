@@ -64,7 +64,10 @@ export class ServiceWorkload extends StrataComponent {
     const resources = { cpu: `${Math.round(args.cpus * 1000)}m`, memory: `${args.memoryMb}Mi` };
     const env = [
       ...Object.entries(args.env).map(([envName, value]) => ({ name: envName, value })),
-      ...Object.entries(args.secretEnv).map(([envName, ref]) => ({ name: envName, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } })),
+      ...Object.entries(args.secretEnv).map(([envName, ref]) => ({
+        name: envName,
+        valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
+      })),
     ];
     this.deployment = new Deployment(
       this.childName("deployment"),
@@ -119,7 +122,9 @@ export class ServiceWorkload extends StrataComponent {
           scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: objectName },
           minReplicas: args.minReplicas,
           maxReplicas: args.maxReplicas,
-          metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuPercent } } }],
+          metrics: [
+            { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuPercent } } },
+          ],
         },
       },
       this.childOptions({ provider, dependsOn: [this.deployment] }),
@@ -128,7 +133,12 @@ export class ServiceWorkload extends StrataComponent {
       this.ingress = new Ingress(
         this.childName("ingress"),
         {
-          metadata: { name: objectName, namespace: args.namespace, labels, annotations: { "nginx.ingress.kubernetes.io/ssl-redirect": "true" } },
+          metadata: {
+            name: objectName,
+            namespace: args.namespace,
+            labels,
+            annotations: { "nginx.ingress.kubernetes.io/ssl-redirect": "true" },
+          },
           spec: {
             tls: [{ hosts: [args.ingressHost], secretName: args.ingressTlsSecret ?? `${objectName}-tls` }],
             rules: [

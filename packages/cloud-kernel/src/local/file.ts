@@ -62,7 +62,11 @@ export class LocalFileSet extends LocalResource {
 export class LocalLinks extends LocalResource {
   declare readonly directory: pulumi.Output<string>;
 
-  constructor(name: string, args: { directory: pulumi.Input<string>; links: pulumi.Input<Record<string, string>> }, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    args: { directory: pulumi.Input<string>; links: pulumi.Input<Record<string, string>> },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super("Links", name, args, opts);
   }
 }

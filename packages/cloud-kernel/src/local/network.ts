@@ -8,7 +8,12 @@ const LOOPBACK = "127.0.0.0/8";
 export function validateLoopbackNetworkArgs(name: string, args: NetworkArgs): ValidationIssue[] {
   const checks = new IssueCollector("LoopbackNetwork", name);
   if (args.cidr !== undefined && args.cidr !== LOOPBACK) {
-    checks.add("cidr", args.cidr, "is not the loopback range: local engines listen on 127.0.0.1 only", `leave cidr out, or give "${LOOPBACK}"`);
+    checks.add(
+      "cidr",
+      args.cidr,
+      "is not the loopback range: local engines listen on 127.0.0.1 only",
+      `leave cidr out, or give "${LOOPBACK}"`,
+    );
   }
   return checks.issues;
 }

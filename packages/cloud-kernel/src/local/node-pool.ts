@@ -33,7 +33,8 @@ function localPoolIssues(name: string, args: LocalNodePoolArgs): ValidationIssue
   const checks = new IssueCollector("LocalNodePool", name);
   for (const field of ["labels", "taints"] as const) {
     const value = args[field];
-    if (value !== undefined && Object.keys(value).length > 0) checks.add(field, value, "has no meaning on one machine", `leave ${field} out on the local target`);
+    if (value !== undefined && Object.keys(value).length > 0)
+      checks.add(field, value, "has no meaning on one machine", `leave ${field} out on the local target`);
   }
   return checks.issues;
 }

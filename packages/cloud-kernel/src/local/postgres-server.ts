@@ -47,7 +47,8 @@ export function validateLocalPostgresServerArgs(name: string, args: LocalPostgre
   if (args.sharedBuffersMb !== undefined && (!Number.isInteger(args.sharedBuffersMb) || args.sharedBuffersMb < 16)) {
     checks.add("sharedBuffersMb", args.sharedBuffersMb, "is below 16 MiB", "give at least 16");
   }
-  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 64)) checks.add("memoryMb", args.memoryMb, "is below 64 MiB", "give at least 64");
+  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 64))
+    checks.add("memoryMb", args.memoryMb, "is below 64 MiB", "give at least 64");
   if (args.version !== undefined && args.version !== "15") {
     checks.add("version", args.version, "is not the PostgreSQL this machine runs (15)", 'leave version out, or give "15"');
   }
@@ -94,7 +95,18 @@ export class LocalPostgresServer extends StrataComponent implements PostgresServ
         command: path.join(binDir, "postgres"),
         args: pulumi
           .all([this.dataDirectory.directory, this.dataDirectory.socketDirectory, this.port])
-          .apply(([data, socket, port]) => ["-D", data, "-p", String(port), "-k", socket, "-c", "listen_addresses=127.0.0.1", "-c", sharedBuffers]),
+          .apply(([data, socket, port]) => [
+            "-D",
+            data,
+            "-p",
+            String(port),
+            "-k",
+            socket,
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            sharedBuffers,
+          ]),
         cwd: root,
         logFile: path.join(root, "server.log"),
         port: this.port,

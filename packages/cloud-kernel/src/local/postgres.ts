@@ -9,7 +9,11 @@ export class PostgresDataDirectory extends LocalResource {
   declare readonly directory: pulumi.Output<string>;
   declare readonly socketDirectory: pulumi.Output<string>;
 
-  constructor(name: string, args: { [K in keyof DataDirectoryInputs]: pulumi.Input<DataDirectoryInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    args: { [K in keyof DataDirectoryInputs]: pulumi.Input<DataDirectoryInputs[K]> },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super("PostgresDataDirectory", name, args, opts);
   }
 }
@@ -24,7 +28,12 @@ export class PostgresDatabase extends LocalResource {
 
   constructor(
     name: string,
-    args: { access: pulumi.Input<PostgresAdminAccess>; database: pulumi.Input<string>; owner: pulumi.Input<string>; ownerPassword: pulumi.Input<string> },
+    args: {
+      access: pulumi.Input<PostgresAdminAccess>;
+      database: pulumi.Input<string>;
+      owner: pulumi.Input<string>;
+      ownerPassword: pulumi.Input<string>;
+    },
     opts?: pulumi.CustomResourceOptions,
   ) {
     super(
@@ -46,7 +55,13 @@ export class PostgresMigrations extends LocalResource {
 
   constructor(
     name: string,
-    args: { access: pulumi.Input<PostgresAdminAccess>; database: pulumi.Input<string>; owner: pulumi.Input<string>; migrations: Migration[]; label: string },
+    args: {
+      access: pulumi.Input<PostgresAdminAccess>;
+      database: pulumi.Input<string>;
+      owner: pulumi.Input<string>;
+      migrations: Migration[];
+      label: string;
+    },
     opts?: pulumi.CustomResourceOptions,
   ) {
     super("PostgresMigrations", name, { ...args, applied: undefined }, opts);

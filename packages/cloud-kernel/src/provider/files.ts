@@ -23,8 +23,10 @@ export const File: ResourceType<FileInputs, FileOutputs> = {
   replaceOn: ["path"],
   async check(news) {
     const failures = [];
-    if (typeof news.path !== "string" || !news.path.startsWith("/")) failures.push({ property: "path", reason: `path must be absolute, got ${JSON.stringify(news.path)}` });
-    if (typeof news.content !== "string" || (news.content.length === 0 && !news.allowEmpty)) failures.push({ property: "content", reason: "content must be a non-empty string" });
+    if (typeof news.path !== "string" || !news.path.startsWith("/"))
+      failures.push({ property: "path", reason: `path must be absolute, got ${JSON.stringify(news.path)}` });
+    if (typeof news.content !== "string" || (news.content.length === 0 && !news.allowEmpty))
+      failures.push({ property: "content", reason: "content must be a non-empty string" });
     return failures;
   },
   async create(inputs) {
@@ -75,7 +77,9 @@ export const FileSet: ResourceType<FileSetInputs, { directory: string }> = {
 };
 
 async function syncFileSet(inputs: FileSetInputs): Promise<void> {
-  await syncFolder(inputs.directory, 0o700, Object.keys(inputs.files), (name, full) => writeFileAtomically(full, inputs.files[name]!, inputs.mode));
+  await syncFolder(inputs.directory, 0o700, Object.keys(inputs.files), (name, full) =>
+    writeFileAtomically(full, inputs.files[name]!, inputs.mode),
+  );
 }
 
 export interface LinksInputs {
@@ -122,7 +126,12 @@ export const Directory: ResourceType<{ directory: string }, { directory: string 
     return { id: inputs.directory, outs: { directory: inputs.directory } };
   },
   async read(id, outs) {
-    return (await fs.stat(id).then((s) => s.isDirectory()).catch(() => false)) ? outs : undefined;
+    return (await fs
+      .stat(id)
+      .then((s) => s.isDirectory())
+      .catch(() => false))
+      ? outs
+      : undefined;
   },
   async delete(id) {
     await fs.rm(id, { recursive: true, force: true });

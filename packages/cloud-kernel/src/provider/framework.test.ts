@@ -20,7 +20,10 @@ describe("the provider plugin's framework", () => {
     create: async (i) => ({ id: i.path, outs: { path: i.path } }),
     update: async (_id, _o, n) => ({ path: n.path }),
   };
-  const fixed: ResourceType<{ directory: string }, { directory: string }> = { name: "Directory", create: async (i) => ({ id: i.directory, outs: i }) };
+  const fixed: ResourceType<{ directory: string }, { directory: string }> = {
+    name: "Directory",
+    create: async (i) => ({ id: i.directory, outs: i }),
+  };
 
   test("one diff convention: replaceOn fields replace; without update every input does", () => {
     expect(replacements(updatable, { path: "/a" }, { path: "/a", content: "new" })).toEqual([]);
@@ -29,11 +32,19 @@ describe("the provider plugin's framework", () => {
   });
 
   test("dispatch on the URN's type: diff leaves other changes to the engine, read of a gone thing drops it", async () => {
-    const gone: ResourceType<{ x: string }, { x: string }> = { name: "Gone", create: async (i) => ({ id: "g", outs: i }), read: async () => undefined };
+    const gone: ResourceType<{ x: string }, { x: string }> = {
+      name: "Gone",
+      create: async (i) => ({ id: "g", outs: i }),
+      read: async () => undefined,
+    };
     const provider = providerOf([updatable, fixed, gone], "0.0.0");
     const urn = (t: string) => `urn:pulumi:dev::p::strata:local:${t}::n`;
     expect(await provider.diff!("id", urn("File"), { path: "/a" }, { path: "/a", content: secret("s") })).toEqual({});
-    expect(await provider.diff!("id", urn("File"), { path: "/a" }, { path: "/b", content: "s" })).toEqual({ changes: true, replaces: ["path"], deleteBeforeReplace: false });
+    expect(await provider.diff!("id", urn("File"), { path: "/a" }, { path: "/b", content: "s" })).toEqual({
+      changes: true,
+      replaces: ["path"],
+      deleteBeforeReplace: false,
+    });
     expect(await provider.diff!("id", urn("Directory"), { directory: "/a" }, { directory: "/a" })).toEqual({ changes: false });
     expect(await provider.read!("g", urn("Gone"), { x: "1" })).toEqual({ id: "", props: {} });
     await expect(provider.create!(urn("Nope"), {})).rejects.toThrow("the strata provider 0.0.0 has no resource type Nope");

@@ -62,7 +62,11 @@ export function idsFor(runAs: string): { uid?: number; gid?: number } {
 }
 
 /** Runs a program (as `runAs` when we are root); rejects with its stderr. Input goes through stdin, never the command line. */
-export function run(command: string, args: string[], options: { runAs?: string; stdin?: string; env?: Record<string, string> } = {}): Promise<string> {
+export function run(
+  command: string,
+  args: string[],
+  options: { runAs?: string; stdin?: string; env?: Record<string, string> } = {},
+): Promise<string> {
   const ids = idsFor(options.runAs ?? "");
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -97,7 +101,12 @@ export async function writeFileAtomically(file: string, content: string, mode: n
 }
 
 /** Makes `directory` hold exactly the entries `names`: removes any other entry, then lets `place` write each one. */
-export async function syncFolder(directory: string, mode: number, names: string[], place: (name: string, full: string) => Promise<void>): Promise<void> {
+export async function syncFolder(
+  directory: string,
+  mode: number,
+  names: string[],
+  place: (name: string, full: string) => Promise<void>,
+): Promise<void> {
   await fs.mkdir(directory, { recursive: true, mode });
   for (const entry of await fs.readdir(directory)) {
     if (!names.includes(entry)) await fs.rm(path.join(directory, entry), { recursive: true, force: true });

@@ -71,8 +71,19 @@ export interface PolicyCheckOutputs {
  */
 function trinoTypeOf(pgType: string): string | undefined {
   const simple: Record<string, string> = {
-    boolean: "boolean", smallint: "smallint", integer: "integer", bigint: "bigint", real: "real", "double precision": "double",
-    text: "varchar", "character varying": "varchar", bytea: "varbinary", date: "date", uuid: "uuid", json: "json", jsonb: "json",
+    boolean: "boolean",
+    smallint: "smallint",
+    integer: "integer",
+    bigint: "bigint",
+    real: "real",
+    "double precision": "double",
+    text: "varchar",
+    "character varying": "varchar",
+    bytea: "varbinary",
+    date: "date",
+    uuid: "uuid",
+    json: "json",
+    jsonb: "json",
   };
   if (simple[pgType] !== undefined) return simple[pgType];
   let m = /^character varying\((\d+)\)$/.exec(pgType);
@@ -100,7 +111,24 @@ async function readSchema(access: PostgresSchemaAccess): Promise<Map<string, Map
   const output = await new Promise<string>((resolve, reject) =>
     execFile(
       access.psql,
-      ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", access.host, "-p", String(access.port), "-U", access.user, "-d", access.database, "-c", sql],
+      [
+        "-X",
+        "-q",
+        "-A",
+        "-t",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        access.host,
+        "-p",
+        String(access.port),
+        "-U",
+        access.user,
+        "-d",
+        access.database,
+        "-c",
+        sql,
+      ],
       // The password reaches psql through its environment, never its command line.
       { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", PGPASSWORD: access.password, PGCONNECT_TIMEOUT: "10" } },
       (error, stdout, stderr) => (error ? reject(new Error(stderr.trim() || String(error))) : resolve(stdout)),
@@ -120,7 +148,12 @@ async function readSchema(access: PostgresSchemaAccess): Promise<Map<string, Map
 /** Runs one statement over Trino's HTTP protocol: the first row, or the error Trino reported. */
 async function trinoFirstRow(port: number, user: string, sql: string): Promise<{ row?: unknown[]; error?: string }> {
   const headers = { "X-Trino-User": user, "X-Trino-Source": "strata-check" };
-  let response = await fetch(`http://127.0.0.1:${port}/v1/statement`, { method: "POST", body: sql, headers, signal: AbortSignal.timeout(30_000) });
+  let response = await fetch(`http://127.0.0.1:${port}/v1/statement`, {
+    method: "POST",
+    body: sql,
+    headers,
+    signal: AbortSignal.timeout(30_000),
+  });
   let row: unknown[] | undefined;
   for (let page = 0; page < 1000; page++) {
     if (response.status !== 200) throw new Error(`Trino answered HTTP ${response.status}: ${await response.text()}`);
@@ -149,14 +182,20 @@ async function checkPolicies(inputs: PolicyCheckInputs): Promise<PolicyCheckOutp
       const known = tables.get(key);
       if (!known) {
         const list = [...tables.keys()].sort().join(", ") || "none";
-        problems.push(`${ref.primitive}: ${ref.field.replace(/\.column$/, ".table")}="${key}" is not a table of depot ${d.depot}. Fix: use one of: ${list}`);
+        problems.push(
+          `${ref.primitive}: ${ref.field.replace(/\.column$/, ".table")}="${key}" is not a table of depot ${d.depot}. Fix: use one of: ${list}`,
+        );
         continue;
       }
-      columns[`${d.depot}.${key}`] = Object.fromEntries([...known].flatMap(([c, t]) => (trinoTypeOf(t) === undefined ? [] : [[c, trinoTypeOf(t)!]])));
+      columns[`${d.depot}.${key}`] = Object.fromEntries(
+        [...known].flatMap(([c, t]) => (trinoTypeOf(t) === undefined ? [] : [[c, trinoTypeOf(t)!]])),
+      );
       if (ref.column === undefined) continue;
       const pgType = known.get(ref.column);
       if (pgType === undefined) {
-        problems.push(`${ref.primitive}: ${ref.field}="${ref.column}" is not a column of ${d.depot}.${key}. Fix: use one of: ${[...known.keys()].sort().join(", ")}`);
+        problems.push(
+          `${ref.primitive}: ${ref.field}="${ref.column}" is not a column of ${d.depot}.${key}. Fix: use one of: ${[...known.keys()].sort().join(", ")}`,
+        );
         continue;
       }
       const type = trinoTypeOf(pgType) ?? pgType;
@@ -179,11 +218,17 @@ async function checkPolicies(inputs: PolicyCheckInputs): Promise<PolicyCheckOutp
     const relation = `FROM (VALUES (${names.map((c) => `CAST(NULL AS ${table[c]})`).join(", ")})) AS t(${names.map(quoteIdent).join(", ")})`;
     const own = await trinoFirstRow(inputs.trino.port, inputs.trino.user, `SELECT typeof((${m.sql})) ${relation}`);
     if (own.error !== undefined) {
-      problems.push(`${m.primitive}: ${m.field}=${JSON.stringify(m.sql)} is not a valid expression over ${m.depot}.${m.schema}.${m.table}: ${own.error}. Fix: correct the SQL`);
+      problems.push(
+        `${m.primitive}: ${m.field}=${JSON.stringify(m.sql)} is not a valid expression over ${m.depot}.${m.schema}.${m.table}: ${own.error}. Fix: correct the SQL`,
+      );
       continue;
     }
     if (own.row?.[0] === type) continue;
-    const coerced = await trinoFirstRow(inputs.trino.port, inputs.trino.user, `SELECT typeof(coalesce(CAST(NULL AS ${type}), (${m.sql}))) ${relation}`);
+    const coerced = await trinoFirstRow(
+      inputs.trino.port,
+      inputs.trino.user,
+      `SELECT typeof(coalesce(CAST(NULL AS ${type}), (${m.sql}))) ${relation}`,
+    );
     if (coerced.error === undefined && coerced.row?.[0] === type) continue;
     problems.push(
       `${m.primitive}: ${m.field}=${JSON.stringify(m.sql)} is of type ${String(own.row?.[0])}, but ${m.depot}.${m.schema}.${m.table}.${m.column} is ${type}, ` +

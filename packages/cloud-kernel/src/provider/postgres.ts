@@ -20,13 +20,41 @@ export interface PostgresAdminAccess {
 
 /** Runs SQL as the superuser in `database`, in one transaction, stopping at the first error. */
 function psql(access: PostgresAdminAccess, database: string, sql: string): Promise<string> {
-  const args = ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-h", access.socketDirectory, "-p", String(access.port), "-d", database, "-f", "-"];
+  const args = [
+    "-X",
+    "-q",
+    "-A",
+    "-t",
+    "-v",
+    "ON_ERROR_STOP=1",
+    "--single-transaction",
+    "-h",
+    access.socketDirectory,
+    "-p",
+    String(access.port),
+    "-d",
+    database,
+    "-f",
+    "-",
+  ];
   return run(`${access.binDir}/psql`, args, { runAs: access.runAs, stdin: sql });
 }
 
 /** One statement, alone (CREATE and DROP DATABASE cannot run inside a transaction block). */
 function psqlAlone(access: PostgresAdminAccess, database: string, ...statements: string[]): Promise<string> {
-  const args = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", access.socketDirectory, "-p", String(access.port), "-d", database, ...statements.flatMap((s) => ["-c", s])];
+  const args = [
+    "-X",
+    "-q",
+    "-v",
+    "ON_ERROR_STOP=1",
+    "-h",
+    access.socketDirectory,
+    "-p",
+    String(access.port),
+    "-d",
+    database,
+    ...statements.flatMap((s) => ["-c", s]),
+  ];
   return run(`${access.binDir}/psql`, args, { runAs: access.runAs });
 }
 
@@ -99,7 +127,15 @@ export const PostgresDataDirectory: ResourceType<DataDirectoryInputs, { director
     if (!(await exists(`${inputs.directory}/PG_VERSION`))) {
       await run(
         `${inputs.binDir}/initdb`,
-        ["-D", inputs.directory, "--auth-local=peer", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions"],
+        [
+          "-D",
+          inputs.directory,
+          "--auth-local=peer",
+          "--auth-host=scram-sha-256",
+          "--encoding=UTF8",
+          "--locale=C.UTF-8",
+          "--no-instructions",
+        ],
         { runAs: inputs.runAs },
       );
     }
@@ -139,7 +175,11 @@ async function ensureDatabase(inputs: DatabaseInputs): Promise<void> {
   const verifier = scramVerifier(inputs.ownerPassword, inputs.owner);
   const owner = quoteIdent(inputs.owner);
   const exists = await psql(inputs.access, "postgres", `SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(inputs.owner)}`);
-  await psql(inputs.access, "postgres", `${exists.trim() === "1" ? "ALTER" : "CREATE"} ROLE ${owner} LOGIN PASSWORD ${quoteLiteral(verifier)};`);
+  await psql(
+    inputs.access,
+    "postgres",
+    `${exists.trim() === "1" ? "ALTER" : "CREATE"} ROLE ${owner} LOGIN PASSWORD ${quoteLiteral(verifier)};`,
+  );
   const hasDb = await psql(inputs.access, "postgres", `SELECT 1 FROM pg_database WHERE datname = ${quoteLiteral(inputs.database)}`);
   if (hasDb.trim() !== "1") await psqlAlone(inputs.access, "postgres", `CREATE DATABASE ${quoteIdent(inputs.database)} OWNER ${owner}`);
   await psql(
@@ -181,7 +221,12 @@ export const PostgresDatabase: ResourceType<DatabaseInputs, DatabaseOutputs> = {
   async delete(_id, outs) {
     // Reached only in dev stacks: elsewhere the resource is protected and retained.
     try {
-      await psqlAlone(outs.access, "postgres", `DROP DATABASE IF EXISTS ${quoteIdent(outs.database)} WITH (FORCE)`, `DROP ROLE IF EXISTS ${quoteIdent(outs.owner)}`);
+      await psqlAlone(
+        outs.access,
+        "postgres",
+        `DROP DATABASE IF EXISTS ${quoteIdent(outs.database)} WITH (FORCE)`,
+        `DROP ROLE IF EXISTS ${quoteIdent(outs.owner)}`,
+      );
     } catch (error) {
       // The server (and its data directory) may already be gone in the same destroy.
       if (!unreachable(error)) throw error;
@@ -220,7 +265,13 @@ function checksum(sql: string): string {
 
 async function recorded(access: PostgresAdminAccess, database: string): Promise<Map<string, string>> {
   const rows = await psql(access, database, "SELECT id || ' ' || checksum FROM public.strata_migrations ORDER BY applied_at, id");
-  return new Map(rows.trim().split("\n").filter(Boolean).map((line) => line.split(" ") as [string, string]));
+  return new Map(
+    rows
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split(" ") as [string, string]),
+  );
 }
 
 async function applyMigrations(inputs: MigrationsInputs): Promise<MigrationsOutputs> {

@@ -64,7 +64,12 @@ async function trinoHasActiveNode(port: number, user: string): Promise<boolean> 
   try {
     const headers = { "X-Trino-User": user, "X-Trino-Source": "strata-health" };
     const sql = "SELECT count(*) FROM system.runtime.nodes WHERE state = 'active'";
-    let response = await fetch(`http://127.0.0.1:${port}/v1/statement`, { method: "POST", body: sql, headers, signal: AbortSignal.timeout(5000) });
+    let response = await fetch(`http://127.0.0.1:${port}/v1/statement`, {
+      method: "POST",
+      body: sql,
+      headers,
+      signal: AbortSignal.timeout(5000),
+    });
     let active = 0;
     for (let page = 0; page < 100; page++) {
       if (response.status !== 200) return false;
@@ -162,7 +167,9 @@ async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
     if (await healthy(inputs.port, inputs.health)) break;
     if (Date.now() > deadline) {
       await stopProcess(pid, startTime, inputs.port);
-      throw new Error(`${inputs.command} was not ready within ${inputs.startTimeoutSeconds} s and was stopped. From its log (${inputs.logFile}):\n${failureExcerpt(inputs.logFile)}`);
+      throw new Error(
+        `${inputs.command} was not ready within ${inputs.startTimeoutSeconds} s and was stopped. From its log (${inputs.logFile}):\n${failureExcerpt(inputs.logFile)}`,
+      );
     }
     await sleep(250);
   }

@@ -57,7 +57,11 @@ export interface ClusterArgs extends PrimitiveArgs {
 const NAME = /^[A-Za-z0-9_.@-]+$/;
 
 /** Checks a Cluster's arguments, its policies against its depots included. Pure. */
-export function validateClusterArgs(name: string, args: ClusterArgs, platform: Pick<Platform, "context" | "kubernetes">): ValidationIssue[] {
+export function validateClusterArgs(
+  name: string,
+  args: ClusterArgs,
+  platform: Pick<Platform, "context" | "kubernetes">,
+): ValidationIssue[] {
   const checks = new IssueCollector("Cluster", name);
   const context = platform.context;
   checks.addAll(platformIssues("Cluster", name, platform));
@@ -100,12 +104,24 @@ export function validateClusterArgs(name: string, args: ClusterArgs, platform: P
   }
   const policies = (args.policies ?? []).filter((p) => p instanceof Policy);
   const mounted = depots.filter((d) => d instanceof Depot);
-  const { problems } = compilePolicies(policies.map((p) => p.spec), depotRefs(mounted), args.groups ?? {}, staticColumnTypes(mounted));
+  const { problems } = compilePolicies(
+    policies.map((p) => p.spec),
+    depotRefs(mounted),
+    args.groups ?? {},
+    staticColumnTypes(mounted),
+  );
   // Problems inside one policy were reported by the Policy itself; here only what needs the Cluster.
   checks.addAll(
     problems
       .filter((p) => p.scope !== "rule")
-      .map((p) => ({ primitive: "Policy", name: p.policy, field: p.field, value: p.value, problem: `${p.problem} (Cluster "${name}")`, fix: p.fix })),
+      .map((p) => ({
+        primitive: "Policy",
+        name: p.policy,
+        field: p.field,
+        value: p.value,
+        problem: `${p.problem} (Cluster "${name}")`,
+        fix: p.fix,
+      })),
   );
   return checks.issues;
 }
@@ -127,7 +143,17 @@ export function sqlMasksOf(policies: PolicySpec[], catalog: string): SqlMask[] {
     .flatMap((p) =>
       (p.masks ?? []).flatMap((m, i) =>
         m.depot === catalog && typeof m.mask === "object"
-          ? [{ primitive: `Policy "${p.name}"`, field: `masks[${i}].mask`, depot: catalog, schema: m.schema, table: m.table, column: m.column, sql: m.mask.sql }]
+          ? [
+              {
+                primitive: `Policy "${p.name}"`,
+                field: `masks[${i}].mask`,
+                depot: catalog,
+                schema: m.schema,
+                table: m.table,
+                column: m.column,
+                sql: m.mask.sql,
+              },
+            ]
           : [],
       ),
     );
@@ -139,7 +165,8 @@ export function referencesOf(policies: PolicySpec[], catalog: string): ColumnRef
   for (const p of [...policies].sort((a, b) => a.name.localeCompare(b.name))) {
     const primitive = `Policy "${p.name}"`;
     (p.access ?? []).forEach((r, i) => {
-      if (r.depot === catalog && r.schema !== undefined && r.table !== undefined) refs.push({ primitive, field: `access[${i}].table`, schema: r.schema, table: r.table });
+      if (r.depot === catalog && r.schema !== undefined && r.table !== undefined)
+        refs.push({ primitive, field: `access[${i}].table`, schema: r.schema, table: r.table });
     });
     (p.masks ?? []).forEach((r, i) => {
       if (r.depot === catalog) {
@@ -210,7 +237,9 @@ export class Cluster extends StrataComponent {
     if (args.port !== undefined) this.platform.ports.claim(args.port, `Cluster "${name}"`);
     this.compute = spec.compute;
     this.catalogs = spec.depots.map((d) => d.catalogName);
-    const deployed = onKubernetes(this.context.target) ? deployClusterOnKubernetes(this.childFactory(), spec) : deployClusterLocally(this.childFactory(), spec);
+    const deployed = onKubernetes(this.context.target)
+      ? deployClusterOnKubernetes(this.childFactory(), spec)
+      : deployClusterLocally(this.childFactory(), spec);
     this.native = deployed.native;
     this.port = deployed.port;
     this.endpoint = deployed.endpoint;

@@ -28,8 +28,15 @@ export function deployClusterOnKubernetes(
   const { rules } = compilePolicies(spec.policies, depotRefs(depots), spec.groups, staticColumnTypes(depots));
   const environment = pulumi.all(depots.map((d) => d.environment)).apply((envs) => Object.assign({}, ...envs) as Record<string, string>);
   const credentials = secretObject(children, "depot-credentials", { name: `${name}-depot-credentials`, namespace, labels }, environment);
-  const accessRules = configMapObject(children, "access-rules", { name: `${name}-access-rules`, namespace, labels }, { "rules.json": renderRules(rules) });
-  const groupsMap = groups ? configMapObject(children, "groups", { name: `${name}-groups`, namespace, labels }, { "groups.txt": renderGroups(groups) }) : undefined;
+  const accessRules = configMapObject(
+    children,
+    "access-rules",
+    { name: `${name}-access-rules`, namespace, labels },
+    { "rules.json": renderRules(rules) },
+  );
+  const groupsMap = groups
+    ? configMapObject(children, "groups", { name: `${name}-groups`, namespace, labels }, { "groups.txt": renderGroups(groups) })
+    : undefined;
   const values = pulumi.all(depots.map((d) => pulumi.all([d.catalogName, d.catalogProperties]))).apply((catalogs) =>
     compileTrinoHelmValues({
       catalogs: Object.fromEntries(catalogs),

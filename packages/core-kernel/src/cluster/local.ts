@@ -81,7 +81,9 @@ export function deployClusterLocally(
   }
   // One resource for the whole catalog folder, so a removed Depot's file is gone before the restart.
   const catalogFiles = Object.fromEntries(depots.map((d) => [`${d.catalogName}.properties`, d.catalogProperties]));
-  files.push(new LocalFileSet(children.name("catalogs"), { directory: path.join(etc, "catalog"), files: catalogFiles }, children.options()));
+  files.push(
+    new LocalFileSet(children.name("catalogs"), { directory: path.join(etc, "catalog"), files: catalogFiles }, children.options()),
+  );
   for (const depot of depots) restartInputs.push(pulumi.interpolate`${depot.catalogName}:${depot.catalogProperties}`);
   // The rules are reloaded by the running server: not part of the restart trigger.
   // Tables and columns that policies name are checked against PostgreSQL depots before the rules change.
@@ -117,18 +119,24 @@ export function deployClusterLocally(
     if (depot.source.kind !== "postgresql" || references.length === 0) return [];
     const source = depot.source;
     return [
-      pulumi.all([source.host, source.port, source.database, source.user, source.password.value, source.ready]).apply(([host, port, database, user, password]) => ({
-        depot: depot.catalogName,
-        // Waits for the source to be ready (its migrations), so new tables and columns are seen.
-        postgres: { psql: path.join(platform.context.tools.postgresBin, "psql"), host, port, database, user, password },
-        references,
-      })),
+      pulumi
+        .all([source.host, source.port, source.database, source.user, source.password.value, source.ready])
+        .apply(([host, port, database, user, password]) => ({
+          depot: depot.catalogName,
+          // Waits for the source to be ready (its migrations), so new tables and columns are seen.
+          postgres: { psql: path.join(platform.context.tools.postgresBin, "psql"), host, port, database, user, password },
+          references,
+        })),
     ];
   });
   const staticTypes = staticColumnTypes(depots);
   const known = sqlMasks
     .filter((m) => depots.find((d) => d.catalogName === m.depot)?.source.kind === "tpch")
-    .map((m) => ({ depot: m.depot, references: [], columns: { [`${m.schema}.${m.table}`]: staticTypes[`${m.depot}.${m.schema}.${m.table}`] ?? {} } }));
+    .map((m) => ({
+      depot: m.depot,
+      references: [],
+      columns: { [`${m.schema}.${m.table}`]: staticTypes[`${m.depot}.${m.schema}.${m.table}`] ?? {} },
+    }));
   let policyCheck: PolicyCheck | undefined;
   let liveTypes: pulumi.Output<ColumnTypes> = pulumi.output(staticTypes);
   const guards: pulumi.Resource[] = [];

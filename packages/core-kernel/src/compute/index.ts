@@ -55,10 +55,19 @@ const MIN_MEMORY_MB = 1024;
 export const COMPUTE_LABEL = "strata.dev/compute";
 
 /** Checks a Compute's arguments; on the local target also against this machine's size. */
-export function validateComputeArgs(name: string, args: ComputeArgs, context: Pick<StrataContext, "target"> = { target: "local" }): ValidationIssue[] {
+export function validateComputeArgs(
+  name: string,
+  args: ComputeArgs,
+  context: Pick<StrataContext, "target"> = { target: "local" },
+): ValidationIssue[] {
   const checks = new IssueCollector("Compute", name);
   if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < MIN_MEMORY_MB)) {
-    checks.add("memoryMb", args.memoryMb, `is not a whole number of MiB >= ${MIN_MEMORY_MB}`, `give at least ${MIN_MEMORY_MB} (Trino needs it)`);
+    checks.add(
+      "memoryMb",
+      args.memoryMb,
+      `is not a whole number of MiB >= ${MIN_MEMORY_MB}`,
+      `give at least ${MIN_MEMORY_MB} (Trino needs it)`,
+    );
   }
   if (args.cpus !== undefined && (!Number.isInteger(args.cpus) || args.cpus < 1)) {
     checks.add("cpus", args.cpus, "is not a whole number >= 1", "give at least 1");
@@ -72,18 +81,27 @@ export function validateComputeArgs(name: string, args: ComputeArgs, context: Pi
     checks.add(`nodeSelector.${issue.key}`, issue.value, issue.problem, 'use labels your nodes carry, e.g. { "node-role/data": "true" }');
   }
   (args.tolerations ?? []).forEach((t, i) => {
-    if (!TAINT_EFFECTS.includes(t.effect)) checks.add(`tolerations[${i}].effect`, t.effect, "is not a taint effect", `use one of ${TAINT_EFFECTS.join(", ")}`);
-    for (const issue of labelIssues({ [t.key]: t.value })) checks.add(`tolerations[${i}]`, issue.value, issue.problem, "give the key and value of a taint of your nodes");
+    if (!TAINT_EFFECTS.includes(t.effect))
+      checks.add(`tolerations[${i}].effect`, t.effect, "is not a taint effect", `use one of ${TAINT_EFFECTS.join(", ")}`);
+    for (const issue of labelIssues({ [t.key]: t.value }))
+      checks.add(`tolerations[${i}]`, issue.value, issue.problem, "give the key and value of a taint of your nodes");
   });
   if (context.target === "local") {
     checks.addAll(validateLocalBudget("Compute", name, args));
     // `nodes` is ignored on local so one program deploys everywhere; these two only make sense on existing nodes.
     for (const field of ["nodeSelector", "tolerations"] as const) {
-      if (args[field] !== undefined) checks.add(field, args[field], "has no meaning on the local target", `leave ${field} out, or deploy to the "kubernetes" target`);
+      if (args[field] !== undefined)
+        checks.add(field, args[field], "has no meaning on the local target", `leave ${field} out, or deploy to the "kubernetes" target`);
     }
   } else if (context.target !== "kubernetes") {
     for (const field of ["nodeSelector", "tolerations"] as const) {
-      if (args[field] !== undefined) checks.add(field, args[field], `applies to existing nodes (target "kubernetes") only`, `leave ${field} out: on ${context.target} the Compute creates its own labelled, tainted node pool`);
+      if (args[field] !== undefined)
+        checks.add(
+          field,
+          args[field],
+          `applies to existing nodes (target "kubernetes") only`,
+          `leave ${field} out: on ${context.target} the Compute creates its own labelled, tainted node pool`,
+        );
     }
   }
   return checks.issues;

@@ -26,11 +26,27 @@ export function deployComputeOnKubernetes(
     const taints: Taint[] = [{ key: COMPUTE_LABEL, value: name, effect: "NoSchedule" }];
     const pool: NodePool = new NodePoolCapability(
       children.name("pool"),
-      { platform: children.platform, cluster: cluster.cloud.cluster, network: cluster.cloud.network, cpus, memoryMb, minNodes: nodes.min, maxNodes: nodes.max, labels, taints },
+      {
+        platform: children.platform,
+        cluster: cluster.cloud.cluster,
+        network: cluster.cloud.network,
+        cpus,
+        memoryMb,
+        minNodes: nodes.min,
+        maxNodes: nodes.max,
+        labels,
+        taints,
+      },
       children.options(),
     );
-    return { sizing: { ...sizing, placement: { nodeSelector: labels, tolerations: tolerationsFor(taints) } }, native: { kind: "kubernetes", pool } };
+    return {
+      sizing: { ...sizing, placement: { nodeSelector: labels, tolerations: tolerationsFor(taints) } },
+      native: { kind: "kubernetes", pool },
+    };
   }
-  const placement = { nodeSelector: args.nodeSelector ?? settings.nodeSelector, tolerations: tolerationsFor(args.tolerations ?? settings.tolerations) };
+  const placement = {
+    nodeSelector: args.nodeSelector ?? settings.nodeSelector,
+    tolerations: tolerationsFor(args.tolerations ?? settings.tolerations),
+  };
   return { sizing: { ...sizing, placement }, native: { kind: "kubernetes" } };
 }

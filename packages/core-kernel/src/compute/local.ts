@@ -10,8 +10,13 @@ export function deployComputeLocally(children: ChildFactory, args: ComputeArgs):
     children.options(),
   );
   return {
-    sizing: { memoryMb: pool.memoryMb, cpus: pool.cpus, heapMb: pool.heapMb, podMemoryMb: pool.memoryMb, placement: { nodeSelector: {}, tolerations: [] } },
+    sizing: {
+      memoryMb: pool.memoryMb,
+      cpus: pool.cpus,
+      heapMb: pool.heapMb,
+      podMemoryMb: pool.memoryMb,
+      placement: { nodeSelector: {}, tolerations: [] },
+    },
     native: { kind: "local", pool },
   };
 }
-

@@ -67,19 +67,40 @@ export function readMigrations(directory: string): Migration[] {
     .map((f) => ({ id: f.slice(0, -4), sql: fs.readFileSync(path.join(directory, f), "utf8") }));
 }
 
-export function validateDatabaseArgs(name: string, args: DatabaseArgs, platform: Pick<Platform, "context" | "kubernetes">): ValidationIssue[] {
+export function validateDatabaseArgs(
+  name: string,
+  args: DatabaseArgs,
+  platform: Pick<Platform, "context" | "kubernetes">,
+): ValidationIssue[] {
   const checks = new IssueCollector("Database", name);
   if (onKubernetes(platform.context.target)) {
     const cluster = platform.kubernetes;
-    if (args.server !== undefined) checks.add("server", "a LocalPostgresServer", "is a local server", "leave server out on Kubernetes targets");
+    if (args.server !== undefined)
+      checks.add("server", "a LocalPostgresServer", "is a local server", "leave server out on Kubernetes targets");
     if (cluster?.target === "kubernetes" && !cluster.postgres) {
-      checks.add("strata:postgresHost", undefined, "is not set: the kubernetes target creates databases on an existing server", "set strata:postgresHost (and strata:postgresAdminPassword as a secret)");
+      checks.add(
+        "strata:postgresHost",
+        undefined,
+        "is not set: the kubernetes target creates databases on an existing server",
+        "set strata:postgresHost (and strata:postgresAdminPassword as a secret)",
+      );
     }
     if (cluster?.cloud && !cluster.postgresAdminPassword) {
-      checks.add("strata:postgresAdminPassword", undefined, "is not set: the managed server needs an administrator password", "pulumi config set --secret strata:postgresAdminPassword <password>");
+      checks.add(
+        "strata:postgresAdminPassword",
+        undefined,
+        "is not set: the managed server needs an administrator password",
+        "pulumi config set --secret strata:postgresAdminPassword <password>",
+      );
     }
   }
-  if (!(args.password instanceof Secret)) checks.add("password", typeof args.password, "is not a Secret", "pass a Secret, e.g. new Secret(\"db-password\", { value: config.requireSecret(\"dbPassword\") })");
+  if (!(args.password instanceof Secret))
+    checks.add(
+      "password",
+      typeof args.password,
+      "is not a Secret",
+      'pass a Secret, e.g. new Secret("db-password", { value: config.requireSecret("dbPassword") })',
+    );
   const database = args.databaseName ?? toIdentifier(name);
   if (!IDENT.test(database) || database.startsWith("pg_")) {
     checks.add("databaseName", database, "is not a usable database name", "use lower-case letters, digits and _, not starting with pg_");
@@ -91,7 +112,12 @@ export function validateDatabaseArgs(name: string, args: DatabaseArgs, platform:
   if (args.migrations !== undefined && !Array.isArray(args.migrations)) {
     const dir = args.migrations.directory;
     if (!path.isAbsolute(dir) || !fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-      checks.add("migrations.directory", dir, "is not an existing absolute directory", "give the absolute path of a directory of .sql files");
+      checks.add(
+        "migrations.directory",
+        dir,
+        "is not an existing absolute directory",
+        "give the absolute path of a directory of .sql files",
+      );
     } else {
       migrations = readMigrations(dir);
     }
@@ -100,7 +126,8 @@ export function validateDatabaseArgs(name: string, args: DatabaseArgs, platform:
   }
   const ids = new Set<string>();
   migrations.forEach((m, i) => {
-    if (!MIGRATION_ID.test(m.id ?? "")) checks.add(`migrations[${i}].id`, m.id, "is not a valid id", 'use letters, digits, ".", "_" or "-", e.g. "001_customers"');
+    if (!MIGRATION_ID.test(m.id ?? ""))
+      checks.add(`migrations[${i}].id`, m.id, "is not a valid id", 'use letters, digits, ".", "_" or "-", e.g. "001_customers"');
     else if (ids.has(m.id)) checks.add(`migrations[${i}].id`, m.id, "is used twice", "give every migration its own id");
     ids.add(m.id);
     if (typeof m.sql !== "string" || m.sql.trim() === "") checks.add(`migrations[${i}].sql`, m.sql, "is empty", "give the SQL to run");

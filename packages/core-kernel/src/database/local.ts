@@ -15,7 +15,13 @@ export function deployDatabaseLocally(children: ChildFactory, spec: DatabaseSpec
   );
   const migrations = new PostgresMigrations(
     children.name("migrations"),
-    { access: server.adminAccess, database: database.database, owner: database.owner, migrations: spec.migrations, label: `Database "${spec.name}"` },
+    {
+      access: server.adminAccess,
+      database: database.database,
+      owner: database.owner,
+      migrations: spec.migrations,
+      label: `Database "${spec.name}"`,
+    },
     children.options({ dependsOn: [database] }),
   );
   return {

@@ -80,7 +80,11 @@ export function passwordVariable(catalog: string): string {
 }
 
 /** The Trino plugin folders a source kind needs (the PostgreSQL connector maps PostGIS types, hence geospatial). */
-export const PLUGINS_OF: Record<DepotSource["kind"], string[]> = { postgresql: ["geospatial", "postgresql"], memory: ["memory"], tpch: ["tpch"] };
+export const PLUGINS_OF: Record<DepotSource["kind"], string[]> = {
+  postgresql: ["geospatial", "postgresql"],
+  memory: ["memory"],
+  tpch: ["tpch"],
+};
 
 /**
  * A catalog's properties. Credentials are `${ENV:...}` references, never values.
@@ -149,7 +153,11 @@ export class Depot extends StrataComponent {
     if (source.kind === "postgresql") {
       this.catalogProperties = pulumi
         .all([source.host, source.port, source.database, source.user])
-        .apply(([host, port, database, user]) => renderProperties(compileCatalogProperties(this.catalogName, { kind: "postgresql", host, port, database, user, tls: source.tls ?? false })));
+        .apply(([host, port, database, user]) =>
+          renderProperties(
+            compileCatalogProperties(this.catalogName, { kind: "postgresql", host, port, database, user, tls: source.tls ?? false }),
+          ),
+        );
       this.environment = pulumi.secret(source.password.value.apply((password) => ({ [passwordVariable(this.catalogName)]: password })));
     } else {
       this.catalogProperties = pulumi.output(renderProperties(compileCatalogProperties(this.catalogName, source)));

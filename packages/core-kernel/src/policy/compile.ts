@@ -187,18 +187,42 @@ function isStringList(v: unknown): v is string[] {
 function checkSubjects(policy: string, field: string, s: Subjects, problems: PolicyProblem[]): void {
   for (const kind of ["users", "groups"] as const) {
     if (!isStringList(s[kind])) {
-      problems.push({ scope: "rule", policy, field: `${field}.${kind}`, value: s[kind], problem: "is not a list of names", fix: `give ${kind}: ["..."]` });
+      problems.push({
+        scope: "rule",
+        policy,
+        field: `${field}.${kind}`,
+        value: s[kind],
+        problem: "is not a list of names",
+        fix: `give ${kind}: ["..."]`,
+      });
     }
   }
   const users = isStringList(s.users) ? (s.users ?? []) : [];
   const groups = isStringList(s.groups) ? (s.groups ?? []) : [];
   if (users.length + groups.length === 0) {
-    problems.push({ scope: "rule", policy, field, value: s, problem: "names no users or groups", fix: 'give users: ["..."] and/or groups: ["..."]' });
+    problems.push({
+      scope: "rule",
+      policy,
+      field,
+      value: s,
+      problem: "names no users or groups",
+      fix: 'give users: ["..."] and/or groups: ["..."]',
+    });
   }
-  for (const [kind, names] of [["users", users], ["groups", groups]] as const) {
+  for (const [kind, names] of [
+    ["users", users],
+    ["groups", groups],
+  ] as const) {
     names.forEach((n, i) => {
       if (!SUBJECT.test(n)) {
-        problems.push({ scope: "rule", policy, field: `${field}.${kind}[${i}]`, value: n, problem: "is not a valid name", fix: 'use letters, digits, ".", "_", "@" or "-"' });
+        problems.push({
+          scope: "rule",
+          policy,
+          field: `${field}.${kind}[${i}]`,
+          value: n,
+          problem: "is not a valid name",
+          fix: 'use letters, digits, ".", "_", "@" or "-"',
+        });
       }
     });
   }
@@ -215,25 +239,64 @@ function checkTarget(
 ): boolean {
   let ok = true;
   if (typeof t.depot !== "string" || t.depot === "") {
-    problems.push({ scope: "rule", policy, field: `${field}.depot`, value: t.depot, problem: "is missing", fix: "name the Depot the rule is about" });
+    problems.push({
+      scope: "rule",
+      policy,
+      field: `${field}.depot`,
+      value: t.depot,
+      problem: "is missing",
+      fix: "name the Depot the rule is about",
+    });
     ok = false;
   } else if (!depots.has(t.depot)) {
-    const known = [...depots.keys()].sort().map((d) => `"${d}"`).join(", ") || "none";
-    problems.push({ scope: "depot", policy, field: `${field}.depot`, value: t.depot, problem: "names no Depot of this Cluster", fix: `use one of: ${known}` });
+    const known =
+      [...depots.keys()]
+        .sort()
+        .map((d) => `"${d}"`)
+        .join(", ") || "none";
+    problems.push({
+      scope: "depot",
+      policy,
+      field: `${field}.depot`,
+      value: t.depot,
+      problem: "names no Depot of this Cluster",
+      fix: `use one of: ${known}`,
+    });
     ok = false;
   }
   for (const key of ["schema", "table", "column"] as const) {
     const v = t[key];
     if (v === undefined && required.includes(key)) {
-      problems.push({ scope: "rule", policy, field: `${field}.${key}`, value: v, problem: "is missing", fix: `name the ${key} the rule is about` });
+      problems.push({
+        scope: "rule",
+        policy,
+        field: `${field}.${key}`,
+        value: v,
+        problem: "is missing",
+        fix: `name the ${key} the rule is about`,
+      });
       ok = false;
     } else if (v !== undefined && (typeof v !== "string" || !IDENT.test(v))) {
-      problems.push({ scope: "rule", policy, field: `${field}.${key}`, value: v, problem: "is not a lower-case SQL identifier", fix: "use lower-case letters, digits and _, as Trino reports names" });
+      problems.push({
+        scope: "rule",
+        policy,
+        field: `${field}.${key}`,
+        value: v,
+        problem: "is not a lower-case SQL identifier",
+        fix: "use lower-case letters, digits and _, as Trino reports names",
+      });
       ok = false;
     }
   }
   if (t.table !== undefined && t.schema === undefined && !required.includes("schema")) {
-    problems.push({ scope: "rule", policy, field: `${field}.schema`, value: undefined, problem: "is missing while table is given", fix: "name the schema of the table" });
+    problems.push({
+      scope: "rule",
+      policy,
+      field: `${field}.schema`,
+      value: undefined,
+      problem: "is missing while table is given",
+      fix: "name the schema of the table",
+    });
     ok = false;
   }
   return ok;
@@ -241,9 +304,20 @@ function checkTarget(
 
 function checkMask(policy: string, field: string, mask: unknown, problems: PolicyProblem[]): boolean {
   const named = typeof mask === "string" && (MASK_KINDS as readonly string[]).includes(mask);
-  const sql = typeof mask === "object" && mask !== null && typeof (mask as { sql?: unknown }).sql === "string" && (mask as { sql: string }).sql.trim() !== "";
+  const sql =
+    typeof mask === "object" &&
+    mask !== null &&
+    typeof (mask as { sql?: unknown }).sql === "string" &&
+    (mask as { sql: string }).sql.trim() !== "";
   if (!named && !sql) {
-    problems.push({ scope: "rule", policy, field: `${field}.mask`, value: mask, problem: "is not a mask", fix: `use one of ${MASK_KINDS.map((k) => `"${k}"`).join(", ")} or { sql: "<expression over the column>" }` });
+    problems.push({
+      scope: "rule",
+      policy,
+      field: `${field}.mask`,
+      value: mask,
+      problem: "is not a mask",
+      fix: `use one of ${MASK_KINDS.map((k) => `"${k}"`).join(", ")} or { sql: "<expression over the column>" }`,
+    });
   }
   return named || sql;
 }
@@ -344,18 +418,37 @@ export function compilePolicies(
     groups: isStringList(s.groups) ? (s.groups ?? []).filter((n) => SUBJECT.test(n)) : [],
   });
 
-  const tableExists = (policy: string, field: string, depot: DepotRef, t: { schema: string; table: string }, types: Record<string, string> | undefined) => {
+  const tableExists = (
+    policy: string,
+    field: string,
+    depot: DepotRef,
+    t: { schema: string; table: string },
+    types: Record<string, string> | undefined,
+  ) => {
     if (types !== undefined || !depot.complete) return true;
-    const tables = Object.keys(columnTypes).filter((k) => k.startsWith(`${depot.catalog}.${t.schema}.`)).map((k) => k.split(".")[2]!);
+    const tables = Object.keys(columnTypes)
+      .filter((k) => k.startsWith(`${depot.catalog}.${t.schema}.`))
+      .map((k) => k.split(".")[2]!);
     problems.push({
-      scope: "column", policy, field: `${field}.table`, value: `${t.schema}.${t.table}`, problem: `is not a table of depot ${depot.name}`,
+      scope: "column",
+      policy,
+      field: `${field}.table`,
+      value: `${t.schema}.${t.table}`,
+      problem: `is not a table of depot ${depot.name}`,
       fix: tables.length > 0 ? `use one of: ${tables.sort().join(", ")}` : `check the schema name "${t.schema}"`,
     });
     return false;
   };
   const columnExists = (policy: string, field: string, table: string, column: string, types: Record<string, string> | undefined) => {
     if (types === undefined || column in types) return true;
-    problems.push({ scope: "column", policy, field: `${field}.column`, value: column, problem: `is not a column of ${table}`, fix: `use one of: ${Object.keys(types).sort().join(", ")}` });
+    problems.push({
+      scope: "column",
+      policy,
+      field: `${field}.column`,
+      value: column,
+      problem: `is not a column of ${table}`,
+      fix: `use one of: ${Object.keys(types).sort().join(", ")}`,
+    });
     return false;
   };
 
@@ -364,7 +457,14 @@ export function compilePolicies(
       const value = (policy as unknown as Record<string, unknown>)[field];
       if (value === undefined) return [];
       if (!Array.isArray(value)) {
-        problems.push({ scope: "rule", policy: policy.name, field, value, problem: "is not a list", fix: `give ${field} as a list of rules` });
+        problems.push({
+          scope: "rule",
+          policy: policy.name,
+          field,
+          value,
+          problem: "is not a list",
+          fix: `give ${field} as a list of rules`,
+        });
         return [];
       }
       return value as T[];
@@ -374,13 +474,38 @@ export function compilePolicies(
       checkSubjects(policy.name, field, rule, problems);
       const targetOk = checkTarget(policy.name, field, rule, [], depots, problems);
       if (!(typeof rule.access === "string" && rule.access in PRIVILEGES)) {
-        problems.push({ scope: "rule", policy: policy.name, field: `${field}.access`, value: rule.access, problem: "is not an access level", fix: 'use "none", "read", "write" or "all"' });
+        problems.push({
+          scope: "rule",
+          policy: policy.name,
+          field: `${field}.access`,
+          value: rule.access,
+          problem: "is not an access level",
+          fix: 'use "none", "read", "write" or "all"',
+        });
         return;
       }
       if (!targetOk) return;
       const depot = depots.get(rule.depot)!;
-      if (rule.table !== undefined && !tableExists(policy.name, field, depot, rule as { schema: string; table: string }, columnTypes[`${depot.catalog}.${rule.schema}.${rule.table}`])) return;
-      access.push({ policy: policy.name, field, ...names(rule), catalog: depots.get(rule.depot)!.catalog, schema: rule.schema, table: rule.table, level: rule.access });
+      if (
+        rule.table !== undefined &&
+        !tableExists(
+          policy.name,
+          field,
+          depot,
+          rule as { schema: string; table: string },
+          columnTypes[`${depot.catalog}.${rule.schema}.${rule.table}`],
+        )
+      )
+        return;
+      access.push({
+        policy: policy.name,
+        field,
+        ...names(rule),
+        catalog: depots.get(rule.depot)!.catalog,
+        schema: rule.schema,
+        table: rule.table,
+        level: rule.access,
+      });
     });
     list<ColumnMask>("masks").forEach((rule, i) => {
       const field = `masks[${i}]`;
@@ -395,26 +520,54 @@ export function compilePolicies(
       const expression = typedMaskExpression(rule.column, rule.mask, types?.[rule.column]);
       if (expression === undefined) {
         problems.push({
-          scope: "column", policy: policy.name, field: `${field}.mask`, value: rule.mask,
+          scope: "column",
+          policy: policy.name,
+          field: `${field}.mask`,
+          value: rule.mask,
           problem: `produces text, but ${table}.${rule.column} is ${types![rule.column]}, and Trino refuses a mask of another type`,
           fix: `use mask "null", or { sql: "..." } returning ${types![rule.column]}`,
         });
         return;
       }
-      data.push({ policy: policy.name, field, ...names(rule), depot: rule.depot, catalog: depot.catalog, schema: rule.schema, table: rule.table, mask: { column: rule.column, expression } });
+      data.push({
+        policy: policy.name,
+        field,
+        ...names(rule),
+        depot: rule.depot,
+        catalog: depot.catalog,
+        schema: rule.schema,
+        table: rule.table,
+        mask: { column: rule.column, expression },
+      });
     });
     list<RowFilter>("filters").forEach((rule, i) => {
       const field = `filters[${i}]`;
       checkSubjects(policy.name, field, rule, problems);
       const targetOk = checkTarget(policy.name, field, rule, ["schema", "table"], depots, problems);
       if (typeof rule.where !== "string" || rule.where.trim() === "") {
-        problems.push({ scope: "rule", policy: policy.name, field: `${field}.where`, value: rule.where, problem: "is missing or empty", fix: "give a SQL boolean expression over the table's columns, e.g. \"region = 'EU'\"" });
+        problems.push({
+          scope: "rule",
+          policy: policy.name,
+          field: `${field}.where`,
+          value: rule.where,
+          problem: "is missing or empty",
+          fix: "give a SQL boolean expression over the table's columns, e.g. \"region = 'EU'\"",
+        });
         return;
       }
       if (!targetOk) return;
       const depot = depots.get(rule.depot)!;
       if (!tableExists(policy.name, field, depot, rule, columnTypes[`${depot.catalog}.${rule.schema}.${rule.table}`])) return;
-      data.push({ policy: policy.name, field, ...names(rule), depot: rule.depot, catalog: depot.catalog, schema: rule.schema, table: rule.table, filter: rule.where });
+      data.push({
+        policy: policy.name,
+        field,
+        ...names(rule),
+        depot: rule.depot,
+        catalog: depot.catalog,
+        schema: rule.schema,
+        table: rule.table,
+        filter: rule.where,
+      });
     });
   }
 
@@ -424,7 +577,10 @@ export function compilePolicies(
   const duplicates = new Set<NormalizedData>();
   for (const d of data) {
     if (!d.mask) continue;
-    for (const [kind, list] of [["user", d.users], ["group", d.groups]] as const) {
+    for (const [kind, list] of [
+      ["user", d.users],
+      ["group", d.groups],
+    ] as const) {
       for (const n of list) {
         const key = [kind, n, d.catalog, d.schema, d.table, d.mask.column].join("\u0000");
         if (maskedBySubject.has(key)) duplicates.add(d);
@@ -433,7 +589,14 @@ export function compilePolicies(
     }
   }
   for (const d of duplicates) {
-    problems.push({ scope: "rule", policy: d.policy, field: `${d.field}.column`, value: d.mask!.column, problem: "is masked twice for the same subject", fix: "keep one mask per column and subject" });
+    problems.push({
+      scope: "rule",
+      policy: d.policy,
+      field: `${d.field}.column`,
+      value: d.mask!.column,
+      problem: "is masked twice for the same subject",
+      fix: "keep one mask per column and subject",
+    });
     data.splice(data.indexOf(d), 1);
   }
 
@@ -444,7 +607,10 @@ export function compilePolicies(
       if (known.has(g)) return;
       const listed = [...known].sort().join(", ") || "none";
       problems.push({
-        scope: "grant", policy: r.policy, field: `${r.field}.groups[${i}]`, value: g,
+        scope: "grant",
+        policy: r.policy,
+        field: `${r.field}.groups[${i}]`,
+        value: g,
         problem: `is not a group of this Cluster (its groups: ${listed})`,
         fix: `add "${g}" and its members to the Cluster's groups, or name one of its groups`,
       });
@@ -456,7 +622,8 @@ export function compilePolicies(
   for (const [group, members] of Object.entries(groups)) {
     for (const m of members ?? []) groupsOf.set(m, (groupsOf.get(m) ?? new Set()).add(group));
   }
-  const applies = (s: { users: string[]; groups: string[] }, user: string) => s.users.includes(user) || s.groups.some((g) => groupsOf.get(user)?.has(g));
+  const applies = (s: { users: string[]; groups: string[] }, user: string) =>
+    s.users.includes(user) || s.groups.some((g) => groupsOf.get(user)?.has(g));
   const principals = new Set<string>();
   for (const r of [...access, ...data]) {
     r.users.forEach((u) => principals.add(u));
@@ -475,7 +642,9 @@ export function compilePolicies(
     const out: Resolved[] = [];
     for (const object of objects.values()) {
       const level = resolveLevel(mine, object);
-      const here = myData.filter((d) => d.catalog === object.catalog && d.schema === object.schema && d.table === object.table && object.table !== undefined);
+      const here = myData.filter(
+        (d) => d.catalog === object.catalog && d.schema === object.schema && d.table === object.table && object.table !== undefined,
+      );
       const allowed = level !== undefined && level.level !== "none";
       for (const d of here) dataUsable.set(d, (dataUsable.get(d) ?? false) || allowed);
       // A rule of the object's own level, or a table narrowed by data policies; the rest is covered by an enclosing rule.
@@ -488,7 +657,10 @@ export function compilePolicies(
             const earlier = columns.get(d.mask.column);
             if (earlier && earlier.mask !== d.mask.expression) {
               problems.push({
-                scope: "grant", policy: d.policy, field: `${d.field}.mask`, value: `${object.catalog}.${object.schema}.${object.table}.${d.mask.column}`,
+                scope: "grant",
+                policy: d.policy,
+                field: `${d.field}.mask`,
+                value: `${object.catalog}.${object.schema}.${object.table}.${d.mask.column}`,
                 problem: `gives user ${user} a second, different mask on this column (the other: Policy "${earlier.from.policy}" ${earlier.from.field}); Trino applies one mask per column and user`,
                 fix: "give the column one mask for everyone this user is reached through (user and groups), or take the user out of one of the groups",
               });
@@ -503,7 +675,14 @@ export function compilePolicies(
         ...object,
         level: level.level,
         columns: [...columns.entries()].map(([name, c]) => ({ name, mask: c.mask })).sort((a, b) => a.name.localeCompare(b.name)),
-        ...(filters.size > 0 ? { filter: [...filters].sort().map((f) => `(${f})`).join(" AND ") } : {}),
+        ...(filters.size > 0
+          ? {
+              filter: [...filters]
+                .sort()
+                .map((f) => `(${f})`)
+                .join(" AND "),
+            }
+          : {}),
       });
     }
     resolvedOf.set(user, out);
@@ -515,7 +694,10 @@ export function compilePolicies(
     if (d.groups.some((g) => !known.has(g))) continue; // already reported
     const who = [...d.users.map((u) => `user ${u}`), ...d.groups.map((g) => `group ${g}`)].join(", ");
     problems.push({
-      scope: "grant", policy: d.policy, field: d.field, value: `${d.depot}.${d.schema}.${d.table}`,
+      scope: "grant",
+      policy: d.policy,
+      field: d.field,
+      value: `${d.depot}.${d.schema}.${d.table}`,
       problem: `applies to ${who}, who has no access to this table`,
       fix: "add an access rule granting it, or drop this data policy",
     });
@@ -558,7 +740,12 @@ export function compilePolicies(
       const earlier = widest.get(r.catalog) ?? "none";
       widest.set(r.catalog, LEVELS.indexOf(r.level) > LEVELS.indexOf(earlier) ? r.level : earlier);
     }
-    for (const [catalog, level] of widest) catalogEntries.push({ user, rule: { catalog: exactNames([catalog]), allow: CATALOG_ACCESS[level] }, order: level === "none" ? 0 : 1 });
+    for (const [catalog, level] of widest)
+      catalogEntries.push({
+        user,
+        rule: { catalog: exactNames([catalog]), allow: CATALOG_ACCESS[level] },
+        order: level === "none" ? 0 : 1,
+      });
     // Schema ownership follows `all` on a whole depot or schema; a schema rule of another level shadows a depot-wide `all`.
     for (const r of resolved.filter((x) => x.table === undefined)) {
       const ownsDepot = resolved.some((x) => x.catalog === r.catalog && x.schema === undefined && x.level === "all");
@@ -569,7 +756,10 @@ export function compilePolicies(
   }
 
   const catalogs: Json[] = [{ user: HEALTH_USER, catalog: "system", allow: "read-only" }, ...merge(catalogEntries)];
-  const tables: Json[] = [{ user: HEALTH_USER, catalog: "system", schema: "runtime", table: "nodes", privileges: ["SELECT"] }, ...merge(tableEntries)];
+  const tables: Json[] = [
+    { user: HEALTH_USER, catalog: "system", schema: "runtime", table: "nodes", privileges: ["SELECT"] },
+    ...merge(tableEntries),
+  ];
   const schemas: Json[] = merge(schemaEntries);
 
   const unique = [...new Map(problems.map((p) => [JSON.stringify([p.policy, p.field, p.problem]), p])).values()];

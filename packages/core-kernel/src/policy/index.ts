@@ -20,7 +20,8 @@ export interface PolicyArgs extends PrimitiveArgs {
 export function validatePolicyArgs(name: string, args: PolicyArgs): ValidationIssue[] {
   const checks = new IssueCollector("Policy", name);
   const rules = (args.access?.length ?? 0) + (args.masks?.length ?? 0) + (args.filters?.length ?? 0);
-  if (rules === 0) checks.add("access", args.access, "is empty, and so are masks and filters", "give at least one rule, or drop the Policy");
+  if (rules === 0)
+    checks.add("access", args.access, "is empty, and so are masks and filters", "give at least one rule, or drop the Policy");
   // Compile against a stand-in for every named depot: only problems that do not depend on depots remain.
   const named = [...(args.access ?? []), ...(args.masks ?? []), ...(args.filters ?? [])].map((r) => r.depot);
   const depots = [...new Set(named.filter((d) => typeof d === "string"))].map((d) => ({ name: d, catalog: d }));

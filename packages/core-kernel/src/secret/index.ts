@@ -84,7 +84,10 @@ export class Secret extends StrataComponent {
   readonly native: SecretNative;
 
   constructor(name: string, args: SecretArgs, opts?: pulumi.ComponentResourceOptions) {
-    super({ layer: "core", kind: "Secret" }, name, args, opts, (platform) => [...validateSecretArgs(name, args), ...platformIssues("Secret", name, platform)]);
+    super({ layer: "core", kind: "Secret" }, name, args, opts, (platform) => [
+      ...validateSecretArgs(name, args),
+      ...platformIssues("Secret", name, platform),
+    ]);
     this.value = pulumi.secret(validatedInput(args.value, (v) => checkValue(name, v)));
     this.workspace = args.workspace;
     const deployed = onKubernetes(this.context.target)

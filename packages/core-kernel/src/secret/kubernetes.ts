@@ -19,7 +19,11 @@ export function deploySecretOnKubernetes(
   const SecretStoreCapability = capabilitiesFor(children.platform.context.target).SecretStore;
   let store: SecretStore | undefined;
   if (SecretStoreCapability && cluster.cloud) {
-    store = new SecretStoreCapability(children.name("store"), { platform: children.platform, network: cluster.cloud.network, value }, children.statefulOptions());
+    store = new SecretStoreCapability(
+      children.name("store"),
+      { platform: children.platform, network: cluster.cloud.network, value },
+      children.statefulOptions(),
+    );
   }
   const secret = secretObject(children, "kubernetes", { name, namespace, labels: strataLabels("Secret", name) }, { value });
   return {

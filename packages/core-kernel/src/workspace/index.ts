@@ -23,11 +23,20 @@ export interface WorkspaceArgs extends PrimitiveArgs {
   quota?: { cpus?: number; memoryMb?: number; pods?: number };
 }
 
-export function validateWorkspaceArgs(name: string, args: WorkspaceArgs, context: Pick<StrataContext, "target" | "kubernetes">): ValidationIssue[] {
+export function validateWorkspaceArgs(
+  name: string,
+  args: WorkspaceArgs,
+  context: Pick<StrataContext, "target" | "kubernetes">,
+): ValidationIssue[] {
   const checks = new IssueCollector("Workspace", name);
-  for (const [field, min] of [["cpus", 1], ["memoryMb", 256], ["pods", 1]] as const) {
+  for (const [field, min] of [
+    ["cpus", 1],
+    ["memoryMb", 256],
+    ["pods", 1],
+  ] as const) {
     const value = args.quota?.[field];
-    if (value !== undefined && (!Number.isInteger(value) || value < min)) checks.add(`quota.${field}`, value, `is not a whole number >= ${min}`, `give at least ${min}`);
+    if (value !== undefined && (!Number.isInteger(value) || value < min))
+      checks.add(`quota.${field}`, value, `is not a whole number >= ${min}`, `give at least ${min}`);
   }
   const namespace = `${context.kubernetes.namespacePrefix}${name}`;
   if (onKubernetes(context.target) && namespace.length > 63) {
@@ -66,7 +75,9 @@ export class Workspace extends StrataComponent {
       ...platformIssues("Workspace", name, platform),
     ]);
     this.schemaPrefix = `${toIdentifier(name)}_`;
-    const deployed = onKubernetes(this.context.target) ? deployWorkspaceOnKubernetes(this.childFactory(), name, args) : deployWorkspaceLocally(this.childFactory(), name);
+    const deployed = onKubernetes(this.context.target)
+      ? deployWorkspaceOnKubernetes(this.childFactory(), name, args)
+      : deployWorkspaceLocally(this.childFactory(), name);
     this.location = deployed.location;
     this.native = deployed.native;
     this.finish({ location: this.location, schemaPrefix: this.schemaPrefix }, {});

@@ -3,7 +3,11 @@ import { type ChildFactory, strataLabels, workspaceNamespace } from "@strata/clo
 import type { WorkspaceArgs, WorkspaceNative } from "./index.js";
 
 /** Kubernetes targets: the team's namespace `<prefix><name>` with its quota, service account, RBAC and default-deny NetworkPolicy. */
-export function deployWorkspaceOnKubernetes(children: ChildFactory, name: string, args: WorkspaceArgs): { location: pulumi.Output<string>; native: WorkspaceNative } {
+export function deployWorkspaceOnKubernetes(
+  children: ChildFactory,
+  name: string,
+  args: WorkspaceArgs,
+): { location: pulumi.Output<string>; native: WorkspaceNative } {
   const objects = workspaceNamespace(children, {
     namespace: `${children.platform.context.kubernetes.namespacePrefix}${name}`,
     serviceAccount: name,

@@ -51,7 +51,12 @@ const HOST = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/;
 export function validateServiceArgs(name: string, args: ServiceArgs, context: Pick<StrataContext, "target">): ValidationIssue[] {
   const checks = new IssueCollector("Service", name);
   if (!onKubernetes(context.target)) {
-    checks.add("strata:target", context.target, "has no Service runtime: Services run on Kubernetes targets", 'deploy to "kubernetes", "aws", "gcp" or "azure"');
+    checks.add(
+      "strata:target",
+      context.target,
+      "has no Service runtime: Services run on Kubernetes targets",
+      'deploy to "kubernetes", "aws", "gcp" or "azure"',
+    );
     return checks.issues;
   }
   if (typeof args.image !== "string" || !/^[^\s:]+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(args.image)) {
@@ -59,28 +64,41 @@ export function validateServiceArgs(name: string, args: ServiceArgs, context: Pi
   } else if (args.image.endsWith(":latest")) {
     checks.add("image", args.image, "uses the moving tag latest", "pin a version tag or a digest, so a deployment is repeatable");
   }
-  if (args.port !== undefined && (!Number.isInteger(args.port) || args.port < 1 || args.port > 65535)) checks.add("port", args.port, "is not a port", "give an integer from 1 to 65535");
+  if (args.port !== undefined && (!Number.isInteger(args.port) || args.port < 1 || args.port > 65535))
+    checks.add("port", args.port, "is not a port", "give an integer from 1 to 65535");
   const { min, max } = args.replicas ?? { min: 2, max: 5 };
   if (!Number.isInteger(min) || min < 1) checks.add("replicas.min", min, "is not a whole number >= 1", "give at least 1");
   if (!Number.isInteger(max) || max < min) checks.add("replicas.max", max, "is less than replicas.min", `give at least ${min}`);
   if (args.cpus !== undefined && !(args.cpus > 0)) checks.add("cpus", args.cpus, "is not a positive number", "give e.g. 0.5");
-  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 64)) checks.add("memoryMb", args.memoryMb, "is not a whole number >= 64", "give e.g. 512");
-  if (args.targetCpuPercent !== undefined && (!Number.isInteger(args.targetCpuPercent) || args.targetCpuPercent < 10 || args.targetCpuPercent > 100)) {
+  if (args.memoryMb !== undefined && (!Number.isInteger(args.memoryMb) || args.memoryMb < 64))
+    checks.add("memoryMb", args.memoryMb, "is not a whole number >= 64", "give e.g. 512");
+  if (
+    args.targetCpuPercent !== undefined &&
+    (!Number.isInteger(args.targetCpuPercent) || args.targetCpuPercent < 10 || args.targetCpuPercent > 100)
+  ) {
     checks.add("targetCpuPercent", args.targetCpuPercent, "is not a whole percentage from 10 to 100", "give e.g. 70");
   }
   const names = new Set<string>();
   for (const key of [...Object.keys(args.env ?? {}), ...Object.keys(args.secrets ?? {})]) {
-    if (!ENV_NAME.test(key)) checks.add(`env.${key}`, key, "is not a valid environment variable name", "use letters, digits and _, not starting with a digit");
+    if (!ENV_NAME.test(key))
+      checks.add(`env.${key}`, key, "is not a valid environment variable name", "use letters, digits and _, not starting with a digit");
     if (names.has(key)) checks.add(`secrets.${key}`, key, "is also set in env", "set each variable once");
     names.add(key);
   }
   for (const [key, secret] of Object.entries(args.secrets ?? {})) {
-    if (!(secret instanceof Secret)) checks.add(`secrets.${key}`, typeof secret, "is not a Secret", "pass a Secret created in this program");
+    if (!(secret instanceof Secret))
+      checks.add(`secrets.${key}`, typeof secret, "is not a Secret", "pass a Secret created in this program");
     else if (secret.workspace !== args.workspace) {
-      checks.add(`secrets.${key}`, secret.resourceName, "is in another namespace than the Service", "create the Secret with the same workspace as the Service");
+      checks.add(
+        `secrets.${key}`,
+        secret.resourceName,
+        "is in another namespace than the Service",
+        "create the Secret with the same workspace as the Service",
+      );
     }
   }
-  if (args.ingress !== undefined && !HOST.test(args.ingress.host ?? "")) checks.add("ingress.host", args.ingress.host, "is not a DNS host name", 'give e.g. "orders.example.com"');
+  if (args.ingress !== undefined && !HOST.test(args.ingress.host ?? ""))
+    checks.add("ingress.host", args.ingress.host, "is not a DNS host name", 'give e.g. "orders.example.com"');
   return checks.issues;
 }
 

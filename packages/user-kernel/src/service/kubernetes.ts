@@ -8,7 +8,11 @@ import type { ServiceArgs, ServiceNative } from "./index.js";
  * Service, a HorizontalPodAutoscaler and, when asked for, a TLS Ingress, in
  * its Workspace's namespace (with its service account) or the platform's.
  */
-export function deployServiceOnKubernetes(children: ChildFactory, name: string, args: ServiceArgs): { url: pulumi.Output<string>; native: ServiceNative } {
+export function deployServiceOnKubernetes(
+  children: ChildFactory,
+  name: string,
+  args: ServiceArgs,
+): { url: pulumi.Output<string>; native: ServiceNative } {
   const platform = children.platform;
   const cluster = platform.kubernetes!;
   const settings = platform.context.kubernetes;
@@ -38,7 +42,9 @@ export function deployServiceOnKubernetes(children: ChildFactory, name: string, 
       targetCpuPercent: args.targetCpuPercent ?? 70,
       placement: args.compute?.placement ?? { nodeSelector: settings.nodeSelector, tolerations: tolerationsFor(settings.tolerations) },
       healthPath: args.healthPath ?? "/healthz",
-      ...(args.ingress === undefined ? {} : { ingressHost: args.ingress.host, ...(args.ingress.tlsSecretName ? { ingressTlsSecret: args.ingress.tlsSecretName } : {}) }),
+      ...(args.ingress === undefined
+        ? {}
+        : { ingressHost: args.ingress.host, ...(args.ingress.tlsSecretName ? { ingressTlsSecret: args.ingress.tlsSecretName } : {}) }),
       ...(workspace ? { serviceAccountName: workspace.account.metadata.name } : {}),
     },
     children.options({ dependsOn: Object.values(args.secrets ?? {}) }),
