@@ -4,6 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { PROVIDER_VERSION, installProviderPlugin } from "@strata/user-kernel";
+import { OperationRecord, engineCommand } from "./engine-command.js";
 import { migrateDeployment, needsMigration } from "./migrate-state.js";
 import { type Toolchain, loadToolchain } from "./toolchain.js";
 
@@ -199,11 +200,18 @@ export async function runPulumiCli(target: StackTarget, args: string[]): Promise
  * the project's own Pulumi CLI, and an environment in which the engine's
  * dynamic-provider host finds Node >= 22 and @pulumi/pulumi.
  */
-export async function openStack(target: StackTarget, tmpDir?: string): Promise<Stack> {
-  const { env, stateDir, toolchain } = engineEnvironment(target, tmpDir);
+export async function openStack(
+  target: StackTarget,
+  options: { tmpDir?: string; skipPreview?: boolean; record?: OperationRecord } = {},
+): Promise<Stack> {
+  const { env, stateDir, toolchain } = engineEnvironment(target, options.tmpDir);
   const project = projectName(target.workDir);
   setAsideOrphanedStackFile(target.workDir, stateDir, project, target.stackName);
-  const pulumiCommand = await PulumiCommand.get({ root: toolchain.pulumiRoot });
+  const pulumiCommand = engineCommand(await PulumiCommand.get({ root: toolchain.pulumiRoot }), {
+    skipPreview: options.skipPreview === true,
+    stateFile: path.join(stateDir, ".pulumi", "stacks", project, `${target.stackName}.json`),
+    ...(options.record ? { record: options.record } : {}),
+  });
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: target.stackName, projectName: project, program: target.program },
     { workDir: target.workDir, pulumiCommand, envVars: env },
@@ -259,13 +267,14 @@ async function migrateLegacyState(stack: Stack, target: StackTarget, onOutput?: 
 /** Runs one engine operation on a stack and reports what it changed. */
 export async function runOperation(operation: Operation, target: StackTarget, options: RunOptions = {}): Promise<OperationResult> {
   return withPrivateTemp(target.home, async (tmpDir) => {
-    const stack = await openStack(target, tmpDir);
+    const record = new OperationRecord();
+    const stack = await openStack(target, { tmpDir, skipPreview: options.skipPreview === true, record });
     const onOutput = options.onOutput;
     await migrateLegacyState(stack, target, onOutput);
-    const events: EngineEvent[] = [];
+    const events = record.events;
     const common = { onOutput, onEvent: (event: EngineEvent) => events.push(event), color: "never" as const };
     try {
-      return await runOn(stack, operation, common, options);
+      return await runOn(stack, operation, common);
     } catch (error) {
       const attributed = attributeFailures(events);
       if (attributed.length === 0 || !(error instanceof Error)) throw error;
@@ -324,14 +333,10 @@ async function runOn(
   stack: Stack,
   operation: Operation,
   common: { onOutput: RunOptions["onOutput"]; onEvent: (event: EngineEvent) => void; color: "never" },
-  options: RunOptions,
 ): Promise<OperationResult> {
   switch (operation) {
     case "up": {
-      // Preview first, as `pulumi up` does: a program that throws (a validation
-      // error in any primitive) then stops here, before the engine has
-      // created or changed anything that the program registered earlier.
-      if (!options.skipPreview) await stack.preview(common);
+      // The engine previews first (see engineCommand) unless asked not to.
       const result = await stack.up(common);
       return { operation, changes: changesOf(result.summary), outputs: outputsOf(result.outputs) };
     }
@@ -344,10 +349,9 @@ async function runOn(
       return { operation, changes: changesOf(result.summary), outputs: outputsOf(await stack.outputs()) };
     }
     case "destroy": {
-      // Preview first here too: a protected resource (stateful data outside dev stacks) then refuses the
-      // destroy before anything is deleted. Without it the engine deletes every resource it may and fails
-      // only when it reaches a protected one.
-      if (!options.skipPreview) await stack.destroy({ ...common, previewOnly: true });
+      // Previewed first too (see engineCommand): a protected resource (stateful data outside dev
+      // stacks) then refuses the destroy before anything is deleted. Without it the engine deletes every
+      // resource it may and fails only when it reaches a protected one.
       const result = await stack.destroy(common);
       return { operation, changes: changesOf(result.summary), outputs: {} };
     }
