@@ -19,7 +19,8 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), "strata-upgrade-"));
 fs.chmodSync(work, 0o711);
 const old = path.join(work, "old");
 const home = path.join(work, "home");
-const stack = "upgrade";
+// A dev stack: destroy at the end may delete its data.
+const stack = "dev-upgrade";
 const log = (text) => process.stdout.write(`[upgrade-check] ${text}\n`);
 const sh = (cmd, args, options = {}) => execFileSync(cmd, args, { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", ...options });
 
@@ -73,7 +74,11 @@ try {
   const summary = (text) =>
     text
       .split("\n")
-      .filter((l) => /^strata: moved|^Resources:|^\s+\d+ (unchanged|to |created|updated|deleted|replaced)|^\s+[+~-]{1,2} strata/.test(l))
+      .filter((l) =>
+        /^strata: moved|^Resources:|^\s+[~+-]{1,2} \d+ \w+|^\s+\d+ (unchanged|to |created|updated|deleted|replaced)|^\s+[+~-]{1,2} strata:[a-z]+:/.test(
+          l,
+        ),
+      )
       .join("\n");
   process.stdout.write(`${summary(preview)}\n`);
   const replaced = preview.split("\n").filter((l) => /\b(replace|delete)\b|\+-|-\+/.test(l) && !/^strata: moved/.test(l));

@@ -30,6 +30,22 @@ export function needsMigration(deployment: { resources?: StateResource[] } | und
   return (deployment?.resources ?? []).some((r) => r.type.startsWith(LEGACY_PREFIX));
 }
 
+/** Input fields the plugin's types leave out at these values (the dynamic resources always recorded them). */
+const DEFAULT_INPUTS: Record<string, Record<string, unknown>> = {
+  File: { mode: 0o600, allowEmpty: false, settleSeconds: 0 },
+  Process: { env: {}, startTimeoutSeconds: 120, runAs: "", restartTrigger: "", staleFiles: [], initialFiles: {} },
+};
+
+/** The inputs as the plugin's resource type records them: defaults left out, so nothing looks changed. */
+function upgradeInputs(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  const defaults = DEFAULT_INPUTS[type] ?? {};
+  return Object.fromEntries(
+    Object.entries(inputs).filter(
+      ([key, value]) => key !== "__provider" && !(key in defaults && JSON.stringify(defaults[key]) === JSON.stringify(value)),
+    ),
+  );
+}
+
 /**
  * Outputs the plugin's resource types need that dynamic resources did not
  * record: the migrations' access and database (for read), taken from their inputs.
@@ -67,8 +83,7 @@ export function migrateDeployment<D extends { resources?: StateResource[] }>(
     chain[chain.length - 1] = newType;
     const urn = [...parts.slice(0, 2), chain.join("$"), ...parts.slice(3)].join("::");
     renamed.set(r.urn, urn);
-    const inputs = { ...(r.inputs ?? {}) };
-    delete inputs.__provider;
+    const inputs = upgradeInputs(name, r.inputs ?? {});
     r.urn = urn;
     r.type = newType;
     r.inputs = inputs;

@@ -50,6 +50,38 @@ export interface RunOptions {
 }
 
 const { LocalWorkspace, PulumiCommand } = pulumi.automation;
+
+/**
+ * The SDK records, with every resource it registers, the whole call stack
+ * (unbounded depth) of the registration, and the engine keeps it in state:
+ * about 600 bytes a resource, as much as a local resource's own inputs, and
+ * a full stack walk each time. Programs this command runs record the one
+ * frame nearest to the registration instead (it is the source
+ * position the engine shows, unchanged). Programs run by the `pulumi` CLI
+ * keep the SDK's default.
+ */
+function boundRegistrationStackTraces(kept = 1): void {
+  type Frame = { file?: string; line?: number; column?: number };
+  const resource = pulumi.Resource as unknown as { callsites(): Frame[]; framePositionRegExp: RegExp };
+  resource.callsites = () => {
+    const limit = Error.stackTraceLimit;
+    // The SDK drops the first five frames (its own) before keeping the rest; we keep `kept` of them.
+    Error.stackTraceLimit = 5 + kept;
+    try {
+      return (new Error().stack ?? "")
+        .split("\n")
+        .slice(1)
+        .map((frame) => {
+          const { file, line, column } = resource.framePositionRegExp.exec(frame)?.groups ?? {};
+          if (!file || !line || !column || file.startsWith("node:")) return {};
+          return { file, line: Number(line), column: Number(column) };
+        });
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  };
+}
+boundRegistrationStackTraces();
 type ConfigMap = pulumi.automation.ConfigMap;
 type PulumiFn = pulumi.automation.PulumiFn;
 type Stack = pulumi.automation.Stack;

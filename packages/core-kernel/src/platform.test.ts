@@ -109,31 +109,24 @@ describe("Cluster on the local target (mocks)", () => {
     platform();
     await mocks.settle();
     const check = mocks.byName("analytics-policy-check").inputs;
-    // The password is a secret inside the depot's entry, so the whole list is kept secret.
-    expect(check.depots).toEqual(
-      secretWrapped([
-        {
-          depot: "warehouse",
-          postgres: {
-            psql: "/usr/lib/postgresql/15/bin/psql",
-            host: "127.0.0.1",
-            database: "warehouse",
-            user: "warehouse_owner",
-            password: "hunter2-secret",
+    // The password is kept apart, as a secret; the depots stay plain.
+    expect(check.passwords).toEqual(secretWrapped({ warehouse: "hunter2-secret" }));
+    expect(check.depots).toEqual([
+      {
+        depot: "warehouse",
+        postgres: { psql: "/usr/lib/postgresql/15/bin/psql", host: "127.0.0.1", database: "warehouse", user: "warehouse_owner" },
+        references: [
+          {
+            primitive: 'Policy "analysts"',
+            field: "masks[0].column",
+            schema: "public",
+            table: "customers",
+            column: "email",
+            mask: "hash",
           },
-          references: [
-            {
-              primitive: 'Policy "analysts"',
-              field: "masks[0].column",
-              schema: "public",
-              table: "customers",
-              column: "email",
-              mask: "hash",
-            },
-          ],
-        },
-      ]),
-    );
+        ],
+      },
+    ]);
     expect(check.sqlMasks).toEqual([]);
     expect(check.trino).toBeUndefined();
   });

@@ -11,6 +11,8 @@ const server = http.createServer((req, res) => {
   seen.push({ method: req.method ?? "", url: req.url ?? "", user: req.headers["x-trino-user"] as string | undefined });
   req.resume();
   const answer = answers.shift() ?? { status: 500 };
+  // Status 0: the connection is closed without an answer, as by a server that restarted.
+  if (answer.status === 0) return void req.socket.destroy();
   res.writeHead(answer.status, { "content-type": "application/json" });
   res.end(answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body));
 });
@@ -55,6 +57,14 @@ describe("TrinoSession", () => {
     const result = await new TrinoSession({ endpoint, user: "ann" }).query("SELECT 1");
     expect(result.rows).toEqual([[1]]);
     expect(seen).toHaveLength(4);
+  });
+
+  test("a connection closed without an answer (a restarted server) is retried", async () => {
+    seen.length = 0;
+    answers = [{ status: 0 }, { status: 200, body: page({ columns: [{ name: "x", type: "integer" }], data: [[1]] }) }];
+    const result = await new TrinoSession({ endpoint, user: "ann" }).query("SELECT 1");
+    expect(result.rows).toEqual([[1]]);
+    expect(seen).toHaveLength(2);
   });
 
   test("gives up after the configured attempts", async () => {

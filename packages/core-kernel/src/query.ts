@@ -59,9 +59,20 @@ function httpStatus(error: unknown): number | undefined {
 }
 
 /**
+ * A connection reset before any answer: Node keeps HTTP connections alive
+ * between requests, and one kept to a server that restarted since is closed
+ * under the next request, which the server never received.
+ */
+function staleConnection(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown; response?: unknown };
+  return e?.response === undefined && (e?.code === "ECONNRESET" || e?.message === "socket hang up");
+}
+
+/**
  * One user's session with a Cluster, over trino-client. Differences from
  * the bare client: a query error returned inside a result page is thrown as
- * {@link TrinoQueryError}; 502/503/504 answers are retried with back-off;
+ * {@link TrinoQueryError}; 502/503/504 answers, and a kept-alive connection
+ * the server closed (it restarted), are retried with back-off;
  * BIGINT stays exact. Use one session per user: the catalog, schema and
  * session properties set by statements stick to it.
  */
@@ -91,7 +102,8 @@ export class TrinoSession {
           return await request(cfg);
         } catch (error) {
           const status = httpStatus(error);
-          if (status === undefined || !RETRIED.has(status) || attempt >= this.attempts) throw error;
+          const retried = (status !== undefined && RETRIED.has(status)) || staleConnection(error);
+          if (!retried || attempt >= this.attempts) throw error;
           await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (attempt - 1)));
         }
       }

@@ -36,7 +36,8 @@ describe("Secret on the local target", () => {
     ]);
     const file = mocks.byName("db-password-store-file");
     expect(file.inputs.path).toBe("/srv/strata/dev/secrets/db-password");
-    expect(file.inputs.mode).toBe(0o600);
+    // Mode 0600 is the File's default, left out of its inputs.
+    expect(file.inputs.mode).toBeUndefined();
     // Sent to the engine wrapped as a secret, so state holds only ciphertext.
     expect(file.inputs.content).toEqual({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: "s3cr3t-value" });
     // Served by our provider plugin: no provider code travels with the resource into state.

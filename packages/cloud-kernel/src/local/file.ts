@@ -35,7 +35,14 @@ export class LocalFile extends LocalResource {
     super(
       "File",
       name,
-      { path: args.path, content, mode: args.mode ?? 0o600, allowEmpty: args.allowEmpty ?? false, settleSeconds: args.settleSeconds ?? 0 },
+      {
+        path: args.path,
+        content,
+        // Fields at their default are left out: each would take room in state for nothing.
+        ...(args.mode === undefined || args.mode === 0o600 ? {} : { mode: args.mode }),
+        ...(args.allowEmpty ? { allowEmpty: true } : {}),
+        ...(args.settleSeconds ? { settleSeconds: args.settleSeconds } : {}),
+      },
       opts,
     );
   }

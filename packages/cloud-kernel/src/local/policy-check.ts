@@ -19,11 +19,18 @@ export class PolicyCheck extends LocalResource {
     name: string,
     args: {
       depots: pulumi.Input<pulumi.Input<PolicyCheckDepot>[]>;
+      /** Depot -> its user's password (kept secret). */
+      passwords?: pulumi.Input<Record<string, pulumi.Input<string>>>;
       trino?: pulumi.Input<{ port: pulumi.Input<number>; user: string }>;
       sqlMasks: SqlMask[];
     },
     opts?: pulumi.CustomResourceOptions,
   ) {
-    super("PolicyCheck", name, { ...args, columns: undefined }, opts);
+    super(
+      "PolicyCheck",
+      name,
+      { ...args, ...(args.passwords ? { passwords: pulumi.secret(args.passwords) } : {}), columns: undefined },
+      opts,
+    );
   }
 }

@@ -3,13 +3,16 @@ import * as fs from "node:fs/promises";
 import type { ResourceType } from "./framework.js";
 import { exists, sleep, syncFolder, writeFileAtomically } from "./os.js";
 
+/** A file's inputs; fields at their default are left out. */
 export interface FileInputs {
   path: string;
   content: string;
-  mode: number;
-  allowEmpty: boolean;
-  /** Seconds to wait after a write, for a reader that reloads the file on a timer. */
-  settleSeconds: number;
+  /** @default 0o600 */
+  mode?: number;
+  /** @default false */
+  allowEmpty?: boolean;
+  /** Seconds to wait after a write, for a reader that reloads the file on a timer. @default 0 */
+  settleSeconds?: number;
 }
 
 export interface FileOutputs {
@@ -30,18 +33,18 @@ export const File: ResourceType<FileInputs, FileOutputs> = {
     return failures;
   },
   async create(inputs) {
-    await writeFileAtomically(inputs.path, inputs.content, inputs.mode);
+    await writeFileAtomically(inputs.path, inputs.content, inputs.mode ?? 0o600);
     await sleep((inputs.settleSeconds ?? 0) * 1000);
-    return { id: inputs.path, outs: { path: inputs.path, mode: inputs.mode } };
+    return { id: inputs.path, outs: { path: inputs.path, mode: inputs.mode ?? 0o600 } };
   },
   // Gone from disk: refresh drops it, and the next up writes it again.
   async read(id, outs) {
     return (await exists(id)) ? outs : undefined;
   },
   async update(_id, _olds, news) {
-    await writeFileAtomically(news.path, news.content, news.mode);
+    await writeFileAtomically(news.path, news.content, news.mode ?? 0o600);
     await sleep((news.settleSeconds ?? 0) * 1000);
-    return { path: news.path, mode: news.mode };
+    return { path: news.path, mode: news.mode ?? 0o600 };
   },
   async delete(id) {
     await fs.rm(id, { force: true });

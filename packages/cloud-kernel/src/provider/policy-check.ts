@@ -19,14 +19,13 @@ export interface ColumnReference {
   mask?: string;
 }
 
-/** How to read a PostgreSQL depot's schema: psql over TCP as the depot's user. */
+/** How to read a PostgreSQL depot's schema: psql over TCP as the depot's user (its password is in `passwords`). */
 export interface PostgresSchemaAccess {
   psql: string;
   host: string;
   port: number;
   database: string;
   user: string;
-  password: string;
 }
 
 /** A depot whose tables policies name. */
@@ -55,6 +54,8 @@ export interface SqlMask {
 
 export interface PolicyCheckInputs {
   depots: PolicyCheckDepot[];
+  /** Depot -> the password of its user: the one secret input, kept apart so the rest stays readable (and small) in state. */
+  passwords?: Record<string, string>;
   /** A running Trino to type SQL masks with (127.0.0.1:port, as a user who may run queries); needed when there are SQL masks. */
   trino?: { port: number; user: string };
   sqlMasks: SqlMask[];
@@ -102,7 +103,7 @@ function trinoTypeOf(pgType: string): string | undefined {
 }
 
 /** `schema.table` -> column -> PostgreSQL type, of every table and view of the database. */
-async function readSchema(access: PostgresSchemaAccess): Promise<Map<string, Map<string, string>>> {
+async function readSchema(access: PostgresSchemaAccess, password: string): Promise<Map<string, Map<string, string>>> {
   const sql =
     "SELECT n.nspname || '.' || c.relname || '.' || a.attname || '.' || format_type(a.atttypid, a.atttypmod) " +
     "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace " +
@@ -130,7 +131,7 @@ async function readSchema(access: PostgresSchemaAccess): Promise<Map<string, Map
         sql,
       ],
       // The password reaches psql through its environment, never its command line.
-      { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", PGPASSWORD: access.password, PGCONNECT_TIMEOUT: "10" } },
+      { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", PGPASSWORD: password, PGCONNECT_TIMEOUT: "10" } },
       (error, stdout, stderr) => (error ? reject(new Error(stderr.trim() || String(error))) : resolve(stdout)),
     ),
   );
@@ -176,7 +177,7 @@ async function checkPolicies(inputs: PolicyCheckInputs): Promise<PolicyCheckOutp
   for (const d of inputs.depots) {
     for (const [table, types] of Object.entries(d.columns ?? {})) columns[`${d.depot}.${table}`] = types;
     if (!d.postgres) continue;
-    const tables = await readSchema(d.postgres);
+    const tables = await readSchema(d.postgres, inputs.passwords?.[d.depot] ?? "");
     for (const ref of d.references) {
       const key = `${ref.schema}.${ref.table}`;
       const known = tables.get(key);

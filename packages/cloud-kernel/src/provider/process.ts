@@ -26,20 +26,23 @@ export type HealthCheck =
    */
   | { kind: "trino"; user: string };
 
+/** A process's inputs; fields at their default are left out (they would only take room in state). */
 export interface ProcessInputs {
   command: string;
-  args: string[];
+  args?: string[];
   cwd: string;
-  env: Record<string, string>;
-  secretEnv: Record<string, string>;
+  env?: Record<string, string>;
+  secretEnv?: Record<string, string>;
   logFile: string;
   port: number;
   health: HealthCheck;
-  startTimeoutSeconds: number;
-  runAs: string;
-  restartTrigger: string;
-  staleFiles: string[];
-  initialFiles: Record<string, string>;
+  /** @default 120 */
+  startTimeoutSeconds?: number;
+  /** @default "" (the plugin's own user) */
+  runAs?: string;
+  restartTrigger?: string;
+  staleFiles?: string[];
+  initialFiles?: Record<string, string>;
 }
 
 export interface ProcessOutputs {
@@ -135,7 +138,7 @@ async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
   if (await portInUse(inputs.port)) {
     throw new Error(`port ${inputs.port} on 127.0.0.1 is already in use by another process; choose another port or stop that process`);
   }
-  const ids = idsFor(inputs.runAs);
+  const ids = idsFor(inputs.runAs ?? "");
   for (const file of inputs.staleFiles ?? []) fs.rmSync(file, { force: true });
   for (const [file, content] of Object.entries(inputs.initialFiles ?? {})) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -150,7 +153,7 @@ async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
   if (ids.uid !== undefined) fs.fchownSync(log, ids.uid, ids.gid ?? ids.uid);
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: process.env.LANG ?? "C.UTF-8", ...inputs.env, ...inputs.secretEnv };
   // Detached, in its own process group: it outlives the plugin process, which the engine ends after each operation.
-  const child = spawn(inputs.command, inputs.args, { cwd: inputs.cwd, env, detached: true, stdio: ["ignore", log, log], ...ids });
+  const child = spawn(inputs.command, inputs.args ?? [], { cwd: inputs.cwd, env, detached: true, stdio: ["ignore", log, log], ...ids });
   fs.closeSync(log);
   const pid = child.pid;
   if (pid === undefined) {
@@ -159,7 +162,8 @@ async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
   }
   child.unref();
   const startTime = (await processStartTime(pid)) ?? "";
-  const deadline = Date.now() + inputs.startTimeoutSeconds * 1000;
+  const timeout = inputs.startTimeoutSeconds ?? 120;
+  const deadline = Date.now() + timeout * 1000;
   for (;;) {
     if ((await processStartTime(pid)) !== startTime) {
       throw new Error(`${inputs.command} exited during start-up. From its log (${inputs.logFile}):\n${failureExcerpt(inputs.logFile)}`);
@@ -168,7 +172,7 @@ async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
     if (Date.now() > deadline) {
       await stopProcess(pid, startTime, inputs.port);
       throw new Error(
-        `${inputs.command} was not ready within ${inputs.startTimeoutSeconds} s and was stopped. From its log (${inputs.logFile}):\n${failureExcerpt(inputs.logFile)}`,
+        `${inputs.command} was not ready within ${timeout} s and was stopped. From its log (${inputs.logFile}):\n${failureExcerpt(inputs.logFile)}`,
       );
     }
     await sleep(250);

@@ -107,7 +107,8 @@ export function deployClusterLocally(
       health: { kind: "trino", user: HEALTH_USER },
       startTimeoutSeconds: spec.startTimeoutSeconds,
       restartTrigger: pulumi.all(restartInputs).apply((parts) => sha256(parts.join("\n\u0000"))),
-      initialFiles: { [rulesFile]: renderRules(compilePolicies([], []).rules) },
+      // Deny-all until the checked rules are written (compact: it is kept in state).
+      initialFiles: { [rulesFile]: JSON.stringify(compilePolicies([], []).rules) },
     },
     children.options({ dependsOn: [pluginDir, ...files] }),
   );
@@ -119,14 +120,12 @@ export function deployClusterLocally(
     if (depot.source.kind !== "postgresql" || references.length === 0) return [];
     const source = depot.source;
     return [
-      pulumi
-        .all([source.host, source.port, source.database, source.user, source.password.value, source.ready])
-        .apply(([host, port, database, user, password]) => ({
-          depot: depot.catalogName,
-          // Waits for the source to be ready (its migrations), so new tables and columns are seen.
-          postgres: { psql: path.join(platform.context.tools.postgresBin, "psql"), host, port, database, user, password },
-          references,
-        })),
+      pulumi.all([source.host, source.port, source.database, source.user, source.ready]).apply(([host, port, database, user]) => ({
+        depot: depot.catalogName,
+        // Waits for the source to be ready (its migrations), so new tables and columns are seen.
+        postgres: { psql: path.join(platform.context.tools.postgresBin, "psql"), host, port, database, user },
+        references,
+      })),
     ];
   });
   const staticTypes = staticColumnTypes(depots);
@@ -145,6 +144,13 @@ export function deployClusterLocally(
       children.name("policy-check"),
       {
         depots: [...checked, ...known],
+        passwords: pulumi
+          .all(
+            depots.flatMap((d) =>
+              d.source.kind === "postgresql" ? [d.source.password.value.apply((pw) => [d.catalogName, pw] as const)] : [],
+            ),
+          )
+          .apply((pairs) => Object.fromEntries(pairs)),
         // SQL masks are typed by Trino itself, so they are checked once the server runs.
         ...(sqlMasks.length > 0 ? { trino: { port: server.port, user: HEALTH_USER } } : {}),
         sqlMasks,

@@ -782,7 +782,8 @@ export function compilePolicies(
   };
 }
 
-/** The rules as the text Trino reads: stable key order, two-space indent. */
+/** The rules as the text Trino reads: stable key order, one section a line (compact: the text is kept in state). */
 export function renderRules(rules: TrinoRules): string {
-  return `${JSON.stringify(rules, null, 2)}\n`;
+  const sections = Object.entries(rules).map(([section, list]) => `${JSON.stringify(section)}:${JSON.stringify(list)}`);
+  return `{\n${sections.join(",\n")}\n}\n`;
 }
