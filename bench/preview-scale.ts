@@ -56,22 +56,39 @@ function strataStack(n: number) {
   });
 }
 
+/** A bare component, as a hand-written program would group its resources. */
+class Group extends pulumi.ComponentResource {
+  constructor(type: string, name: string, opts?: pulumi.ComponentResourceOptions) {
+    super(type, name, {}, opts);
+    this.registerOutputs({});
+  }
+}
+
 /**
  * The same local resources, written by hand: what a program without Strata
  * would register for the same result (the same pure compilers give the file
  * contents).
  */
-function handWrittenStack(n: number, dataDir: string, trinoHome: string, javaHome: string) {
+function handWrittenStack(n: number, dataDir: string, trinoHome: string, javaHome: string, grouped: boolean) {
+  // With `grouped`, every resource sits in the same components as Strata's (same types, names and parents).
+  const group = (type: string, name: string, parent?: pulumi.Resource) =>
+    grouped ? new Group(type, name, parent ? { parent } : {}) : undefined;
+  const under = (parent: pulumi.Resource | undefined) => (parent ? { parent } : {});
   return async () => {
     const catalogs: Record<string, string> = {};
     const specs = [];
     for (let i = 0; i < n / 4; i++) {
-      new LocalFile(`secret-${i}-store-file`, {
-        path: path.join(dataDir, "secrets", `secret-${i}`),
-        content: pulumi.secret(`value-${i}`),
-        secret: true,
-      });
-      new LocalDirectory(`team-${i}-directory`, { directory: path.join(dataDir, "workspaces", `team-${i}`) });
+      const secret = group("strata:core:Secret", `secret-${i}`);
+      const store = group("strata:cloud:LocalSecretStore", `secret-${i}-store`, secret);
+      new LocalFile(
+        `secret-${i}-store-file`,
+        { path: path.join(dataDir, "secrets", `secret-${i}`), content: pulumi.secret(`value-${i}`), secret: true },
+        under(store),
+      );
+      const team = group("strata:core:Workspace", `team-${i}`);
+      new LocalDirectory(`team-${i}-directory`, { directory: path.join(dataDir, "workspaces", `team-${i}`) }, under(team));
+      group("strata:core:Depot", `scratch-${i}`);
+      group("strata:core:Policy", `readers-${i}`);
       const catalog = `scratch_${i}`;
       catalogs[`${catalog}.properties`] = renderProperties(compileCatalogProperties(catalog, { kind: "memory" }));
       specs.push({ name: `readers-${i}`, access: [{ users: [`user-${i}`], depot: catalog, access: "read" as const }] });
@@ -79,11 +96,15 @@ function handWrittenStack(n: number, dataDir: string, trinoHome: string, javaHom
     const root = path.join(dataDir, "clusters", "analytics");
     const etc = path.join(root, "etc");
     const rulesFile = path.join(etc, "rules.json");
-    const port = new FreePort("analytics-port").port;
-    const plugins = new LocalLinks("analytics-plugins", {
-      directory: path.join(root, "plugin"),
-      links: { memory: path.join(trinoHome, "plugin", "memory") },
-    });
+    const compute = group("strata:core:Compute", "analytics-compute");
+    group("strata:cloud:LocalNodePool", "analytics-compute-pool", compute);
+    const cluster = group("strata:core:Cluster", "analytics");
+    const port = new FreePort("analytics-port", under(cluster)).port;
+    const plugins = new LocalLinks(
+      "analytics-plugins",
+      { directory: path.join(root, "plugin"), links: { memory: path.join(trinoHome, "plugin", "memory") } },
+      under(cluster),
+    );
     const files = port.apply((p) =>
       compileTrinoServerFiles({
         nodeId: "analytics",
@@ -103,9 +124,10 @@ function handWrittenStack(n: number, dataDir: string, trinoHome: string, javaHom
       "access-control.properties": "config-access-control",
     };
     const written: pulumi.Resource[] = Object.entries(roles).map(
-      ([file, role]) => new LocalFile(`analytics-${role}`, { path: path.join(etc, file), content: files.apply((f) => f[file]!) }),
+      ([file, role]) =>
+        new LocalFile(`analytics-${role}`, { path: path.join(etc, file), content: files.apply((f) => f[file]!) }, under(cluster)),
     );
-    written.push(new LocalFileSet("analytics-catalogs", { directory: path.join(etc, "catalog"), files: catalogs }));
+    written.push(new LocalFileSet("analytics-catalogs", { directory: path.join(etc, "catalog"), files: catalogs }, under(cluster)));
     const depots = Object.keys(catalogs).map((f) => ({ name: f.replace(".properties", ""), catalog: f.replace(".properties", "") }));
     const server = new LocalProcess(
       "analytics-server",
@@ -119,13 +141,13 @@ function handWrittenStack(n: number, dataDir: string, trinoHome: string, javaHom
         health: { kind: "trino", user: HEALTH_USER },
         initialFiles: { [rulesFile]: renderRules(compilePolicies([], []).rules) },
       },
-      { dependsOn: [plugins, ...written] },
+      { dependsOn: [plugins, ...written], ...under(cluster) },
     );
-    new LocalFile("analytics-access-rules", {
-      path: rulesFile,
-      content: renderRules(compilePolicies(specs, depots).rules),
-      settleSeconds: RELOAD_SECONDS + 1,
-    });
+    new LocalFile(
+      "analytics-access-rules",
+      { path: rulesFile, content: renderRules(compilePolicies(specs, depots).rules), settleSeconds: RELOAD_SECONDS + 1 },
+      under(cluster),
+    );
     return { endpoint: pulumi.interpolate`http://127.0.0.1:${server.port}` };
   };
 }
@@ -151,24 +173,28 @@ const { loadToolchain } = await import("@strata/cli");
 const toolchain = loadToolchain();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 process.stdout.write(
-  `preview of a generated local stack (2 cores; median of ${ROUNDS}; registrations = resources in the preview, the stack included)\n`,
+  `preview of a generated local stack (2 cores; median of ${ROUNDS}; registrations = resources in the preview, the stack included)\n` +
+    "grouped: the same components and resources, registered by hand (Strata's own cost is the difference)\n" +
+    "resources only: the same local resources, without components\n",
 );
-process.stdout.write("N      strata          hand-written    ratio  registrations strata/hand\n");
+process.stdout.write("N      strata     grouped    ratio  resources only  ratio  registrations strata/grouped/only\n");
 for (const n of N) {
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  let registrations = [0, 0];
+  const times: number[][] = [[], [], []];
+  let registrations = [0, 0, 0];
   for (let round = 0; round < ROUNDS; round++) {
-    // Alternate, so machine noise falls on both alike.
-    const a = await preview(strataStack(n), "strata-scale");
+    // Alternate, so machine noise falls on all alike.
     const dataDir = path.join(os.homedir(), ".local", "share", "strata", "strata-scale-hand", "dev");
-    const b = await preview(handWrittenStack(n, dataDir, toolchain.trinoHome, toolchain.javaHome), "strata-scale-hand");
-    ours.push(a.ms);
-    theirs.push(b.ms);
-    registrations = [a.registrations, b.registrations];
+    const runs = [
+      await preview(strataStack(n), "strata-scale"),
+      await preview(handWrittenStack(n, dataDir, toolchain.trinoHome, toolchain.javaHome, true), "strata-scale-hand"),
+      await preview(handWrittenStack(n, dataDir, toolchain.trinoHome, toolchain.javaHome, false), "strata-scale-hand"),
+    ];
+    runs.forEach((r, i) => times[i]!.push(r.ms));
+    registrations = runs.map((r) => r.registrations);
   }
-  const [s, h] = [median(ours), median(theirs)];
+  const [s, g, o] = times.map(median) as [number, number, number];
+  const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padEnd(10);
   process.stdout.write(
-    `${String(n).padEnd(6)} ${`${(s / 1000).toFixed(2)} s`.padEnd(15)} ${`${(h / 1000).toFixed(2)} s`.padEnd(15)} ${(s / h).toFixed(2).padEnd(6)} ${registrations[0]}/${registrations[1]}\n`,
+    `${String(n).padEnd(6)} ${sec(s)} ${sec(g)} ${(s / g).toFixed(2).padEnd(6)} ${sec(o)}      ${(s / o).toFixed(2).padEnd(6)} ${registrations.join("/")}\n`,
   );
 }
