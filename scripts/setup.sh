@@ -21,12 +21,17 @@ KUBERNETES_VERSION=1.37.2
 # and it is stamped 4.24.1 to pair with the pinned npm @pulumi/kubernetes.
 KUBERNETES_PROVIDER_MODULE=v4.0.0-20260115033456-f47bc2d6f199
 KUBERNETES_PROVIDER_VERSION=4.24.1
+# Standards the tests check our output against, as data files: Argo Workflows' own CRDs (from its Go
+# module; nothing of it is built or run) and the OpenLineage 2-0-2 JSON Schemas (the only registry
+# package shipping them unchanged is a Rust crate's test data).
+ARGO_WORKFLOWS_VERSION=4.0.5
+OPENLINEAGE_CRATE=datafusion-openlineage@0.0.12
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${STRATA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/strata}
 mkdir -p "$CACHE/logs"
 CACHE=$(cd "$CACHE" && pwd)
-STEPS=9
+STEPS=10
 STEP=0
 STARTED=$(date +%s)
 
@@ -232,7 +237,35 @@ else
   printf '  '; done_step "built"
 fi
 
-# --- 8. Record the toolchain for the strata CLI, the tests and the benchmarks.
+# --- 8. Standards' schemas for the tests: Argo's CRDs and OpenLineage's JSON Schemas.
+step "Argo Workflows v$ARGO_WORKFLOWS_VERSION CRDs, OpenLineage 2-0-2 schemas"
+SCHEMAS="$CACHE/schemas"
+ARGO_CRDS="$SCHEMAS/argo-workflows-v$ARGO_WORKFLOWS_VERSION"
+OPENLINEAGE_SCHEMAS="$SCHEMAS/openlineage-2-0-2"
+if [ -f "$ARGO_CRDS/argoproj.io_cronworkflows.yaml" ] && [ -f "$OPENLINEAGE_SCHEMAS/OpenLineage.json" ]; then
+  done_step "cached"
+else
+  command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust's cargo, e.g. apt-get install -y cargo (it fetches the OpenLineage schemas from crates.io)"
+  WRAPPER="$CACHE/go/argo-crds"; rm -rf "$WRAPPER"; mkdir -p "$WRAPPER"
+  (
+    cd "$WRAPPER"
+    logged argo-mod go mod init strata-argo-crds
+    logged argo-download go mod download "github.com/argoproj/argo-workflows/v4@v$ARGO_WORKFLOWS_VERSION"
+  )
+  rm -rf "$WRAPPER" "$ARGO_CRDS.tmp"; mkdir -p "$ARGO_CRDS.tmp"
+  cp "$GOMODCACHE/github.com/argoproj/argo-workflows/v4@v$ARGO_WORKFLOWS_VERSION/manifests/base/crds/full/argoproj.io_workflowtemplates.yaml" \
+    "$GOMODCACHE/github.com/argoproj/argo-workflows/v4@v$ARGO_WORKFLOWS_VERSION/manifests/base/crds/full/argoproj.io_cronworkflows.yaml" "$ARGO_CRDS.tmp/"
+  chmod 644 "$ARGO_CRDS.tmp"/*; rm -rf "$ARGO_CRDS"; mv "$ARGO_CRDS.tmp" "$ARGO_CRDS"
+  logged openlineage-download env CARGO_HOME="$CACHE/cargo" cargo info -q "$OPENLINEAGE_CRATE"
+  CRATE=$(ls "$CACHE"/cargo/registry/cache/*/"${OPENLINEAGE_CRATE/@/-}.crate" | head -n 1)
+  rm -rf "$OPENLINEAGE_SCHEMAS.tmp"; mkdir -p "$OPENLINEAGE_SCHEMAS.tmp"
+  tar -xzf "$CRATE" -C "$OPENLINEAGE_SCHEMAS.tmp" --strip-components=4 "${OPENLINEAGE_CRATE/@/-}/tests/schemas/openlineage"
+  [ -f "$OPENLINEAGE_SCHEMAS.tmp/OpenLineage.json" ] || die "the crate $OPENLINEAGE_CRATE holds no OpenLineage.json"
+  rm -rf "$OPENLINEAGE_SCHEMAS"; mv "$OPENLINEAGE_SCHEMAS.tmp" "$OPENLINEAGE_SCHEMAS"
+  done_step "fetched"
+fi
+
+# --- 9. Record the toolchain for the strata CLI, the tests and the benchmarks.
 step "toolchain.json"
 cat >"$CACHE/toolchain.json.tmp" <<EOF
 {
@@ -245,13 +278,15 @@ cat >"$CACHE/toolchain.json.tmp" <<EOF
   "kubernetesBin": "$KUBE_BIN",
   "kubernetesVersion": "$KUBERNETES_VERSION",
   "kubernetesPluginDir": "$KUBE_PLUGIN_DIR",
-  "kubernetesProviderVersion": "$KUBERNETES_PROVIDER_VERSION"
+  "kubernetesProviderVersion": "$KUBERNETES_PROVIDER_VERSION",
+  "argoCrdDir": "$ARGO_CRDS",
+  "openLineageSchemaDir": "$OPENLINEAGE_SCHEMAS"
 }
 EOF
 mv "$CACHE/toolchain.json.tmp" "$CACHE/toolchain.json"
 done_step "$CACHE/toolchain.json"
 
-# --- 9. Compile the TypeScript packages and stack templates (incremental).
+# --- 10. Compile the TypeScript packages and stack templates (incremental).
 step "TypeScript build"
 (cd "$REPO" && logged build npx --no-install tsc -b)
 done_step

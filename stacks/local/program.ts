@@ -5,10 +5,13 @@ import {
   Compute,
   Database,
   Depot,
+  LocalObjectStore,
   Policy,
   type PolicyArgs,
   Secret,
   Service,
+  Workflow,
+  type WorkflowStep,
   Workspace,
   onKubernetes,
   strataProgram,
@@ -23,7 +26,32 @@ LEFT JOIN warehouse.public.orders o ON o.customer_id = c.id
 GROUP BY c.name, c.email, c.region, n.name
 ORDER BY c.name`;
 
-/** What `strata demo` shows after deploying: the same query as each user, and what each should see. */
+/** Revenue per order day, region and nation, from the warehouse orders joined with TPC-H nations. */
+const DAILY_REVENUE = `
+SELECT o.ordered_on AS day, c.region, n.name AS nation, count(*) AS orders, sum(o.amount) AS revenue_cents
+FROM warehouse.public.orders o
+JOIN warehouse.public.customers c ON c.id = o.customer_id
+JOIN tpch.tiny.nation n ON n.nationkey = c.nation_key
+GROUP BY 1, 2, 3`;
+
+/** The steps of the `daily-revenue` Workflow: it (re)builds the days present in the warehouse, never duplicating them. */
+export const DAILY_REVENUE_STEPS: WorkflowStep[] = [
+  { name: "schema", kind: "sql", sql: "CREATE SCHEMA IF NOT EXISTS lake.sales" },
+  {
+    name: "build",
+    kind: "sql",
+    dependencies: ["schema"],
+    retry: { limit: 2, backoff: { duration: "10s", factor: 2 } },
+    timeout: "10m",
+    sql: [
+      "CREATE TABLE IF NOT EXISTS lake.sales.daily_revenue (day date, region varchar, nation varchar, orders bigint, revenue_cents bigint)",
+      "DELETE FROM lake.sales.daily_revenue WHERE day IN (SELECT DISTINCT ordered_on FROM warehouse.public.orders)",
+      `INSERT INTO lake.sales.daily_revenue ${DAILY_REVENUE}`,
+    ],
+  },
+];
+
+/** What `strata demo` shows after deploying: the same query as each user, and what each should see; then the workflow's table. */
 export const demo = {
   query: DEMO_QUERY,
   users: [
@@ -31,16 +59,28 @@ export const demo = {
     { user: "analyst", expect: "EU customers only, emails masked" },
     { user: "guest", expect: "access denied" },
   ],
+  workflow: {
+    name: "daily-revenue",
+    query: "SELECT day, region, nation, orders, revenue_cents FROM lake.sales.daily_revenue ORDER BY day, region, nation",
+    users: [
+      { user: "admin", expect: "every region" },
+      { user: "analyst", expect: "EU rows only" },
+    ],
+  },
 };
 
-/** The demo's policies, as plain data (the benchmark's bare floor compiles the same rules). `analystRegion`: the rows analysts see. */
-export function demoPolicies(analystRegion = "EU"): Record<string, PolicyArgs> {
-  // The region lands in a row filter's SQL: only a plain word is accepted.
+/** The region lands in row filters' SQL: only a plain word is accepted. */
+function checkRegion(analystRegion: string): void {
   if (!/^[A-Za-z][A-Za-z -]{0,40}$/.test(analystRegion)) {
     throw new Error(
       `Stack config "analystRegion": ${JSON.stringify(analystRegion)} is not a region name. Fix: use letters, spaces and "-", e.g. EU`,
     );
   }
+}
+
+/** The demo's policies, as plain data (the benchmark's bare floor compiles the same rules). `analystRegion`: the rows analysts see. */
+export function demoPolicies(analystRegion = "EU"): Record<string, PolicyArgs> {
+  checkRegion(analystRegion);
   return {
     admins: {
       access: [
@@ -55,6 +95,28 @@ export function demoPolicies(analystRegion = "EU"): Record<string, PolicyArgs> {
       ],
       masks: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", column: "email", mask: "email" }],
       filters: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", where: `region = '${analystRegion}'` }],
+    },
+  };
+}
+
+/** Policies on the lakehouse (local target): admins own it, analysts read their region, the workflow builds it. */
+export function lakePolicies(analystRegion = "EU"): Record<string, PolicyArgs> {
+  checkRegion(analystRegion);
+  const pipeline = "workflow-daily-revenue";
+  return {
+    "lake-readers": {
+      access: [
+        { groups: ["admins"], depot: "lake", access: "all" },
+        { groups: ["analysts"], depot: "lake", access: "read" },
+      ],
+      filters: [{ groups: ["analysts"], depot: "lake", schema: "sales", table: "daily_revenue", where: `region = '${analystRegion}'` }],
+    },
+    pipelines: {
+      access: [
+        { users: [pipeline], depot: "warehouse", access: "read" },
+        { users: [pipeline], depot: "tpch", access: "read" },
+        { users: [pipeline], depot: "lake", access: "all" },
+      ],
     },
   };
 }
@@ -125,16 +187,47 @@ export default strataProgram(async (platform) => {
     domain: "sales",
   });
   const tpch = new Depot("tpch", { source: { kind: "tpch" }, owner: "data-platform", description: "TPC-H reference data" });
-  const policyList = Object.entries(shared?.policies ?? demoPolicies(config.get("analystRegion"))).map(
-    ([name, args]) => new Policy(name, { ...args, owner: "data-platform" }),
-  );
+  const local = warehouse.native.kind === "local" ? warehouse.native : undefined;
+  // The lakehouse and its workflow run on the local target: Iceberg tables whose catalog lives on the
+  // warehouse's PostgreSQL server, data files in a local folder, runs recorded on the same server.
+  const lakehouse = local && {
+    metastore: new Database("lake-catalog", { password: warehousePassword, server: local.server, owner: "data-platform" }),
+    runs: new Database("strata-runs", { password: warehousePassword, server: local.server, owner: "data-platform" }),
+    files: new LocalObjectStore("lake-files"),
+  };
+  const lake =
+    lakehouse &&
+    new Depot("lake", {
+      source: { kind: "lakehouse", metastore: lakehouse.metastore, storage: lakehouse.files },
+      owner: "data-platform",
+      domain: "sales",
+      description: "Iceberg tables built by workflows",
+    });
+  const policyArgs = {
+    ...(shared?.policies ?? demoPolicies(config.get("analystRegion"))),
+    ...(lake ? lakePolicies(config.get("analystRegion")) : {}),
+  };
+  const policyList = Object.entries(policyArgs).map(([name, args]) => new Policy(name, { ...args, owner: "data-platform" }));
   const cluster = new Cluster("analytics", {
     compute,
-    depots: [warehouse.depot, tpch],
+    depots: [warehouse.depot, tpch, ...(lake ? [lake] : [])],
     policies: policyList,
     groups: shared?.groups ?? groups,
     owner: "data-platform",
   });
+  const localOutputs: Record<string, unknown> = {};
+  if (lakehouse) {
+    const dailyRevenue = new Workflow("daily-revenue", {
+      cluster,
+      runs: lakehouse.runs,
+      schedules: ["0 2 * * *"],
+      timezone: "Europe/Paris",
+      steps: DAILY_REVENUE_STEPS,
+      owner: "sales-engineering",
+      domain: "sales",
+    });
+    localOutputs.workflows = [dailyRevenue.resourceName];
+  }
   const marketing = new Workspace("marketing", { owner: "marketing" });
   const kubernetesOutputs: Record<string, unknown> = {};
   if (onKubernetes(platform.context.target)) {
@@ -158,6 +251,7 @@ export default strataProgram(async (platform) => {
   }
   return {
     ...kubernetesOutputs,
+    ...localOutputs,
     endpoint: cluster.endpoint,
     catalogs: cluster.catalogs,
     warehouse: { host: warehouse.host, port: warehouse.port, database: warehouse.databaseName, migrations: warehouse.appliedMigrations },

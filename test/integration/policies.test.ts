@@ -117,6 +117,8 @@ const POLICIES: Record<string, PolicyArgs> = {
   tenure: { filters: [{ groups: ["fulltime"], ...SALARIES, where: "band >= 2" }] },
   // `all` on a schema owns it; a schema deny hides a whole schema.
   owners: { access: [{ groups: ["owners"], depot: "hr", schema: "public", access: "all" }] },
+  // `write` on a schema: its tables (new ones included), not the schema itself.
+  wes: { access: [{ users: ["wes"], depot: "hr", schema: "public", access: "write" }] },
   staff: {
     access: [
       { groups: ["staff"], depot: "hr", access: "read" },
@@ -245,12 +247,17 @@ describe("masks and filters on typed columns", () => {
     expect((await rows("gil", ALL)).map((r) => r[0])).toEqual([3, 4]);
   });
 
-  test("`all` on a schema: create and drop a table; `write` may not create one", async () => {
+  test("`all` on a schema: create and drop a table and a schema; `write` creates tables (CREATE TABLE AS) but no schema; `read` neither", async () => {
     await query("olga", "CREATE TABLE hr.public.scratch (id integer)");
     await query("olga", "INSERT INTO hr.public.scratch VALUES (1)");
     expect(await rows("olga", "SELECT id FROM hr.public.scratch")).toEqual([[1]]);
     await query("olga", "DROP TABLE hr.public.scratch");
-    expect(await denied("dee", "CREATE TABLE hr.public.scratch2 (id integer)")).toBe("PERMISSION_DENIED");
+    await query("wes", "CREATE TABLE hr.public.scratch2 AS SELECT id FROM hr.public.orders");
+    await query("wes", "INSERT INTO hr.public.scratch2 VALUES (7)");
+    expect(await rows("wes", "SELECT count(*) FROM hr.public.scratch2")).toEqual([[3n]]);
+    await query("wes", "DROP TABLE hr.public.scratch2");
+    expect(await denied("wes", "CREATE SCHEMA hr.scratch")).toBe("PERMISSION_DENIED");
+    expect(await denied("ivy", "CREATE TABLE hr.public.scratch3 (id integer)")).toBe("PERMISSION_DENIED");
   });
 
   test("a schema deny hides the schema; a table deny the table; nobody else gets in", async () => {

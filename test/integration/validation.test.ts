@@ -2,9 +2,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { Cluster, Database, Depot, Policy, Secret, strataProgram } from "@strata/user-kernel";
+import { Cluster, Database, Depot, Policy, Secret, Workflow, type WorkflowArgs, strataProgram } from "@strata/user-kernel";
 import { runPulumiCli } from "@strata/cli";
 import { TestStack } from "../support/engine.js";
+
+/** A Workflow recording its runs in a Database of its own, with the given arguments. */
+function workflow(args: Omit<WorkflowArgs, "runs">): void {
+  const runs = new Database("runs", { password: new Secret("runs-password", { value: "x" }) });
+  new Workflow("daily", { ...args, runs });
+}
+const sqlStep = (name: string, dependencies: string[] = []) => ({ name, kind: "command" as const, command: ["true"], dependencies });
 
 // A deployed stack holding one Secret; each bad variant of its program must
 // fail at preview and leave it exactly as it was.
@@ -60,6 +67,26 @@ describe("bad input fails at preview, naming primitive, field, value and fix, an
       "a migration without SQL",
       () => void new Database("db", { password: new Secret("db-password", { value: "x" }), migrations: [{ id: "001_empty", sql: " " }] }),
       'Database "db": migrations[0].sql=" " is empty. Fix: give the SQL to run',
+    ],
+    [
+      "a workflow whose steps form a cycle",
+      () => workflow({ steps: [sqlStep("load", ["check"]), sqlStep("transform", ["load"]), sqlStep("check", ["transform"])] }),
+      'Workflow "daily": steps="load -> transform -> check -> load" form a cycle. Fix: remove one of these dependencies',
+    ],
+    [
+      "a workflow step with an unknown dependency",
+      () => workflow({ steps: [sqlStep("load"), sqlStep("report", ["lod"])] }),
+      'Workflow "daily": steps[1].dependencies[0]="lod" is an unknown dependency. Fix: name one of the steps: load, report',
+    ],
+    [
+      "a workflow with a bad cron expression",
+      () => workflow({ steps: [sqlStep("load")], schedules: ["0 2 * *"] }),
+      'Workflow "daily": schedules[0]="0 2 * *" does not have five fields (minute hour day month weekday)',
+    ],
+    [
+      "a workflow in an unknown time zone",
+      () => workflow({ steps: [sqlStep("load")], schedules: ["0 2 * * *"], timezone: "Europe/Pariss" }),
+      'Workflow "daily": timezone="Europe/Pariss" is an unknown time zone. Fix: give an IANA time zone',
     ],
   ];
 

@@ -46,7 +46,8 @@ describe("layer rule", () => {
   const allowedDeps: Record<string, string[]> = {
     "packages/cloud-kernel": ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native", "@pulumi/kubernetes"],
     "packages/core-kernel": ["@pulumi/pulumi", "@pulumi/kubernetes", "@strata/cloud-kernel", "trino-client"],
-    "packages/user-kernel": ["@pulumi/pulumi", "@strata/core-kernel"],
+    // cron-parser: cron expressions in time zones (validation and the local scheduler); pg: the runs Database.
+    "packages/user-kernel": ["@pulumi/pulumi", "@strata/core-kernel", "cron-parser", "pg"],
     "packages/cli": ["@pulumi/pulumi", "@strata/user-kernel", "cli-table3", "commander", "yaml"],
     "packages/policy-pack": ["@pulumi/pulumi", "@pulumi/policy"],
   };

@@ -7,9 +7,19 @@ import { Command, Option } from "commander";
 import Table from "cli-table3";
 import { TrinoQueryError, TrinoSession } from "@strata/user-kernel";
 import { stringify } from "yaml";
-import { type Operation, type OperationResult, failureSummary, openStack, runOperation, runPulumiCli, type StackTarget } from "./runner.js";
-import { type DemoSpec, loadTemplate } from "./template.js";
+import {
+  type Operation,
+  type OperationResult,
+  failureSummary,
+  openStack,
+  runOperation,
+  runPulumiCli,
+  stackDataDir,
+  type StackTarget,
+} from "./runner.js";
+import { type DemoQuery, type DemoSpec, loadTemplate } from "./template.js";
 import { cacheDir } from "./toolchain.js";
+import { type RunDetail, type RunView, findRun, listRuns, localWorkflows, runLogs, seconds, startRun, waitForRun } from "./workflows.js";
 
 // Compiled code of this command and its modules is cached on disk: later runs start faster.
 enableCompileCache(path.join(cacheDir(), "node-compile-cache"));
@@ -26,7 +36,7 @@ async function target(options: CommonOptions): Promise<StackTarget & { demo?: De
 }
 
 /** Runs the demo query as each user and prints what each one gets. */
-async function showQueries(endpoint: string, demo: DemoSpec): Promise<void> {
+async function showQueries(endpoint: string, demo: DemoQuery): Promise<void> {
   process.stdout.write(`\n== The same query as each user:\n${demo.query.trim()}\n`);
   for (const { user, expect } of demo.users) {
     process.stdout.write(`\n-- as ${user} (expected: ${expect})\n`);
@@ -118,9 +128,91 @@ withCommon(program.command("demo").description("deploy the local data platform d
     }
     const endpoint = result.outputs.endpoint?.value;
     if (base.demo && typeof endpoint === "string") await showQueries(endpoint, base.demo);
+    const workflow = base.demo?.workflow;
+    if (workflow && typeof endpoint === "string") {
+      process.stdout.write(`\n== Workflow "${workflow.name}", run once now (it is also scheduled):\n`);
+      const workflows = localWorkflows(stackDataDir(base));
+      const run = await waitForRun(workflows, (await startRun(workflows, workflow.name)).id);
+      printRun(run);
+      if (run.status !== "Succeeded") throw new Error(`the demo workflow ${workflow.name} ended ${run.status}; see strata logs ${run.id}`);
+      await showQueries(endpoint, workflow);
+    }
     process.stdout.write(`\nTrino: ${String(endpoint)}. Tear down with: npm run strata -- destroy --stack ${options.stack}\n`);
   },
 );
+
+function printTable(head: string[], rows: string[][]): void {
+  const table = new Table({ head, style: { head: [], border: [] } });
+  for (const row of rows) table.push(row);
+  process.stdout.write(`${table.toString()}\n`);
+}
+
+function printRuns(runs: RunView[]): void {
+  printTable(
+    ["run", "workflow", "trigger", "status", "started", "seconds", "message"],
+    runs.map((r) => [
+      r.id,
+      r.workflow,
+      r.trigger,
+      r.status,
+      r.startedAt ?? r.requestedAt,
+      seconds(r.startedAt, r.finishedAt),
+      r.message ?? "",
+    ]),
+  );
+}
+
+function printRun(run: RunDetail): void {
+  process.stdout.write(`run ${run.id} of ${run.workflow} (${run.trigger}): ${run.status}${run.message ? ` — ${run.message}` : ""}\n`);
+  printTable(
+    ["step", "attempt", "status", "started", "seconds", "rows written", "error"],
+    run.attempts.map((a) => [
+      a.step,
+      String(a.attempt + 1),
+      a.status ?? "Running",
+      a.startedAt,
+      seconds(a.startedAt, a.finishedAt),
+      a.rowsWritten === undefined ? "" : String(a.rowsWritten),
+      a.error ?? "",
+    ]),
+  );
+  const skipped = Object.entries(run.steps).filter(([, status]) => status === "Omitted");
+  if (skipped.length > 0) process.stdout.write(`skipped (a dependency did not succeed): ${skipped.map(([s]) => s).join(", ")}\n`);
+}
+
+async function workflowsOf(options: CommonOptions): Promise<Map<string, string>> {
+  return localWorkflows(stackDataDir(await target(options)));
+}
+
+withCommon(program.command("run").description("start a run of a local workflow now").argument("<workflow>"))
+  .option("--wait", "wait for the run to end, print its steps, and exit non-zero unless it succeeded")
+  .action(async (workflow: string, options: CommonOptions & { wait?: boolean }) => {
+    const workflows = await workflowsOf(options);
+    const run = await startRun(workflows, workflow);
+    process.stdout.write(`started run ${run.id} of ${workflow}\n`);
+    if (!options.wait) return;
+    const done = await waitForRun(workflows, run.id);
+    printRun(done);
+    if (done.status !== "Succeeded") process.exitCode = 1;
+  });
+
+withCommon(program.command("runs").description("recent runs of the stack's local workflows, newest first").argument("[workflow]"))
+  .option("-n, --limit <count>", "how many", "20")
+  .action(async (workflow: string | undefined, options: CommonOptions & { limit: string }) => {
+    printRuns(await listRuns(await workflowsOf(options), workflow, Number(options.limit) || 20));
+  });
+
+withCommon(program.command("run-status").description("one run: its steps and attempts").argument("<run>")).action(
+  async (id: string, options: CommonOptions) => {
+    printRun((await findRun(await workflowsOf(options), id)).run);
+  },
+);
+
+withCommon(
+  program.command("logs").description("the logs of a run's steps (every attempt), or of one step").argument("<run>").argument("[step]"),
+).action(async (id: string, step: string | undefined, options: CommonOptions) => {
+  process.stdout.write(await runLogs(await workflowsOf(options), id, step));
+});
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`strata: ${failureSummary(error)}\n`);

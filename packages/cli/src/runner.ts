@@ -126,6 +126,14 @@ function stackConfigKeys(workDir: string, stackName: string): Record<string, str
   return Object.fromEntries(Object.entries(parsed?.config ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : undefined]));
 }
 
+/** The local data folder of a stack: its `strata:dataDir` config, else `<home>/data/<project>/<stack>`. */
+export function stackDataDir(target: Pick<StackTarget, "workDir" | "stackName" | "home">): string {
+  return (
+    stackConfigKeys(target.workDir, target.stackName)["strata:dataDir"] ??
+    path.join(target.home, "data", projectName(target.workDir), target.stackName)
+  );
+}
+
 /** `$PULUMI_CONFIG_PASSPHRASE`, else a random one kept in `<home>/passphrase` (mode 0600). */
 function passphrase(home: string): string {
   if (process.env.PULUMI_CONFIG_PASSPHRASE) return process.env.PULUMI_CONFIG_PASSPHRASE;

@@ -15,9 +15,14 @@ export interface Template {
 }
 
 /** A query to run as several users against the stack's `endpoint` output. */
-export interface DemoSpec {
+export interface DemoQuery {
   readonly query: string;
   readonly users: readonly { user: string; expect: string }[];
+}
+
+/** What `strata demo` shows: a query as several users, then optionally a local workflow run once and a query of what it built. */
+export interface DemoSpec extends DemoQuery {
+  readonly workflow?: DemoQuery & { readonly name: string };
 }
 
 /** The repository's `stacks/` folder, next to `packages/cli`. */

@@ -20,6 +20,10 @@ export interface Toolchain {
   /** The Pulumi Kubernetes provider plugin, installed (`resource-kubernetes-v<version>`). */
   readonly kubernetesPluginDir?: string;
   readonly kubernetesProviderVersion?: string;
+  /** Argo Workflows' own CRDs (WorkflowTemplate, CronWorkflow), for tests against the real API server. */
+  readonly argoCrdDir?: string;
+  /** The OpenLineage 2-0-2 JSON Schemas (OpenLineage.json and facets/), for tests of lineage events. */
+  readonly openLineageSchemaDir?: string;
   /** The cache folder itself. */
   readonly cacheDir: string;
 }

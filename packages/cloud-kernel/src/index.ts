@@ -96,6 +96,7 @@ export {
   WORKSPACE_ROLE_RULES,
   type WorkspaceNamespaceArgs,
   configMapObject,
+  customObject,
   secretObject,
   workspaceNamespace,
 } from "./kubernetes/objects.js";

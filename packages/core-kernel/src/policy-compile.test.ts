@@ -42,7 +42,7 @@ describe("compilePolicies: sections and default deny", () => {
 describe("compilePolicies: access rules", () => {
   test.each([
     ["read", "read-only", ["SELECT"]],
-    ["write", "all", ["SELECT", "INSERT", "UPDATE", "DELETE"]],
+    ["write", "all", ["SELECT", "INSERT", "UPDATE", "DELETE", "OWNERSHIP"]],
     ["all", "all", ["SELECT", "INSERT", "UPDATE", "DELETE", "OWNERSHIP", "GRANT_SELECT"]],
     ["none", "none", []],
   ] as const)("%s on a whole depot", (access, catalogAllow, privileges) => {
@@ -79,7 +79,7 @@ describe("compilePolicies: access rules", () => {
     expect(rules.tables.slice(1)).toEqual([
       { user: "bob", catalog: "warehouse", schema: "public", table: "salaries", privileges: ["SELECT"] },
       { user: "ann", catalog: "warehouse", schema: "public", table: "salaries", privileges: [] },
-      { user: "ann", catalog: "warehouse", schema: "public", privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"] },
+      { user: "ann", catalog: "warehouse", schema: "public", privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "OWNERSHIP"] },
       { user: "ann", catalog: "warehouse", privileges: ["SELECT"] },
     ]);
     expect(rules.catalogs.slice(1)).toEqual([
@@ -211,7 +211,7 @@ describe("compilePolicies: overlapping policies (user and groups, docs/architect
     ];
     const groups = { a: ["ann", "bea"], d: ["ann"], w: ["bea"] };
     expect(firstMatch(policies, groups, "ann")).toMatchObject({ privileges: [] });
-    expect(firstMatch(policies, groups, "bea")).toMatchObject({ privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"] });
+    expect(firstMatch(policies, groups, "bea")).toMatchObject({ privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "OWNERSHIP"] });
   });
 
   test("a table rule beats a depot rule whatever its subject", () => {
@@ -225,7 +225,7 @@ describe("compilePolicies: overlapping policies (user and groups, docs/architect
       },
     ];
     expect(firstMatch(policies, { g: ["ann"] }, "ann")).toMatchObject({ privileges: ["SELECT"] });
-    expect(firstMatch(policies, { g: ["ann"] }, "ann", "orders")).toMatchObject({ privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"] });
+    expect(firstMatch(policies, { g: ["ann"] }, "ann", "orders")).toMatchObject({ privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "OWNERSHIP"] });
   });
 
   test("a masked group with a user-specific grant: the user's grant decides access, the group's mask still applies", () => {
@@ -242,7 +242,7 @@ describe("compilePolicies: overlapping policies (user and groups, docs/architect
       catalog: "warehouse",
       schema: "public",
       table: "salaries",
-      privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+      privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "OWNERSHIP"],
       columns: [{ name: "amount", mask: "NULL" }],
     });
   });

@@ -17,6 +17,18 @@ export class TrinoQueryError extends Error {
 export interface QueryRows {
   columns: { name: string; type: string }[];
   rows: unknown[][];
+  /** Trino's query id. */
+  queryId?: string;
+  /** What a statement that changes data or metadata did, e.g. `INSERT`, `CREATE TABLE`, `DELETE`. */
+  updateType?: string;
+  /** Rows written by an INSERT, CREATE TABLE AS, DELETE, UPDATE or MERGE, as Trino reports them. */
+  updateCount?: number;
+}
+
+/** Fields of Trino's result pages that trino-client's types leave out. */
+interface UpdatePage {
+  updateType?: string;
+  updateCount?: number;
 }
 
 export interface TrinoSessionOptions {
@@ -137,12 +149,16 @@ export class TrinoSession {
     // last page (no nextUri), trino-client hands it over only as the final
     // `done` value, which for-await drops, error included.
     let last: QueryResult | undefined;
+    let update: UpdatePage = {};
     for (;;) {
       const { value: page, done } = await (iterator as AsyncIterator<QueryResult, QueryResult | undefined>).next();
       if (page && page !== last) {
         if (page.error) throw new TrinoQueryError(page.error.errorName, page.error.errorType, page.error.message, sql);
         if (page.columns) columns = page.columns.map((c) => ({ name: c.name, type: c.type }));
         for (const row of page.data ?? []) rows.push(row as unknown[]);
+        const { updateType, updateCount } = page as UpdatePage;
+        if (updateType !== undefined) update = { ...update, updateType };
+        if (updateCount !== undefined) update = { ...update, updateCount: Number(updateCount) };
         last = page;
       }
       if (done) break;
@@ -150,6 +166,6 @@ export class TrinoSession {
     // Small BIGINTs arrive as numbers; make the whole column bigint so callers see one type.
     const bigints = columns.flatMap((c, i) => (c.type === "bigint" ? [i] : []));
     for (const row of rows) for (const i of bigints) if (typeof row[i] === "number") row[i] = BigInt(row[i] as number);
-    return { columns, rows };
+    return { columns, rows, ...(last?.id === undefined ? {} : { queryId: last.id }), ...update };
   }
 }

@@ -5,6 +5,40 @@
 export { type ProgramOutputs, strataProgram } from "./program.js";
 export { Service, type ServiceArgs, type ServiceNative, validateServiceArgs } from "./service/index.js";
 export { ARGO_WORKFLOWS_CHART, WorkflowEngine, compileArgoWorkflowsValues } from "./workflow-engine.js";
+export {
+  type CheckStep,
+  type CommandStep,
+  type ConcurrencyPolicy,
+  type RetryPolicy,
+  type SqlStep,
+  type StepRetry,
+  Workflow,
+  type WorkflowArgs,
+  type WorkflowNative,
+  type WorkflowStep,
+  compileWorkflow,
+  cronProblem,
+  findCycle,
+  isTimeZone,
+  parseDuration,
+  validateWorkflowArgs,
+  validateWorkflowReferences,
+} from "./workflow/index.js";
+export { type CompiledWorkflow, type WorkflowPlan } from "./workflow/compile.js";
+export { type SchedulerConfig } from "./workflow/daemon-config.js";
+// The local runner: the compiled spec's executor, the scheduler and the run records (the scheduler process wires them).
+export { localRunExecutor, readRunLogs, runLogDir } from "./workflow/execute-run.js";
+export {
+  type AttemptOutcome,
+  type Clock,
+  type RunRecorder,
+  type RunResult,
+  type StepExecutor,
+  executeWorkflow,
+  systemClock,
+} from "./workflow/runner.js";
+export { Scheduler, scheduleDue } from "./workflow/scheduler.js";
+export { type RunRecord, RunStore } from "./workflow/store.js";
 
 export {
   type AccessLevel,
@@ -31,6 +65,7 @@ export {
   type ComputeNative,
   contextFromConfig,
   createPlatform,
+  customObject,
   Database,
   type DatabaseArgs,
   type DatabaseNative,
@@ -39,17 +74,23 @@ export {
   type DepotRef,
   type DepotSource,
   exactNames,
+  fileSystemProperties,
   foundationArgsFromConfig,
+  FreePort,
   HEALTH_USER,
   HelmChartRelease,
+  ICEBERG_CATALOG_MIGRATION,
   type HelmReleaseExport,
   installProviderPlugin,
   isDevEnvironment,
   IssueCollector,
   type KubernetesPlatform,
   labelIssues,
+  type LakehouseSource,
+  LocalFile,
   LocalObjectStore,
   LocalPostgresServer,
+  LocalProcess,
   MASK_KINDS,
   maskExpression,
   type MaskKind,

@@ -5,6 +5,7 @@
 import { ConfigMap, Namespace, ResourceQuota, Secret as KubernetesSecret, ServiceAccount } from "@pulumi/kubernetes/core/v1/index.js";
 import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/index.js";
 import { Role, RoleBinding } from "@pulumi/kubernetes/rbac/v1/index.js";
+import { CustomResource, type CustomResourceArgs } from "@pulumi/kubernetes/apiextensions/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { ChildFactory } from "../base/index.js";
 
@@ -57,6 +58,8 @@ export const WORKSPACE_ROLE_RULES = [
     verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
   },
   { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+  // What Argo's executor does as the pod's service account when a Workflow runs in the namespace.
+  { apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] },
   {
     apiGroups: ["argoproj.io"],
     resources: ["workflows", "cronworkflows", "workflowtemplates"],
@@ -146,4 +149,15 @@ export function workspaceNamespace(children: ChildFactory, args: WorkspaceNamesp
     withProvider(children),
   );
   return { namespace: namespaceObject, quota, account, role, binding, defaultDeny };
+}
+
+/** An object of a custom resource type (e.g. Argo's WorkflowTemplate), child role `role`, whose CRD the cluster already has. */
+export function customObject(
+  children: ChildFactory,
+  role: string,
+  object: { apiVersion: string; kind: string; metadata: ObjectMeta; spec: pulumi.Input<unknown> },
+  extra: pulumi.CustomResourceOptions = {},
+): CustomResource {
+  const args: CustomResourceArgs & { spec: pulumi.Input<unknown> } = { ...object };
+  return new CustomResource(children.name(role), args, withProvider(children, extra));
 }

@@ -1,5 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
-import { IssueCollector, StrataComponent, type PrimitiveArgs, type ValidationIssue, toIdentifier } from "@strata/cloud-kernel";
+import {
+  IssueCollector,
+  type Migration,
+  PostgresMigrations,
+  StrataComponent,
+  type PrimitiveArgs,
+  type TargetName,
+  type ValidationIssue,
+  onKubernetes,
+  toIdentifier,
+} from "@strata/cloud-kernel";
+import type { ObjectStore } from "@strata/cloud-kernel";
+import type { Database } from "../database/index.js";
 import type { Secret } from "../secret/index.js";
 
 /** A PostgreSQL database reached over TCP with a user and a password from a Secret. */
@@ -32,7 +44,21 @@ export interface TpchSource {
   kind: "tpch";
 }
 
-export type DepotSource = PostgresSource | MemorySource | TpchSource;
+/**
+ * Apache Iceberg tables through Trino's Iceberg connector: table metadata in
+ * an Iceberg JDBC catalog on a PostgreSQL Database of the stack, data files
+ * on an ObjectStore (a local folder on the local target; S3, GCS or ADLS on
+ * the clouds, reached with the workload's identity, never static keys).
+ */
+export interface LakehouseSource {
+  kind: "lakehouse";
+  /** The Database holding the Iceberg catalog's tables (created by Trino on first use). */
+  metastore: Database;
+  /** Where data files are written. Changing it leaves existing tables' files where they are. */
+  storage: ObjectStore;
+}
+
+export type DepotSource = PostgresSource | MemorySource | TpchSource | LakehouseSource;
 
 /** Arguments of a {@link Depot}. */
 export interface DepotArgs extends PrimitiveArgs {
@@ -46,7 +72,7 @@ export interface DepotArgs extends PrimitiveArgs {
   catalogName?: string;
 }
 
-const KINDS = ["postgresql", "memory", "tpch"];
+const KINDS = ["postgresql", "memory", "tpch", "lakehouse"];
 const CATALOG = /^[a-z][a-z0-9_]{0,62}$/;
 /** Catalog names Trino keeps for itself. */
 const RESERVED = ["system", "information_schema"];
@@ -71,6 +97,57 @@ export function validateDepotArgs(name: string, args: DepotArgs): ValidationIssu
       }
     }
   }
+  if (kind === "lakehouse") {
+    const source = args.source as LakehouseSource;
+    const metastore = source.metastore as Partial<Database> | undefined;
+    if (typeof metastore?.databaseName !== "string" || metastore.depot?.source.kind !== "postgresql")
+      checks.add("source.metastore", typeof metastore, "is not a Database", "pass the Database that holds the Iceberg catalog");
+    if (source.storage === undefined || !pulumi.Output.isInstance((source.storage as Partial<ObjectStore>).url))
+      checks.add(
+        "source.storage",
+        typeof source.storage,
+        "is not an ObjectStore",
+        'pass an ObjectStore, e.g. new LocalObjectStore("lake-files")',
+      );
+  }
+  return checks.issues;
+}
+
+/**
+ * The tables of an Iceberg JDBC catalog (Iceberg's own schema, version 1).
+ * Trino never creates them itself, so a lakehouse Depot applies this to its
+ * metastore Database once; several lakehouse catalogs share them by
+ * `catalog_name`.
+ */
+export const ICEBERG_CATALOG_MIGRATION: Migration = {
+  id: "strata_iceberg_jdbc_catalog_v1",
+  sql: `
+CREATE TABLE IF NOT EXISTS iceberg_tables (
+  catalog_name VARCHAR(255) NOT NULL,
+  table_namespace VARCHAR(255) NOT NULL,
+  table_name VARCHAR(255) NOT NULL,
+  metadata_location VARCHAR(1000),
+  previous_metadata_location VARCHAR(1000),
+  iceberg_type VARCHAR(5),
+  PRIMARY KEY (catalog_name, table_namespace, table_name));
+CREATE TABLE IF NOT EXISTS iceberg_namespace_properties (
+  catalog_name VARCHAR(255) NOT NULL,
+  namespace VARCHAR(255) NOT NULL,
+  property_key VARCHAR(255),
+  property_value VARCHAR(1000),
+  PRIMARY KEY (catalog_name, namespace, property_key));`,
+};
+
+/** A lakehouse needs the local target in this version (its metastore tables are applied by a local resource). */
+function lakehouseTargetIssues(name: string, args: DepotArgs, target: TargetName): ValidationIssue[] {
+  const checks = new IssueCollector("Depot", name);
+  if (args.source?.kind === "lakehouse" && onKubernetes(target))
+    checks.add(
+      "source.kind",
+      "lakehouse",
+      `is not available on the ${target} target in this version (local target only)`,
+      "deploy the lakehouse on the local target, or reach the tables through another Depot kind",
+    );
   return checks.issues;
 }
 
@@ -84,7 +161,31 @@ export const PLUGINS_OF: Record<DepotSource["kind"], string[]> = {
   postgresql: ["geospatial", "postgresql"],
   memory: ["memory"],
   tpch: ["tpch"],
+  lakehouse: ["iceberg"],
 };
+
+/**
+ * Trino file-system properties for a warehouse URL. Cloud stores use the
+ * workload's identity (the SDKs' default credential chains): no key is ever
+ * written. Pure.
+ */
+export function fileSystemProperties(url: string): { warehouse: string; properties: Record<string, string> } {
+  const scheme = /^([a-z0-9]+):\/\//.exec(url)?.[1];
+  switch (scheme) {
+    case "file":
+      // Trino's local file system serves one root folder as local:///.
+      return { warehouse: "local:///", properties: { "fs.native-local.enabled": "true", "local.location": url.slice("file://".length) } };
+    case "s3":
+      return { warehouse: `${url.replace(/\/$/, "")}/`, properties: { "fs.native-s3.enabled": "true" } };
+    case "gs":
+      return { warehouse: `${url.replace(/\/$/, "")}/`, properties: { "fs.native-gcs.enabled": "true" } };
+    case "abfs":
+    case "abfss":
+      return { warehouse: `${url.replace(/\/$/, "")}/`, properties: { "fs.native-azure.enabled": "true", "azure.auth-type": "DEFAULT" } };
+    default:
+      throw new Error(`object store URL ${url} has no file system Trino supports`);
+  }
+}
 
 /**
  * A catalog's properties. Credentials are `${ENV:...}` references, never values.
@@ -92,7 +193,7 @@ export const PLUGINS_OF: Record<DepotSource["kind"], string[]> = {
  */
 export function compileCatalogProperties(
   catalog: string,
-  source: { kind: string; host?: string; port?: number; database?: string; user?: string; tls?: boolean },
+  source: { kind: string; host?: string; port?: number; database?: string; user?: string; tls?: boolean; warehouseUrl?: string },
 ): Record<string, string> {
   switch (source.kind) {
     case "postgresql":
@@ -102,6 +203,20 @@ export function compileCatalogProperties(
         "connection-user": source.user ?? "",
         "connection-password": `\${ENV:${passwordVariable(catalog)}}`,
       };
+    case "lakehouse": {
+      const files = fileSystemProperties(source.warehouseUrl ?? "");
+      return {
+        "connector.name": "iceberg",
+        "iceberg.catalog.type": "jdbc",
+        "iceberg.jdbc-catalog.driver-class": "org.postgresql.Driver",
+        "iceberg.jdbc-catalog.connection-url": `jdbc:postgresql://${source.host}:${source.port}/${source.database}${source.tls ? "?sslmode=require" : ""}`,
+        "iceberg.jdbc-catalog.connection-user": source.user ?? "",
+        "iceberg.jdbc-catalog.connection-password": `\${ENV:${passwordVariable(catalog)}}`,
+        "iceberg.jdbc-catalog.catalog-name": catalog,
+        "iceberg.jdbc-catalog.default-warehouse-dir": files.warehouse,
+        ...files.properties,
+      };
+    }
     case "memory":
       return { "connector.name": "memory" };
     case "tpch":
@@ -142,9 +257,14 @@ export class Depot extends StrataComponent {
   readonly environment: pulumi.Output<Record<string, string>>;
   /** The source, as given. */
   readonly source: DepotSource;
+  /** Lakehouse: the Iceberg catalog's tables in its metastore Database. */
+  readonly catalogTables?: PostgresMigrations;
 
   constructor(name: string, args: DepotArgs, opts?: pulumi.ComponentResourceOptions) {
-    super({ layer: "core", kind: "Depot" }, name, args, opts, validateDepotArgs(name, args));
+    super({ layer: "core", kind: "Depot" }, name, args, opts, (platform) => [
+      ...validateDepotArgs(name, args),
+      ...lakehouseTargetIssues(name, args, platform.context.target),
+    ]);
     this.catalogName = args.catalogName ?? toIdentifier(name);
     this.address = `strata://${this.catalogName}`;
     this.plugins = PLUGINS_OF[args.source.kind];
@@ -159,6 +279,38 @@ export class Depot extends StrataComponent {
           ),
         );
       this.environment = pulumi.secret(source.password.value.apply((password) => ({ [passwordVariable(this.catalogName)]: password })));
+    } else if (source.kind === "lakehouse") {
+      const metastore = source.metastore.depot.source as PostgresSource;
+      const native = source.metastore.native;
+      if (native.kind !== "local") throw new Error(`Depot "${name}": a lakehouse needs a local metastore Database`);
+      // The catalog's tables exist before any Cluster reads the catalog: its properties wait for them.
+      this.catalogTables = new PostgresMigrations(
+        this.childName("iceberg-catalog"),
+        {
+          access: native.server.adminAccess,
+          database: native.database.database,
+          owner: native.database.owner,
+          migrations: [ICEBERG_CATALOG_MIGRATION],
+          label: `Depot "${name}" (Iceberg catalog tables)`,
+        },
+        this.childOptions({ dependsOn: [source.metastore] }),
+      );
+      this.catalogProperties = pulumi
+        .all([metastore.host, metastore.port, metastore.database, metastore.user, source.storage.url, this.catalogTables.applied])
+        .apply(([host, port, database, user, warehouseUrl]) =>
+          renderProperties(
+            compileCatalogProperties(this.catalogName, {
+              kind: "lakehouse",
+              host,
+              port,
+              database,
+              user,
+              tls: metastore.tls ?? false,
+              warehouseUrl,
+            }),
+          ),
+        );
+      this.environment = pulumi.secret(metastore.password.value.apply((password) => ({ [passwordVariable(this.catalogName)]: password })));
     } else {
       this.catalogProperties = pulumi.output(renderProperties(compileCatalogProperties(this.catalogName, source)));
       this.environment = pulumi.output<Record<string, string>>({});

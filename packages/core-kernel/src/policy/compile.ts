@@ -19,7 +19,12 @@ export interface Subjects {
   groups?: string[];
 }
 
-/** What an access rule allows. `none` denies; `read` is SELECT; `write` adds INSERT, UPDATE, DELETE; `all` adds ownership. */
+/**
+ * What an access rule allows. `none` denies; `read` is SELECT; `write` adds
+ * INSERT, UPDATE, DELETE and table ownership (CREATE TABLE [AS], CREATE OR
+ * REPLACE, DROP TABLE on the tables it covers); `all` adds schema ownership
+ * (CREATE and DROP SCHEMA) and GRANT_SELECT.
+ */
 export type AccessLevel = "none" | "read" | "write" | "all";
 
 /** An access policy: subjects -> allow or deny on a depot, schema or table. */
@@ -173,7 +178,7 @@ export function typedMaskExpression(column: string, mask: MaskKind, type: string
 const PRIVILEGES: Record<AccessLevel, string[]> = {
   none: [],
   read: ["SELECT"],
-  write: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+  write: ["SELECT", "INSERT", "UPDATE", "DELETE", "OWNERSHIP"],
   all: ["SELECT", "INSERT", "UPDATE", "DELETE", "OWNERSHIP", "GRANT_SELECT"],
 };
 

@@ -1,0 +1,236 @@
+// Workflow -> Argo WorkflowTemplate + CronWorkflow (argoproj.io/v1alpha1,
+// Argo v4 field names). Pure: unit-tested without Pulumi. The local runner
+// executes this same compiled spec (runner.ts), so Kubernetes and the local
+// target cannot disagree on what a Workflow means.
+
+/** Annotations the compiler puts on each step template; the local runner reads them. */
+export const STEP_KIND_ANNOTATION = "strata.dev/step-kind";
+/** The SQL statements of a `sql` step, as a JSON array (the script source joins them for the Trino CLI). */
+export const STATEMENTS_ANNOTATION = "strata.dev/statements";
+
+/** The DAG template's name: the workflow's entry point. */
+export const ENTRYPOINT = "main";
+
+export type ConcurrencyPolicy = "Allow" | "Forbid" | "Replace";
+export type RetryPolicy = "OnFailure" | "Always";
+
+/** Retries of a step, as Argo's retryStrategy. */
+export interface StepRetry {
+  /** Retries after the first attempt. */
+  limit: number;
+  /** `OnFailure`: retry when the step ran and failed; `Always`: also when it could not run (an error). @default "OnFailure" */
+  policy?: RetryPolicy;
+  backoff?: {
+    /** Delay before the first retry, a duration such as `"5s"`. */
+    duration: string;
+    /** Each further delay is the previous one times this. @default 2 */
+    factor?: number;
+    /** No retry starts later than this after the first attempt began. @default no limit */
+    maxDuration?: string;
+  };
+}
+
+/** One step, resolved: what the compiler needs, plain data. */
+export type PlannedStep = {
+  name: string;
+  dependencies: string[];
+  retry?: StepRetry;
+  /** Seconds one attempt may run. */
+  timeoutSeconds?: number;
+} & (
+  | { kind: "sql"; statements: string[]; trino: { server: string; user: string; image: string } }
+  | {
+      kind: "command";
+      image: string;
+      command: string[];
+      env: Record<string, string>;
+      /** Environment variable -> Kubernetes Secret holding it (key `value`). */
+      secretEnv: Record<string, { secret: string; key: string }>;
+    }
+);
+
+/** A Workflow, resolved for the compiler. */
+export interface WorkflowPlan {
+  /** Kubernetes object name of both objects. */
+  name: string;
+  namespace?: string;
+  labels: Record<string, string>;
+  steps: PlannedStep[];
+  schedules: string[];
+  timezone: string;
+  concurrency: ConcurrencyPolicy;
+  parallelism?: number;
+  timeoutSeconds?: number;
+  suspend: boolean;
+  serviceAccountName?: string;
+}
+
+export interface ArgoRetryStrategy {
+  limit: number;
+  retryPolicy: RetryPolicy;
+  backoff?: { duration: string; factor: number; maxDuration?: string };
+}
+
+export interface ArgoDagTask {
+  name: string;
+  template: string;
+  depends?: string;
+}
+
+export interface ArgoEnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef: { name: string; key: string } };
+}
+
+export interface ArgoTemplate {
+  name: string;
+  metadata?: { annotations: Record<string, string> };
+  /** `failFast: false`: a failed step stops only its own downstream steps; independent branches run on. */
+  dag?: { tasks: ArgoDagTask[]; failFast?: boolean };
+  script?: { image: string; command: string[]; source: string };
+  container?: { image: string; command: string[]; args: string[]; env: ArgoEnvVar[] };
+  retryStrategy?: ArgoRetryStrategy;
+  activeDeadlineSeconds?: number;
+}
+
+export interface ArgoWorkflowSpec {
+  entrypoint: string;
+  templates: ArgoTemplate[];
+  parallelism?: number;
+  activeDeadlineSeconds?: number;
+  serviceAccountName?: string;
+}
+
+export interface ArgoWorkflowTemplate {
+  apiVersion: "argoproj.io/v1alpha1";
+  kind: "WorkflowTemplate";
+  metadata: { name: string; namespace?: string; labels: Record<string, string> };
+  spec: ArgoWorkflowSpec;
+}
+
+export interface ArgoCronWorkflow {
+  apiVersion: "argoproj.io/v1alpha1";
+  kind: "CronWorkflow";
+  metadata: { name: string; namespace?: string; labels: Record<string, string> };
+  spec: {
+    schedules: string[];
+    timezone: string;
+    concurrencyPolicy: ConcurrencyPolicy;
+    suspend: boolean;
+    workflowSpec: { workflowTemplateRef: { name: string } };
+  };
+}
+
+export interface CompiledWorkflow {
+  template: ArgoWorkflowTemplate;
+  /** Absent when the workflow has no schedule (it runs on demand or after another). */
+  cron?: ArgoCronWorkflow;
+}
+
+/** Argo's `depends` for "every one of these succeeded" (a skipped dependency does not count as success). */
+export function dependsExpression(dependencies: string[]): string | undefined {
+  if (dependencies.length === 0) return undefined;
+  return [...dependencies]
+    .sort()
+    .map((d) => `${d}.Succeeded`)
+    .join(" && ");
+}
+
+/** The dependencies named by a `depends` expression this compiler wrote; anything else is refused. */
+export function parseDepends(expression: string | undefined): string[] {
+  if (expression === undefined || expression.trim() === "") return [];
+  return expression.split("&&").map((part) => {
+    const match = /^\s*([a-z][a-z0-9-]*)\.Succeeded\s*$/.exec(part);
+    if (!match) throw new Error(`depends "${expression}" is not a conjunction of <task>.Succeeded`);
+    return match[1]!;
+  });
+}
+
+function compileStep(step: PlannedStep): ArgoTemplate {
+  const template: ArgoTemplate = { name: step.name, metadata: { annotations: { [STEP_KIND_ANNOTATION]: step.kind } } };
+  if (step.kind === "sql") {
+    template.metadata!.annotations[STATEMENTS_ANNOTATION] = JSON.stringify(step.statements);
+    // Argo saves `source` to a file and appends its path to the command: the Trino CLI runs it with --file.
+    template.script = {
+      image: step.trino.image,
+      command: ["trino", `--server=${step.trino.server}`, `--user=${step.trino.user}`, "--file"],
+      source: step.statements.map((s) => `${s.trim().replace(/;\s*$/, "")};`).join("\n"),
+    };
+  } else {
+    const env: ArgoEnvVar[] = [
+      ...Object.keys(step.env)
+        .sort()
+        .map((name) => ({ name, value: step.env[name] })),
+      ...Object.keys(step.secretEnv)
+        .sort()
+        .map((name) => ({ name, valueFrom: { secretKeyRef: { name: step.secretEnv[name]!.secret, key: step.secretEnv[name]!.key } } })),
+    ];
+    template.container = { image: step.image, command: step.command.slice(0, 1), args: step.command.slice(1), env };
+  }
+  if (step.retry !== undefined) {
+    const strategy: ArgoRetryStrategy = { limit: step.retry.limit, retryPolicy: step.retry.policy ?? "OnFailure" };
+    const backoff = step.retry.backoff;
+    if (backoff !== undefined) {
+      strategy.backoff = {
+        duration: backoff.duration,
+        factor: backoff.factor ?? 2,
+        ...(backoff.maxDuration === undefined ? {} : { maxDuration: backoff.maxDuration }),
+      };
+    }
+    template.retryStrategy = strategy;
+  }
+  if (step.timeoutSeconds !== undefined) template.activeDeadlineSeconds = step.timeoutSeconds;
+  return template;
+}
+
+/** Compiles a workflow into Argo objects. Steps keep their given order; dependencies are sorted. */
+export function compileWorkflow(plan: WorkflowPlan): CompiledWorkflow {
+  const metadata = { name: plan.name, ...(plan.namespace === undefined ? {} : { namespace: plan.namespace }), labels: plan.labels };
+  const dag: ArgoTemplate = {
+    name: ENTRYPOINT,
+    dag: {
+      failFast: false,
+      tasks: plan.steps.map((s) => {
+        const depends = dependsExpression(s.dependencies);
+        return { name: s.name, template: s.name, ...(depends === undefined ? {} : { depends }) };
+      }),
+    },
+  };
+  const spec: ArgoWorkflowSpec = { entrypoint: ENTRYPOINT, templates: [dag, ...plan.steps.map(compileStep)] };
+  if (plan.parallelism !== undefined) spec.parallelism = plan.parallelism;
+  if (plan.timeoutSeconds !== undefined) spec.activeDeadlineSeconds = plan.timeoutSeconds;
+  if (plan.serviceAccountName !== undefined) spec.serviceAccountName = plan.serviceAccountName;
+  const template: ArgoWorkflowTemplate = { apiVersion: "argoproj.io/v1alpha1", kind: "WorkflowTemplate", metadata, spec };
+  if (plan.schedules.length === 0) return { template };
+  return {
+    template,
+    cron: {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "CronWorkflow",
+      metadata,
+      spec: {
+        schedules: [...plan.schedules],
+        timezone: plan.timezone,
+        concurrencyPolicy: plan.concurrency,
+        suspend: plan.suspend,
+        workflowSpec: { workflowTemplateRef: { name: plan.name } },
+      },
+    },
+  };
+}
+
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+/**
+ * Seconds of an Argo duration: Go's form (`"90s"`, `"1m30s"`, `"2h"`, `"500ms"`)
+ * or a bare number of seconds (`"5"`). Undefined when it is neither.
+ */
+export function parseDuration(text: string): number | undefined {
+  if (typeof text !== "string") return undefined;
+  if (/^\d+$/.test(text)) return Number(text);
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) return undefined;
+  let seconds = 0;
+  for (const [, value, , unit] of text.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) seconds += Number(value) * UNIT_SECONDS[unit!]!;
+  return seconds;
+}

@@ -1,0 +1,20 @@
+import type { CompiledWorkflow } from "./compile.js";
+
+/** What a local Workflow's scheduler process reads from its `workflow.json` (written by local.ts, mode 0600). */
+export interface SchedulerConfig {
+  workflow: string;
+  /** The scheduler's HTTP port on 127.0.0.1 (health, run requests, run records and logs for the strata command). */
+  port: number;
+  /** The compiled Argo objects: the runner executes `compiled.template.spec`, the scheduler follows `compiled.cron`. */
+  compiled: CompiledWorkflow;
+  /** Workflows whose successful runs start a run of this one. */
+  after: string[];
+  /** Run logs: `<folder>/runs/<run id>/<step>.<attempt>.log`. */
+  folder: string;
+  /** The runs Database (its password in the environment: `STRATA_RUNS_PASSWORD`). */
+  runs: { host: string; port: number; database: string; user: string };
+  /** Secret name -> its 0600 file, for `secretKeyRef`s of command steps. */
+  secretFiles: Record<string, string>;
+  /** OpenLineage events: appended to `file` (JSONL), and POSTed to `url` when given. */
+  lineage: { file: string; namespace: string; url?: string };
+}

@@ -1,0 +1,203 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+  Cluster,
+  Database,
+  type customObject,
+  type LocalFile,
+  type LocalProcess,
+  type PrimitiveArgs,
+  Secret,
+  StrataComponent,
+  type Workspace,
+  type ValidationIssue,
+  IssueCollector,
+  onKubernetes,
+  platformIssues,
+  primitiveAddress,
+} from "@strata/core-kernel";
+import type { ConcurrencyPolicy, StepRetry } from "./compile.js";
+import { deployWorkflowOnKubernetes } from "./kubernetes.js";
+import { deployWorkflowLocally } from "./local.js";
+import { validateWorkflowArgs } from "./validate.js";
+
+export type { ConcurrencyPolicy, RetryPolicy, StepRetry } from "./compile.js";
+
+interface StepBase {
+  /** Step name: lower-case letters, digits and -, unique in the workflow. */
+  name: string;
+  /** Steps that must succeed first. A failed or skipped dependency skips this step. @default [] */
+  dependencies?: string[];
+  /** Retries after a failed attempt. @default no retry */
+  retry?: StepRetry;
+  /** How long one attempt may run, a duration such as `"10m"`. @default no limit */
+  timeout?: string;
+}
+
+/** SQL statements run in order on the Workflow's Cluster, as the Workflow's own Trino user (Policies apply to it). */
+export interface SqlStep extends StepBase {
+  kind: "sql";
+  sql: string | string[];
+}
+
+/**
+ * A program with arguments. Secrets reach it as environment variables, never
+ * on a command line. On the local target the program runs on this machine;
+ * on Kubernetes targets in `image`.
+ */
+export interface CommandStep extends StepBase {
+  kind: "command";
+  /** The program and its arguments, e.g. `["python3", "load.py"]`. */
+  command: string[];
+  /** Kubernetes targets: the container image. */
+  image?: string;
+  /** Plain environment variables. @default {} */
+  env?: Record<string, string>;
+  /** Environment variables holding Secrets' values. @default {} */
+  secrets?: Record<string, Secret>;
+}
+
+/** Runs a Contract's checks (the Contract primitive is not part of this version: refused at preview). */
+export interface CheckStep extends StepBase {
+  kind: "check";
+  contract: unknown;
+}
+
+export type WorkflowStep = SqlStep | CommandStep | CheckStep;
+
+/** Arguments of a {@link Workflow}. */
+export interface WorkflowArgs extends PrimitiveArgs {
+  /** The DAG: steps and their dependencies. */
+  steps: WorkflowStep[];
+  /** The Cluster `sql` steps run on. Required when there is a `sql` step. */
+  cluster?: Cluster;
+  /**
+   * The Trino user `sql` steps run as: name it in Policies to grant the workflow access.
+   * @default `workflow-<name>`
+   */
+  user?: string;
+  /** Cron expressions (five fields) starting runs. @default [] (runs on demand or after another workflow) */
+  schedules?: string[];
+  /** IANA time zone of the schedules. @default "UTC" */
+  timezone?: string;
+  /** What a due run does while another runs: start anyway, be skipped, or stop the running one. @default "Forbid" */
+  concurrency?: ConcurrencyPolicy;
+  /** Steps running at once. @default no limit */
+  parallelism?: number;
+  /** How long a whole run may take, a duration such as `"2h"`. @default no limit */
+  timeout?: string;
+  /** Starts no scheduled run while true (manual runs still start). @default false */
+  suspend?: boolean;
+  /** Runs after each successful run of these workflows (same runs Database). @default [] */
+  after?: Workflow[];
+  /**
+   * Kubernetes targets: the Workspace whose namespace holds the Argo objects
+   * and whose service account runs the steps. @default the platform's namespace
+   */
+  workspace?: Workspace;
+  /**
+   * Local target: the Database recording runs and step attempts (schema
+   * `strata_runs`); workflows may share one. Kubernetes targets keep runs in
+   * Argo and ignore it.
+   */
+  runs?: Database;
+}
+
+/** Checks what needs other primitives or the target; the rest is {@link validateWorkflowArgs}. */
+export function validateWorkflowReferences(name: string, args: WorkflowArgs, kubernetes: boolean): ValidationIssue[] {
+  const checks = new IssueCollector("Workflow", name);
+  const steps = Array.isArray(args.steps) ? args.steps : [];
+  if (steps.some((s) => s?.kind === "sql") && !(args.cluster instanceof Cluster))
+    checks.add(
+      "cluster",
+      args.cluster === undefined ? undefined : typeof args.cluster,
+      "is not a Cluster",
+      "pass the Cluster its sql steps run on",
+    );
+  steps.forEach((step, i) => {
+    if (step?.kind !== "command") return;
+    for (const [variable, secret] of Object.entries(step.secrets ?? {}))
+      if (!(secret instanceof Secret))
+        checks.add(`steps[${i}].secrets.${variable}`, typeof secret, "is an unknown Secret", "pass a Secret created in this program");
+  });
+  if (!kubernetes && !(args.runs instanceof Database))
+    checks.add(
+      "runs",
+      args.runs === undefined ? undefined : typeof args.runs,
+      "is not a Database",
+      "pass the Database that records runs on the local target",
+    );
+  (args.after ?? []).forEach((upstream, i) => {
+    if (!(upstream instanceof Workflow)) checks.add(`after[${i}]`, typeof upstream, "is not a Workflow", "pass a Workflow of this program");
+    else if (!kubernetes && upstream.runs !== args.runs)
+      checks.add(
+        `after[${i}]`,
+        upstream.resourceName,
+        "records its runs in another Database",
+        "give both workflows the same runs Database",
+      );
+  });
+  if (kubernetes && (args.after ?? []).length > 0)
+    checks.add("after", "[...]", "is not compiled for Kubernetes targets yet", "schedule the workflow, or run it with `strata run`");
+  if (args.user !== undefined && !/^[A-Za-z0-9_.@-]+$/.test(args.user))
+    checks.add("user", args.user, "is not a valid user name", 'use letters, digits, ".", "_", "@" or "-"');
+  return checks.issues;
+}
+
+/** What a Workflow is made of on its target (the escape hatch). */
+export type WorkflowNative =
+  /** Local: the compiled spec's file and the scheduler process running it. */
+  | { kind: "local"; spec: LocalFile; scheduler: LocalProcess; folder: string }
+  /** Kubernetes targets: Argo's WorkflowTemplate and, when scheduled, CronWorkflow. */
+  | { kind: "kubernetes"; template: ReturnType<typeof customObject>; cron?: ReturnType<typeof customObject> };
+
+/**
+ * A DAG of steps (SQL on a Cluster, programs, contract checks) with
+ * retries, timeouts, schedules and triggers. One pure compiler turns it into
+ * an Argo WorkflowTemplate and CronWorkflow (compile.ts): on Kubernetes
+ * targets those objects are created in its namespace (kubernetes.ts); on the
+ * local target a supervised scheduler process executes the same compiled
+ * spec with Argo's semantics and records every run and step attempt in the
+ * runs Database (local.ts, runner.ts, scheduler.ts).
+ *
+ * @example
+ * new Workflow("daily-revenue", {
+ *   cluster, runs: metadata, schedules: ["0 2 * * *"], timezone: "Europe/Paris",
+ *   steps: [{ name: "build", kind: "sql", sql: "CREATE OR REPLACE TABLE lake.sales.daily AS SELECT ..." }],
+ * });
+ */
+export class Workflow extends StrataComponent {
+  /** The Trino user its sql steps run as. */
+  readonly user: string;
+  /** The Database recording its runs (local target). */
+  readonly runs?: Database;
+  /** Names of its steps, in the given order. */
+  readonly stepNames: string[];
+  /** What it is made of on its target (escape hatch). */
+  readonly native: WorkflowNative;
+
+  constructor(name: string, args: WorkflowArgs, opts?: pulumi.ComponentResourceOptions) {
+    super({ layer: "user", kind: "Workflow" }, name, args, opts, (platform) => {
+      const kubernetes = onKubernetes(platform.context.target);
+      return [
+        ...validateWorkflowArgs(name, args, { kubernetes }),
+        ...validateWorkflowReferences(name, args, kubernetes),
+        ...platformIssues("Workflow", name, platform),
+      ];
+    });
+    this.user = args.user ?? `workflow-${name}`;
+    this.runs = args.runs;
+    this.stepNames = args.steps.map((s) => s.name);
+    const deployed = onKubernetes(this.context.target)
+      ? deployWorkflowOnKubernetes(this.childFactory(), name, args, this.user)
+      : deployWorkflowLocally(this.childFactory(), name, args, this.user);
+    this.native = deployed.native;
+    const sqlSteps = args.steps.filter((s) => s.kind === "sql");
+    this.finish(
+      { user: this.user, steps: this.stepNames, schedules: args.schedules ?? [], timezone: args.timezone ?? "UTC" },
+      { inputs: sqlSteps.length > 0 && args.cluster ? [primitiveAddress("Cluster", args.cluster.resourceName)] : [] },
+    );
+  }
+}
+
+export { compileWorkflow, parseDuration } from "./compile.js";
+export { cronProblem, findCycle, isTimeZone, validateWorkflowArgs } from "./validate.js";

@@ -1,0 +1,60 @@
+import * as pulumi from "@pulumi/pulumi";
+import { type ChildFactory, customObject, strataLabels } from "@strata/core-kernel";
+import { compileWorkflow, parseDuration } from "./compile.js";
+import type { WorkflowArgs, WorkflowNative } from "./index.js";
+import { TRINO_CLI_IMAGE, planStep } from "./local.js";
+
+/**
+ * Kubernetes targets: the compiled WorkflowTemplate and, when the workflow
+ * has schedules, its CronWorkflow, as Argo custom resources in its
+ * Workspace's namespace (run by the Workspace's service account) or the
+ * platform's. The Argo Workflows controller of the platform runs them: sql
+ * steps in the Trino image of the Cluster's release, with the Trino CLI
+ * against the Cluster's Service; command steps in their own image.
+ */
+export function deployWorkflowOnKubernetes(
+  children: ChildFactory,
+  name: string,
+  args: WorkflowArgs,
+  user: string,
+): { native: WorkflowNative } {
+  const cluster = children.platform.kubernetes!;
+  const namespace = args.workspace?.location ?? pulumi.output(cluster.namespace);
+  const account = args.workspace?.native.kind === "kubernetes" ? args.workspace.native.account.metadata.name : undefined;
+  const labels = strataLabels("Workflow", name);
+  const server = args.cluster?.endpoint ?? pulumi.output("");
+  const compiled = pulumi.all([server, namespace, account ?? pulumi.output(undefined)]).apply(([server, namespace, account]) =>
+    compileWorkflow({
+      name,
+      namespace,
+      labels,
+      steps: args.steps.map((s) => planStep(s, { server, user, image: TRINO_CLI_IMAGE })),
+      schedules: args.schedules ?? [],
+      timezone: args.timezone ?? "UTC",
+      concurrency: args.concurrency ?? "Forbid",
+      suspend: args.suspend ?? false,
+      ...(args.parallelism === undefined ? {} : { parallelism: args.parallelism }),
+      ...(args.timeout === undefined ? {} : { timeoutSeconds: Math.ceil(parseDuration(args.timeout)!) }),
+      ...(account === undefined ? {} : { serviceAccountName: account }),
+    }),
+  );
+  const metadata = { name, namespace, labels };
+  const secrets = args.steps.flatMap((s) => (s.kind === "command" ? Object.values(s.secrets ?? {}) : []));
+  const template = customObject(
+    children,
+    "template",
+    { apiVersion: "argoproj.io/v1alpha1", kind: "WorkflowTemplate", metadata, spec: compiled.template.spec },
+    { dependsOn: secrets },
+  );
+  const schedules = args.schedules ?? [];
+  const cron =
+    schedules.length === 0
+      ? undefined
+      : customObject(
+          children,
+          "cron",
+          { apiVersion: "argoproj.io/v1alpha1", kind: "CronWorkflow", metadata, spec: compiled.apply((c) => c.cron!.spec) },
+          { dependsOn: [template] },
+        );
+  return { native: { kind: "kubernetes", template, ...(cron ? { cron } : {}) } };
+}

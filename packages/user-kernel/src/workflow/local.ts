@@ -1,0 +1,100 @@
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as pulumi from "@pulumi/pulumi";
+import { type ChildFactory, FreePort, LocalFile, LocalProcess, type PostgresSource } from "@strata/core-kernel";
+import { type PlannedStep, compileWorkflow, parseDuration } from "./compile.js";
+import type { SchedulerConfig } from "./daemon-config.js";
+import type { WorkflowArgs, WorkflowNative } from "./index.js";
+
+/** The Trino image named by compiled `sql` steps; the local runner runs their statements itself. */
+export const TRINO_CLI_IMAGE = "trinodb/trino:476";
+
+/** A step as the compiler needs it, on the local target (the Cluster's endpoint resolved). */
+export function planStep(step: WorkflowArgs["steps"][number], trino: { server: string; user: string; image: string }): PlannedStep {
+  const common = {
+    name: step.name,
+    dependencies: step.dependencies ?? [],
+    ...(step.retry === undefined ? {} : { retry: step.retry }),
+    ...(step.timeout === undefined ? {} : { timeoutSeconds: Math.ceil(parseDuration(step.timeout)!) }),
+  };
+  if (step.kind === "sql") return { ...common, kind: "sql", statements: typeof step.sql === "string" ? [step.sql] : step.sql, trino };
+  if (step.kind === "command")
+    return {
+      ...common,
+      kind: "command",
+      image: step.image ?? "",
+      command: step.command,
+      env: step.env ?? {},
+      // The Secret's own name: the Kubernetes Secret on Kubernetes targets, its file on the local target.
+      secretEnv: Object.fromEntries(Object.entries(step.secrets ?? {}).map(([v, s]) => [v, { secret: s.resourceName, key: "value" }])),
+    };
+  throw new Error(`step kind ${step.kind} is not compiled`);
+}
+
+/**
+ * Local: the compiled Argo spec and what the scheduler needs to run it, in
+ * one file (0600), and a supervised scheduler process (`daemon.js`) that
+ * starts due, requested and triggered runs, executes the compiled spec with
+ * Argo's semantics and records runs in the runs Database. The process reads
+ * the file at every tick and run, so a changed workflow needs no restart and
+ * a running run is never cut short by `up`.
+ */
+export function deployWorkflowLocally(children: ChildFactory, name: string, args: WorkflowArgs, user: string): { native: WorkflowNative } {
+  const context = children.platform.context;
+  const folder = path.join(context.dataDir, "workflows", name);
+  const configFile = path.join(folder, "workflow.json");
+  const runs = args.runs!;
+  const source = runs.depot.source as PostgresSource;
+  const server = args.cluster?.endpoint ?? pulumi.output("");
+  const secrets = args.steps.flatMap((s) => (s.kind === "command" ? Object.values(s.secrets ?? {}) : []));
+  const port = new FreePort(children.name("port"), children.options());
+  const config = pulumi
+    .all([server, runs.host, runs.port, pulumi.all(secrets.map((s) => pulumi.all([s.resourceName, s.reference]))), port.port])
+    .apply(([server, host, runsPort, secretFiles, schedulerPort]): SchedulerConfig => {
+      const compiled = compileWorkflow({
+        name,
+        labels: {},
+        steps: args.steps.map((s) => planStep(s, { server, user, image: TRINO_CLI_IMAGE })),
+        schedules: args.schedules ?? [],
+        timezone: args.timezone ?? "UTC",
+        concurrency: args.concurrency ?? "Forbid",
+        suspend: args.suspend ?? false,
+        ...(args.parallelism === undefined ? {} : { parallelism: args.parallelism }),
+        ...(args.timeout === undefined ? {} : { timeoutSeconds: Math.ceil(parseDuration(args.timeout)!) }),
+      });
+      return {
+        workflow: name,
+        port: schedulerPort,
+        compiled,
+        after: (args.after ?? []).map((w) => w.resourceName).sort(),
+        folder,
+        runs: { host, port: runsPort, database: runs.databaseName, user: runs.ownerRole },
+        secretFiles: Object.fromEntries(secretFiles),
+        lineage: {
+          file: path.join(context.dataDir, "lineage", "events.jsonl"),
+          namespace: `strata://${pulumi.getProject()}/${pulumi.getStack()}`,
+        },
+      };
+    });
+  const content = config.apply((c) => `${JSON.stringify(c, null, 2)}\n`);
+  const spec = new LocalFile(children.name("spec"), { path: configFile, content }, children.options());
+  const daemon = fileURLToPath(new URL("./daemon.js", import.meta.url));
+  const scheduler = new LocalProcess(
+    children.name("scheduler"),
+    {
+      command: process.execPath,
+      args: [daemon, configFile],
+      cwd: folder,
+      secretEnv: { STRATA_RUNS_PASSWORD: source.password.value },
+      env: { STRATA_SCHEDULER_PORT: pulumi.interpolate`${port.port}` },
+      logFile: path.join(folder, "scheduler.log"),
+      port: port.port,
+      health: { kind: "http", path: "/healthz", bodyIncludes: name },
+      // A new scheduler program (a Strata upgrade) restarts it; a changed workflow is read by the running one.
+      restartTrigger: createHash("sha256").update(daemon).digest("hex").slice(0, 16),
+    },
+    children.options({ dependsOn: [spec, runs, ...(args.cluster ? [args.cluster] : []), ...secrets] }),
+  );
+  return { native: { kind: "local", spec, scheduler, folder } };
+}
