@@ -17,6 +17,7 @@ import {
   PLUGINS_OF,
   TrinoSession,
   compileCatalogProperties,
+  ICEBERG_CATALOG_MIGRATION,
   compilePolicies,
   compileTrinoServerFiles,
   renderGroups,
@@ -30,6 +31,7 @@ const template = await loadTemplate("local");
 const templateModule = (await import(path.join(template.workDir, "program.js"))) as {
   demo: { query: string };
   policies: Record<string, object>;
+  lakePolicies: () => Record<string, object>;
   groups: Record<string, string[]>;
   CLUSTER_MEMORY_MB: number;
 };
@@ -146,6 +148,18 @@ async function floor(): Promise<number> {
         for (const file of fs.readdirSync(migrations).sort()) {
           psql("warehouse", `SET ROLE warehouse_owner;\n${fs.readFileSync(path.join(migrations, file), "utf8")}`);
         }
+        // The lakehouse: its Iceberg catalog's database and tables, the runs database, the data folder.
+        for (const db of ["lake_catalog", "strata_runs"]) {
+          psql("postgres", `CREATE ROLE ${db}_owner LOGIN PASSWORD '${PASSWORD}';`);
+          execFileSync(
+            `${bin}/psql`,
+            ["-X", "-q", "-h", socket, "-p", String(pgPort), "-d", "postgres", "-c", `CREATE DATABASE ${db} OWNER ${db}_owner`],
+            asServer,
+          );
+        }
+        psql("lake_catalog", `SET ROLE lake_catalog_owner;\n${ICEBERG_CATALOG_MIGRATION.sql}`);
+        const lakeFiles = path.join(root, "lake-files");
+        fs.mkdirSync(lakeFiles, { mode: 0o700 });
 
         // Trino: the same files Strata writes, from the same compilers.
         const trinoPort = await freePort();
@@ -153,7 +167,7 @@ async function floor(): Promise<number> {
         const plugins = path.join(root, "plugin");
         fs.mkdirSync(path.join(etc, "catalog"), { recursive: true });
         fs.mkdirSync(plugins);
-        for (const p of [...PLUGINS_OF.postgresql, ...PLUGINS_OF.tpch, "password-authenticators"]) {
+        for (const p of [...PLUGINS_OF.lakehouse, ...PLUGINS_OF.postgresql, ...PLUGINS_OF.tpch, "password-authenticators"]) {
           fs.symlinkSync(path.join(toolchain.trinoHome, "plugin", p), path.join(plugins, p));
         }
         const heapMb = Math.floor(templateModule.CLUSTER_MEMORY_MB * 0.8);
@@ -184,8 +198,25 @@ async function floor(): Promise<number> {
           path.join(etc, "catalog", "tpch.properties"),
           renderProperties(compileCatalogProperties("tpch", { kind: "tpch" })),
         );
-        const specs = Object.entries(templateModule.policies).map(([name, args]) => ({ name, ...args }));
+        fs.writeFileSync(
+          path.join(etc, "catalog", "lake.properties"),
+          renderProperties(
+            compileCatalogProperties("lake", {
+              kind: "lakehouse",
+              host: "127.0.0.1",
+              port: pgPort,
+              database: "lake_catalog",
+              user: "lake_catalog_owner",
+              warehouseUrl: `file://${lakeFiles}`,
+            }),
+          ),
+        );
+        const specs = Object.entries({ ...templateModule.policies, ...templateModule.lakePolicies() }).map(([name, args]) => ({
+          name,
+          ...args,
+        }));
         const depots = [
+          { name: "lake", catalog: "lake" },
           { name: "warehouse", catalog: "warehouse" },
           { name: "tpch", catalog: "tpch" },
         ];
@@ -204,6 +235,7 @@ async function floor(): Promise<number> {
                 PATH: `${toolchain.javaHome}/bin:/usr/local/bin:/usr/bin:/bin`,
                 JAVA_HOME: toolchain.javaHome,
                 STRATA_DEPOT_WAREHOUSE_PASSWORD: PASSWORD,
+                STRATA_DEPOT_LAKE_PASSWORD: PASSWORD,
               },
             },
           ),

@@ -93,6 +93,28 @@ describe("the strata command", () => {
     // The password is the control plane's, and it is never printed.
     expect(fs.readFileSync(file, "utf8")).toBe(CONTROL_PASSWORD);
     expect(out).not.toContain(CONTROL_PASSWORD);
+    // The workflow ran once and built the lake table; the analyst sees its EU rows only.
+    const workflow = out.slice(out.indexOf('== Workflow "daily-revenue"'));
+    expect(workflow).toMatch(/run [0-9a-f-]{36} of daily-revenue \(manual\): Succeeded/);
+    const lakeSection = (user: string) =>
+      workflow.slice(workflow.indexOf(`-- as ${user}`), workflow.indexOf("\n-- as", workflow.indexOf(`-- as ${user}`) + 1));
+    expect(lakeSection("admin")).toContain("10 rows");
+    expect(lakeSection("admin")).toContain("APAC");
+    expect(lakeSection("analyst")).toContain("5 rows");
+    expect(lakeSection("analyst")).not.toMatch(/\b(US|APAC)\b/);
+  });
+
+  test("runs, run-status and logs of the demo's workflow through the binary", () => {
+    const runs = strata("runs");
+    expect(runs.code).toBe(0);
+    expect(runs.out).toMatch(/daily-revenue\s*│\s*manual\s*│\s*Succeeded/);
+    const id = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.exec(runs.out)![0];
+    const status = strata("run-status", id);
+    expect(status.out).toMatch(/build\s*│\s*1\s*│\s*Succeeded/);
+    expect(strata("logs", id, "build").out).toContain("-- INSERT: 10 rows");
+    const unknown = strata("run", "nightly");
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('no workflow "nightly" in this stack. Fix: name one of daily-revenue');
   });
 
   test("the catalog output lists every primitive with its owner and inputs", () => {
@@ -101,19 +123,28 @@ describe("the strata command", () => {
     const catalog = (parse(out) as { catalog: Array<Record<string, unknown>> }).catalog;
     // Sorted by address.
     expect(catalog.map((e) => [e.address, e.kind, e.name, e.owner])).toEqual([
+      ["strata://lake", "Depot", "lake", "data-platform"],
+      ["strata://lake_catalog", "Depot", "lake-catalog-depot", "data-platform"],
+      ["strata://strata_runs", "Depot", "strata-runs-depot", "data-platform"],
       ["strata://tpch", "Depot", "tpch", "data-platform"],
       ["strata://warehouse", "Depot", "warehouse-depot", "sales-engineering"],
       ["strata:cluster/analytics", "Cluster", "analytics", "data-platform"],
       ["strata:compute/analytics-compute", "Compute", "analytics-compute", "data-platform"],
+      ["strata:database/lake-catalog", "Database", "lake-catalog", "data-platform"],
+      ["strata:database/strata-runs", "Database", "strata-runs", "data-platform"],
       ["strata:database/warehouse", "Database", "warehouse", "sales-engineering"],
       ["strata:policy/admins", "Policy", "admins", "data-platform"],
       ["strata:policy/analysts", "Policy", "analysts", "data-platform"],
+      ["strata:policy/lake-readers", "Policy", "lake-readers", "data-platform"],
+      ["strata:policy/pipelines", "Policy", "pipelines", "data-platform"],
       ["strata:secret/warehouse-password", "Secret", "warehouse-password", "data-platform"],
+      ["strata:workflow/daily-revenue", "Workflow", "daily-revenue", "sales-engineering"],
       ["strata:workspace/marketing", "Workspace", "marketing", "marketing"],
     ]);
-    // Lineage: the Cluster reads both depots; policies name what they govern.
+    // Lineage: the Cluster reads its depots, the workflow its Cluster; policies name what they govern.
     const byAddress = new Map(catalog.map((e) => [e.address, e]));
-    expect(byAddress.get("strata:cluster/analytics")!.inputs).toEqual(["strata://tpch", "strata://warehouse"]);
+    expect(byAddress.get("strata:cluster/analytics")!.inputs).toEqual(["strata://lake", "strata://tpch", "strata://warehouse"]);
+    expect(byAddress.get("strata:workflow/daily-revenue")!.inputs).toEqual(["strata:cluster/analytics"]);
     expect(byAddress.get("strata:policy/analysts")!.inputs).toEqual(["strata://tpch", "strata://warehouse"]);
     expect(byAddress.get("strata://warehouse")!).toMatchObject({ domain: "sales", tags: {} });
   });

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type KubeCluster, startKubeCluster } from "../support/kube-cluster.js";
 import { TestStack } from "../support/engine.js";
+import type { ArgoCronWorkflow, ArgoWorkflowTemplate } from "@strata/user-kernel";
 
 const { Cluster, Depot, Policy, Secret, Workflow, Workspace, strataProgram } = await import("@strata/user-kernel");
 const { loadToolchain } = await import("@strata/cli");
@@ -64,13 +65,17 @@ function config() {
   };
 }
 
-async function getJson(kind: string, name: string, namespace: string): Promise<Record<string, any> | undefined> {
+async function getJson<T extends ArgoWorkflowTemplate | ArgoCronWorkflow>(
+  kind: string,
+  name: string,
+  namespace: string,
+): Promise<T | undefined> {
   const result = await cluster.kubectl(["get", kind, name, "-n", namespace, "-o", "json"]);
   if (result.code !== 0) {
     if (/NotFound/.test(result.stderr)) return undefined;
     throw new Error(result.stderr);
   }
-  return JSON.parse(result.stdout) as Record<string, any>;
+  return JSON.parse(result.stdout) as T;
 }
 
 beforeAll(async () => {
@@ -101,12 +106,12 @@ afterAll(async () => {
 describe("a Workflow on the kubernetes target, under Argo's own CRDs", () => {
   test("up creates the WorkflowTemplate and CronWorkflow the API server accepts", async () => {
     await stack.run("up", config());
-    const template = (await getJson("workflowtemplates.argoproj.io", "nightly", "pipelines"))!;
+    const template = (await getJson<ArgoWorkflowTemplate>("workflowtemplates.argoproj.io", "nightly", "pipelines"))!;
     expect(template.spec.entrypoint).toBe("main");
     expect(template.spec.serviceAccountName).toBe("pipelines");
     expect(template.spec.parallelism).toBe(2);
     expect(template.spec.activeDeadlineSeconds).toBe(7200);
-    expect(template.spec.templates[0].dag).toEqual({
+    expect(template.spec.templates[0]!.dag).toEqual({
       failFast: false,
       tasks: [
         { name: "count", template: "count" },
@@ -114,23 +119,23 @@ describe("a Workflow on the kubernetes target, under Argo's own CRDs", () => {
       ],
     });
     const [, count, exporter] = template.spec.templates;
-    expect(count.script.command).toEqual([
+    expect(count!.script!.command).toEqual([
       "trino",
       "--server=http://analytics-trino.strata.svc.cluster.local:8080",
       "--user=workflow-nightly",
       "--file",
     ]);
-    expect(count.retryStrategy).toEqual({
+    expect(count!.retryStrategy).toEqual({
       limit: 2,
       retryPolicy: "OnFailure",
       backoff: { duration: "30s", factor: 2, maxDuration: "10m" },
     });
-    expect(exporter.container.env).toEqual([
+    expect(exporter!.container!.env).toEqual([
       { name: "MODE", value: "full" },
       { name: "EXPORT_TOKEN", valueFrom: { secretKeyRef: { name: "export-token", key: "value" } } },
     ]);
-    expect(exporter.activeDeadlineSeconds).toBe(900);
-    const cron = (await getJson("cronworkflows.argoproj.io", "nightly", "pipelines"))!;
+    expect(exporter!.activeDeadlineSeconds).toBe(900);
+    const cron = (await getJson<ArgoCronWorkflow>("cronworkflows.argoproj.io", "nightly", "pipelines"))!;
     expect(cron.spec).toEqual({
       schedules: ["0 2 * * *", "30 14 * * 1-5"],
       timezone: "Europe/Paris",
@@ -143,20 +148,20 @@ describe("a Workflow on the kubernetes target, under Argo's own CRDs", () => {
   });
 
   test("the API server refuses a broken field under Argo's schema, so acceptance above means something", async () => {
-    const template = (await getJson("workflowtemplates.argoproj.io", "nightly", "pipelines"))!;
+    const template = (await getJson<ArgoWorkflowTemplate>("workflowtemplates.argoproj.io", "nightly", "pipelines"))!;
     const broken = {
       apiVersion: template.apiVersion,
       kind: template.kind,
       metadata: { name: "nightly-broken", namespace: "pipelines" },
       spec: structuredClone(template.spec),
     };
-    broken.spec.templates[1].retryStrategy.retryPolicy = "Sometimes";
+    (broken.spec.templates[1]!.retryStrategy as { retryPolicy: string }).retryPolicy = "Sometimes";
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "argo-")), "broken.json");
     fs.writeFileSync(file, JSON.stringify(broken));
     const created = await cluster.kubectl(["create", "-f", file]);
     expect(created.code).not.toBe(0);
     expect(created.stderr).toContain('spec.templates[1].retryStrategy.retryPolicy: Unsupported value: "Sometimes"');
-    const cron = (await getJson("cronworkflows.argoproj.io", "nightly", "pipelines"))!;
+    const cron = (await getJson<ArgoCronWorkflow>("cronworkflows.argoproj.io", "nightly", "pipelines"))!;
     fs.writeFileSync(
       file,
       JSON.stringify({

@@ -22,7 +22,7 @@ import {
 } from "@strata/user-kernel";
 import type { Migration } from "@strata/core-kernel";
 import { type RunDetail, listRuns, localWorkflows, runLogs, startRun, waitForRun } from "@strata/cli";
-import type { SchedulerConfig } from "@strata/user-kernel";
+import type { RunEvent, SchedulerConfig } from "@strata/user-kernel";
 import { TestStack } from "../support/engine.js";
 import { openLineageValidator } from "../support/openlineage.js";
 
@@ -185,32 +185,28 @@ describe("a lakehouse built by a Workflow", () => {
       .readFileSync(path.join(stack.dataDir, "lineage", "events.jsonl"), "utf8")
       .trim()
       .split("\n")
-      .map((l) => JSON.parse(l) as Record<string, any>);
+      .map((l) => JSON.parse(l) as RunEvent);
     expect(events.length).toBeGreaterThan(6);
     for (const event of events) expect(validate(event)).toEqual([]);
     const complete = events.find((e) => e.eventType === "COMPLETE" && e.job.name === "daily-revenue.build")!;
-    expect(complete.inputs.map((d: { namespace: string; name: string }) => `${d.namespace}/${d.name}`).sort()).toEqual([
+    expect(complete.inputs.map((d) => `${d.namespace}/${d.name}`).sort()).toEqual([
       "strata://lake/sales.daily_revenue",
       "strata://tpch/tiny.nation",
       "strata://warehouse/public.customers",
       "strata://warehouse/public.orders",
     ]);
     expect(complete.outputs).toHaveLength(1);
-    expect(complete.outputs[0].name).toBe("sales.daily_revenue");
-    expect(complete.outputs[0].facets.schema.fields.map((f: { name: string }) => f.name)).toEqual([
-      "day",
-      "region",
-      "nation",
-      "orders",
-      "revenue_cents",
-    ]);
-    expect(complete.run.facets.parent.job.name).toBe("daily-revenue");
+    const output = complete.outputs[0]!;
+    const schemaFacet = output.facets!.schema as { fields: { name: string }[] };
+    expect(output.name).toBe("sales.daily_revenue");
+    expect(schemaFacet.fields.map((f) => f.name)).toEqual(["day", "region", "nation", "orders", "revenue_cents"]);
+    expect((complete.run.facets!.parent as { job: { name: string } }).job.name).toBe("daily-revenue");
     // A broken event is refused, so the check above can fail.
     expect(validate({ ...complete, eventType: "BEGIN" })).not.toEqual([]);
     expect(
       validate({
         ...complete,
-        outputs: [{ ...complete.outputs[0], facets: { schema: { ...complete.outputs[0].facets.schema, fields: "x" } } }],
+        outputs: [{ ...output, facets: { schema: { ...schemaFacet, fields: "x" } } }],
       }),
     ).not.toEqual([]);
   });

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
@@ -55,5 +56,39 @@ describe("OpenLineage events", () => {
     expect(validate({ ...events[0], run: {} })).not.toEqual([]);
     const job = (events[0] as { job: { facets: Record<string, object> } }).job;
     expect(validate({ ...events[0], job: { ...job, facets: { jobType: { ...job.facets.jobType, processingType: 5 } } } })).not.toEqual([]);
+  });
+
+  test("events also go to an OpenLineage HTTP endpoint when one is configured", async () => {
+    const received: unknown[] = [];
+    const server = http.createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => (body += chunk));
+      request.on("end", () => {
+        received.push({ method: request.method, url: request.url, type: request.headers["content-type"], event: JSON.parse(body) });
+        response.writeHead(201).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lineage-")), "events.jsonl");
+    try {
+      const runId = crypto.randomUUID();
+      await new RunLineage(
+        new LineageSink({ file, url }),
+        { namespace: "strata://demo/dev", name: "daily" },
+        runId,
+        () => new Date(),
+      ).runStarted();
+    } finally {
+      server.close();
+    }
+    expect(received).toEqual([
+      {
+        method: "POST",
+        url: "/api/v1/lineage",
+        type: "application/json",
+        event: JSON.parse(fs.readFileSync(file, "utf8")),
+      },
+    ]);
   });
 });

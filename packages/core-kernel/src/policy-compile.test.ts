@@ -225,7 +225,9 @@ describe("compilePolicies: overlapping policies (user and groups, docs/architect
       },
     ];
     expect(firstMatch(policies, { g: ["ann"] }, "ann")).toMatchObject({ privileges: ["SELECT"] });
-    expect(firstMatch(policies, { g: ["ann"] }, "ann", "orders")).toMatchObject({ privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "OWNERSHIP"] });
+    expect(firstMatch(policies, { g: ["ann"] }, "ann", "orders")).toMatchObject({
+      privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "OWNERSHIP"],
+    });
   });
 
   test("a masked group with a user-specific grant: the user's grant decides access, the group's mask still applies", () => {

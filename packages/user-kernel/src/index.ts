@@ -24,7 +24,14 @@ export {
   validateWorkflowArgs,
   validateWorkflowReferences,
 } from "./workflow/index.js";
-export { type CompiledWorkflow, type WorkflowPlan } from "./workflow/compile.js";
+export {
+  type ArgoCronWorkflow,
+  type ArgoWorkflowTemplate,
+  type CompiledWorkflow,
+  type PlannedStep,
+  type WorkflowPlan,
+} from "./workflow/compile.js";
+export { type RunEvent } from "./workflow/lineage.js";
 export { type SchedulerConfig } from "./workflow/daemon-config.js";
 // The local runner: the compiled spec's executor, the scheduler and the run records (the scheduler process wires them).
 export { localRunExecutor, readRunLogs, runLogDir } from "./workflow/execute-run.js";

@@ -38,6 +38,13 @@ export interface StrataContext {
   readonly tools: LocalTools;
   /** Targets on Kubernetes (`kubernetes`, `aws`, `gcp`, `azure`): how the data plane is placed. */
   readonly kubernetes: KubernetesSettings;
+  /**
+   * An OpenLineage HTTP endpoint (its base URL; events are POSTed to
+   * `<url>/api/v1/lineage`) that local workflow runs send their events to,
+   * besides the stack's `lineage/events.jsonl`. Config `strata:lineageUrl`.
+   * @default none
+   */
+  readonly lineageUrl?: string;
 }
 
 /** The effects a Kubernetes taint may have. */
@@ -131,8 +138,24 @@ export function contextFromConfig(config: ConfigSource, project: string, stack: 
   for (const [key, value] of Object.entries(tools)) {
     if (!path.isAbsolute(value)) checks.add(`strata:${key}`, value, "is not an absolute path", "give an absolute directory");
   }
+  const lineageUrl = config.get("lineageUrl");
+  if (lineageUrl !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(lineageUrl)) {
+    checks.add(
+      "strata:lineageUrl",
+      lineageUrl,
+      "is not an http(s) URL",
+      "give the OpenLineage endpoint's base URL, e.g. http://marquez:5000",
+    );
+  }
   if (checks.issues.length > 0) throw new StrataValidationError(checks.issues);
-  return { target: target as TargetName, environment, dataDir: path.normalize(dataDir), tools, kubernetes };
+  return {
+    target: target as TargetName,
+    environment,
+    dataDir: path.normalize(dataDir),
+    tools,
+    kubernetes,
+    ...(lineageUrl === undefined ? {} : { lineageUrl }),
+  };
 }
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;

@@ -111,6 +111,13 @@ describe("contextFromConfig", () => {
     });
   });
 
+  test("an OpenLineage endpoint must be an http(s) URL", () => {
+    expect(contextFromConfig(config({ lineageUrl: "http://marquez:5000" }), "p", "s").lineageUrl).toBe("http://marquez:5000");
+    expect(() => contextFromConfig(config({ lineageUrl: "marquez:5000" }), "p", "s")).toThrow(
+      'Stack config "p/s": strata:lineageUrl="marquez:5000" is not an http(s) URL. Fix: give the OpenLineage endpoint\'s base URL',
+    );
+  });
+
   test("reads and checks the Kubernetes settings", () => {
     const values = {
       target: "kubernetes",

@@ -42,7 +42,7 @@ export function localRunExecutor(store: RunStore, clock: Clock): RunExecutor {
       secretFiles: config.secretFiles,
       observer: {
         beforeStatement: (step, session, sql) => lineage.observe(step, session, sql),
-        afterStatement: async (step, session) => lineage.describeOutputs(step, session).catch(() => undefined),
+        afterStatements: async (step, session) => lineage.describeOutputs(step, session).catch(() => undefined),
       },
     });
     const started = new Set<string>();

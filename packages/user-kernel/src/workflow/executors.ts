@@ -9,10 +9,21 @@ import { TrinoQueryError, TrinoSession } from "@strata/core-kernel";
 import { type ArgoTemplate, STATEMENTS_ANNOTATION, STEP_KIND_ANNOTATION } from "./compile.js";
 import type { AttemptContext, AttemptOutcome, StepExecutor } from "./runner.js";
 
-/** What the executor reports besides the outcome: each SQL statement as it runs (lineage reads them). */
+/** What the executor reports besides the outcome (lineage reads it): each SQL statement as it starts, and a sql step's end. */
 export interface StatementObserver {
+  /** Runs while the statement runs, except where that would change its answer (see {@link explainFirst}). */
   beforeStatement?(step: string, session: TrinoSession, sql: string): Promise<void>;
-  afterStatement?(step: string, session: TrinoSession, sql: string, rowsWritten: number | undefined): Promise<void>;
+  /** After every statement of a sql step succeeded. */
+  afterStatements?(step: string, session: TrinoSession): Promise<void>;
+}
+
+/**
+ * Statements that must be looked at before they run: a CREATE TABLE ... AS
+ * creates its table, after which it can no longer be explained. Others are
+ * explained while they run, so lineage costs no round trip of its own.
+ */
+export function explainFirst(sql: string): boolean {
+  return /^\s*create\s+(or\s+replace\s+)?table\b[\s\S]*\bas\b/i.test(sql);
 }
 
 /** Statements whose update count is rows written (a DELETE's is rows removed). */
@@ -65,11 +76,12 @@ export class LocalStepExecutor implements StepExecutor {
       if (context.signal.aborted) return { status: "Failed", message: "stopped" };
       log.write(`-- ${new Date().toISOString()}\n${sql.trim()}\n`);
       try {
-        await this.options.observer?.beforeStatement?.(context.step, session, sql);
+        const observed = this.options.observer?.beforeStatement?.(context.step, session, sql);
+        if (explainFirst(sql)) await observed;
         const result = await session.query(sql);
+        await observed;
         if (result.updateCount !== undefined && WRITES.has(result.updateType ?? "")) rowsWritten = (rowsWritten ?? 0) + result.updateCount;
         log.write(`-- ${result.updateType ?? "ok"}${result.updateCount === undefined ? "" : `: ${result.updateCount} rows`}\n`);
-        await this.options.observer?.afterStatement?.(context.step, session, sql, result.updateCount);
       } catch (error) {
         log.write(`-- error: ${(error as Error).message}\n`);
         if (error instanceof TrinoQueryError)
@@ -77,6 +89,7 @@ export class LocalStepExecutor implements StepExecutor {
         return { status: unreachable(error) ? "Error" : "Failed", message: (error as Error).message };
       }
     }
+    await this.options.observer?.afterStatements?.(context.step, session);
     return { status: "Succeeded", ...(rowsWritten === undefined ? {} : { rowsWritten }) };
   }
 

@@ -74,6 +74,7 @@ export function deployWorkflowLocally(children: ChildFactory, name: string, args
         lineage: {
           file: path.join(context.dataDir, "lineage", "events.jsonl"),
           namespace: `strata://${pulumi.getProject()}/${pulumi.getStack()}`,
+          ...(context.lineageUrl === undefined ? {} : { url: context.lineageUrl }),
         },
       };
     });
