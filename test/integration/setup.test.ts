@@ -25,9 +25,10 @@ describe("scripts/setup.sh", () => {
   test("a warm run is idempotent: every step cached, versions printed", () => {
     const result = spawnSync("bash", [path.join(repo, "scripts", "setup.sh")], { encoding: "utf8", env: process.env });
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/\[setup 3\/9\] Pulumi CLI v3\.274\.1 \.\.\. cached/);
-    expect(result.stdout).toMatch(/\[setup 5\/9\] Trino 476 \.\.\. cached/);
-    expect(result.stdout).toMatch(/\[setup 7\/9\] Kubernetes v1\.37\.2, etcd v3\.7\.3, Kubernetes provider v4\.24\.1 \.\.\. cached/);
+    expect(result.stdout).toMatch(/\[setup 3\/10\] Pulumi CLI v3\.274\.1 \.\.\. cached/);
+    expect(result.stdout).toMatch(/\[setup 5\/10\] Trino 476 \.\.\. cached/);
+    expect(result.stdout).toMatch(/\[setup 7\/10\] Kubernetes v1\.37\.2, etcd v3\.7\.3, Kubernetes provider v4\.24\.1 \.\.\. cached/);
+    expect(result.stdout).toMatch(/\[setup 8\/10\] Argo Workflows v4\.0\.5 CRDs, OpenLineage 2-0-2 schemas \.\.\. cached/);
     expect(result.stdout).toMatch(
       /versions: Node 22\.\d+\.\d+, Pulumi CLI 3\.274\.1, @pulumi\/pulumi 3\.270\.0, Java \d+ .*Trino 476, PostgreSQL 15\.\d+/,
     );

@@ -6,7 +6,7 @@
 // resources as readonly fields: the escape hatch.
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { type IssueCollector, type NodeTaint, TAINT_EFFECTS, labelIssues } from "./base/index.js";
+import { IssueCollector, type NodeTaint, TAINT_EFFECTS, type ValidationIssue, labelIssues } from "./base/index.js";
 import type { Platform } from "./platform.js";
 import { hasHostBits, parseCidr } from "./cidr.js";
 
@@ -114,6 +114,69 @@ export interface ObjectStore extends pulumi.ComponentResource {
   readonly bucketName: pulumi.Output<string>;
   /** URL in the form engines read it: `s3://bucket`, `gs://bucket`, `abfss://container@account.dfs.core.windows.net`, `file:///folder`. */
   readonly url: pulumi.Output<string>;
+  /** Where the store lives, where engines must be told (S3). */
+  readonly region?: pulumi.Output<string>;
+}
+
+/** Arguments of a StoreAccess. */
+export interface StoreAccessArgs extends CloudArgs {
+  /** The private network of the cluster and stores. */
+  network: Network;
+  /** The stores the service account may read and write (list, get, put, delete objects). */
+  stores: ObjectStore[];
+  /** The cluster whose workload identity the service account uses. */
+  cluster: KubernetesCluster;
+  namespace: pulumi.Input<string>;
+  serviceAccount: string;
+}
+
+/**
+ * Read and write access to ObjectStores for one Kubernetes service account,
+ * through the cloud's workload identity (IAM roles for service accounts,
+ * GKE Workload Identity, Entra workload identity): no key or secret exists.
+ */
+export interface StoreAccess extends pulumi.ComponentResource {
+  /** Annotations the service account needs for the cloud to map it to its identity. */
+  readonly serviceAccountAnnotations: pulumi.Output<Record<string, string>>;
+  /** Labels the service account's pods need (Azure's webhook acts on labelled pods only). */
+  readonly podLabels: Record<string, string>;
+}
+
+/** Checks that a StoreAccess got this target's stores and cluster (it grants on their native resources). Pure. */
+export function storeAccessIssues(
+  primitive: string,
+  name: string,
+  args: StoreAccessArgs,
+  store: abstract new (...args: never[]) => ObjectStore,
+  cluster: abstract new (...args: never[]) => KubernetesCluster,
+): ValidationIssue[] {
+  const checks = new IssueCollector(primitive, name);
+  if (!Array.isArray(args.stores) || args.stores.length === 0)
+    checks.add("stores", args.stores, "is empty", "give the object stores the service account reads and writes");
+  (args.stores ?? []).forEach((s, i) => {
+    if (!(s instanceof store))
+      checks.add(
+        `stores[${i}]`,
+        (s as object | undefined)?.constructor?.name,
+        `is not a ${store.name}`,
+        "pass stores created by this target's ObjectStore",
+      );
+  });
+  if (!(args.cluster instanceof cluster))
+    checks.add(
+      "cluster",
+      (args.cluster as object | undefined)?.constructor?.name,
+      `is not a ${cluster.name}`,
+      "pass the platform's cluster",
+    );
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(args.serviceAccount ?? ""))
+    checks.add(
+      "serviceAccount",
+      args.serviceAccount,
+      "is not a Kubernetes service account name",
+      "use lower-case letters, digits, - and .",
+    );
+  return checks.issues;
 }
 
 /** Arguments of a PostgresServer. */
@@ -173,6 +236,7 @@ export interface TargetCapabilities {
   readonly ObjectStore?: Constructor<ObjectStoreArgs, ObjectStore>;
   readonly PostgresServer?: Constructor<PostgresServerArgs, PostgresServer>;
   readonly SecretStore?: Constructor<SecretStoreArgs, SecretStore>;
+  readonly StoreAccess?: Constructor<StoreAccessArgs, StoreAccess>;
 }
 
 /** One cloud's implementations of every capability. */

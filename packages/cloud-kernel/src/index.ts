@@ -53,9 +53,12 @@ export type {
   PostgresServerArgs,
   SecretStore,
   SecretStoreArgs,
+  StoreAccess,
+  StoreAccessArgs,
   Taint,
   TargetCapabilities,
 } from "./capabilities.js";
+export { storeAccessIssues } from "./capabilities.js";
 export { capabilitiesFor, cloudCapabilities, kubernetesCapabilities, localCapabilities } from "./targets.js";
 export * as aws from "./aws/index.js";
 export * as gcp from "./gcp/index.js";

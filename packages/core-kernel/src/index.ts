@@ -27,6 +27,7 @@ export {
   type PlatformFoundationArgs,
   type PrimitiveArgs,
   ServiceWorkload,
+  type StoreAccess,
   type StrataContext,
   StrataComponent,
   StrataValidationError,

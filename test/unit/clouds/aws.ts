@@ -286,6 +286,53 @@ const nodePool: CloudExpectations["capabilities"]["NodePool"] = {
   ],
 };
 
+const LAKE_BUCKET_ARN = "arn:aws:s3:::strata-lake";
+const KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/lake";
+const OIDC_HOST = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE";
+const OIDC_ARN = `arn:aws:iam::111122223333:oidc-provider/${OIDC_HOST}`;
+
+const storeAccess: CloudExpectations["capabilities"]["StoreAccess"] = {
+  types: [T.role, T.rolePolicy],
+  secure: [
+    [
+      "only the Trino service account of the cluster may assume the role, through the cluster's OIDC provider",
+      (rs, env) => {
+        const trust = JSON.parse(named(rs, T.role, `access-${env}-role`).inputs.assumeRolePolicy);
+        expect(trust.Statement).toEqual([
+          {
+            Effect: "Allow",
+            Principal: { Federated: OIDC_ARN },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: {
+              StringEquals: {
+                [`${OIDC_HOST}:sub`]: "system:serviceaccount:strata:analytics-trino",
+                [`${OIDC_HOST}:aud`]: "sts.amazonaws.com",
+              },
+            },
+          },
+        ]);
+      },
+    ],
+    [
+      "the role may only list, read, write and delete the store's objects and use its key; no static key exists",
+      (rs, env) => {
+        const policy = JSON.parse(named(rs, T.rolePolicy, `access-${env}-policy`).inputs.policy);
+        expect(policy.Statement).toEqual([
+          { Sid: "ListBuckets", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: [LAKE_BUCKET_ARN] },
+          {
+            Sid: "ReadWriteObjects",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+            Resource: [`${LAKE_BUCKET_ARN}/*`],
+          },
+          { Sid: "UseBucketKeys", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [KEY_ARN] },
+        ]);
+        expect(ofType(rs, "aws:iam/accessKey:AccessKey")).toEqual([]);
+      },
+    ],
+  ],
+};
+
 const objectStore: CloudExpectations["capabilities"]["ObjectStore"] = {
   types: [T.bucket, T.key, T.publicAccess, T.ownership, T.encryption, T.versioning, T.bucketPolicy],
   secure: [
@@ -465,6 +512,12 @@ export default {
       state: "available",
     }),
   },
+  outputs: {
+    [T.bucket]: () => ({ arn: LAKE_BUCKET_ARN, region: REGION }),
+    [T.key]: () => ({ arn: KEY_ARN }),
+    [T.oidc]: () => ({ arn: OIDC_ARN }),
+    [T.cluster]: () => ({ identities: [{ oidcs: [{ issuer: `https://${OIDC_HOST}` }] }] }),
+  },
   capabilities: {
     Network: network,
     KubernetesCluster: kubernetesCluster,
@@ -472,5 +525,6 @@ export default {
     ObjectStore: objectStore,
     PostgresServer: postgresServer,
     SecretStore: secretStore,
+    StoreAccess: storeAccess,
   },
 } satisfies CloudExpectations;

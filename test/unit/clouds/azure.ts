@@ -67,6 +67,7 @@ const T = {
   configuration: "azure-native:dbforpostgresql:Configuration",
   dnsZone: "azure-native:privatedns:PrivateZone",
   dnsLink: "azure-native:privatedns:VirtualNetworkLink",
+  federated: "azure-native:managedidentity:FederatedIdentityCredential",
 } as const;
 
 const named = (resources: Registered[], name: string) => {
@@ -513,6 +514,33 @@ const secretStore: Checks = [
   ],
 ];
 
+const AKS_ISSUER = "https://westeurope.oic.prod-aks.azure.com/tenant/cluster/";
+
+const storeAccess: Array<[string, (resources: Registered[], environment: Environment) => void]> = [
+  [
+    "a federated credential trusts only the Trino service account, from the cluster's OIDC issuer, for token exchange",
+    (rs) => {
+      expect(oneOf(rs, T.federated).inputs).toMatchObject({
+        issuer: AKS_ISSUER,
+        subject: "system:serviceaccount:strata:analytics-trino",
+        audiences: ["api://AzureADTokenExchange"],
+      });
+    },
+  ],
+  [
+    "the identity may read and write blobs of the store's container only (not the account), and nothing else",
+    (rs, env) => {
+      const assignments = ofType(rs, T.role).filter((r) => !r.name.startsWith(`access-${env}-lake`));
+      expect(assignments).toHaveLength(1);
+      expect(assignments[0]!.inputs).toMatchObject({
+        scope: `${oneOf(rs, T.container).name}-id`,
+        principalType: "ServicePrincipal",
+        roleDefinitionId: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe`,
+      });
+    },
+  ],
+];
+
 export default {
   package: "azure-native",
   makeProvider: (name: string) => new Provider(name, { location: LOCATION }),
@@ -530,6 +558,13 @@ export default {
       kubeconfigs: [{ name: "clusterUser", value: Buffer.from(USER_KUBECONFIG).toString("base64") }],
     }),
   },
+  outputs: {
+    [T.identity]: (inputs) => ({
+      clientId: `client-of-${String(inputs.resourceName ?? "identity")}`,
+      principalId: "principal-of-identity",
+    }),
+    [T.cluster]: () => ({ oidcIssuerProfile: { enabled: true, issuerURL: AKS_ISSUER } }),
+  },
   capabilities: {
     Network: { types: [T.resourceGroup, T.vnet, T.subnet, T.nsg, T.publicIp, T.nat], secure: network },
     KubernetesCluster: {
@@ -543,5 +578,6 @@ export default {
       secure: postgresServer,
     },
     SecretStore: { types: [T.vault, T.secret], secure: secretStore },
+    StoreAccess: { types: [T.identity, T.federated, T.role], secure: storeAccess },
   },
 } satisfies CloudExpectations;

@@ -23,6 +23,7 @@ const mocks = await installMocks({
   stack: "dev",
   config: Object.assign({}, ...clouds.map((c) => expectations[c].config)),
   calls: Object.assign({}, ...clouds.map((c) => expectations[c].calls ?? {})),
+  outputs: Object.assign({}, ...clouds.map((c) => expectations[c].outputs ?? {})),
 });
 const kernel = await import("@strata/cloud-kernel");
 
@@ -73,6 +74,15 @@ describe.each(clouds)("cloud target %s", (cloud) => {
       case "SecretStore":
         new capabilities.SecretStore(`secret-${environment}`, { ...base, value: "not-a-real-secret" }, opts);
         break;
+      case "StoreAccess": {
+        const store = new capabilities.ObjectStore(`access-${environment}-lake`, base, opts);
+        new capabilities.StoreAccess(
+          `access-${environment}`,
+          { ...base, cluster, stores: [store], namespace: "strata", serviceAccount: "analytics-trino" },
+          opts,
+        );
+        break;
+      }
     }
   }
 
@@ -88,6 +98,7 @@ describe.each(clouds)("cloud target %s", (cloud) => {
         ObjectStore: "lake",
         PostgresServer: "pg",
         SecretStore: "secret",
+        StoreAccess: "access",
       }[capability];
       const own = mocks.registered.filter((r) => r.name.startsWith(`${prefix}-${environment}`));
       const check = expected.capabilities[capability];

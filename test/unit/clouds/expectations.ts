@@ -5,7 +5,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "vitest";
 import type { Registered } from "../../support/mocks.js";
 
-export const CAPABILITIES = ["Network", "KubernetesCluster", "NodePool", "ObjectStore", "PostgresServer", "SecretStore"] as const;
+export const CAPABILITIES = [
+  "Network",
+  "KubernetesCluster",
+  "NodePool",
+  "ObjectStore",
+  "PostgresServer",
+  "SecretStore",
+  "StoreAccess",
+] as const;
 export type CapabilityName = (typeof CAPABILITIES)[number];
 
 /** The environment a capability was deployed in: "dev" (unprotected) or "prod" (data protected). */
@@ -30,6 +38,8 @@ export interface CloudExpectations {
   readonly config: Record<string, string>;
   /** Answers to the provider function calls (invokes) the cloud's components make, by token. */
   readonly calls?: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
+  /** What the cloud computes for a resource type beyond its inputs (ARNs, emails, client ids), by type. */
+  readonly outputs?: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
   readonly capabilities: Record<CapabilityName, CapabilityCheck>;
 }
 

@@ -35,6 +35,40 @@ const T = {
   secretVersion: "gcp:secretmanager/secretVersion:SecretVersion",
 } as const;
 
+const storeAccess: CloudExpectations["capabilities"]["StoreAccess"] = {
+  types: [T.serviceAccount, "gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:serviceaccount/iAMMember:IAMMember"],
+  secure: [
+    [
+      "a service account of its own may use the store's objects only, on that bucket only; no key is created",
+      (rs, env) => {
+        const account = ofType(rs, T.serviceAccount).find((a) => a.name === `access-${env}-account`)!;
+        const email = `sa-access-${env}@${PROJECT}.iam.gserviceaccount.com`;
+        expect(account.inputs.accountId).toBe(`sa-access-${env}`);
+        const grant = oneOf(rs, "gcp:storage/bucketIAMMember:BucketIAMMember");
+        // The one bucket here is the store's (named by the mocked cloud).
+        oneOf(rs, T.bucket);
+        expect(grant.inputs).toMatchObject({
+          role: "roles/storage.objectUser",
+          member: `serviceAccount:${email}`,
+          bucket: "strata-lake-bucket",
+        });
+        expect(ofType(rs, T.projectMember).filter((m) => String(m.inputs.member).includes(email))).toEqual([]);
+        expect(ofType(rs, "gcp:serviceaccount/key:Key")).toEqual([]);
+      },
+    ],
+    [
+      "only the Trino service account of the cluster's workload pool may impersonate it",
+      (rs, env) => {
+        expect(oneOf(rs, "gcp:serviceaccount/iAMMember:IAMMember").inputs).toMatchObject({
+          serviceAccountId: `projects/${PROJECT}/serviceAccounts/sa-access-${env}@${PROJECT}.iam.gserviceaccount.com`,
+          role: "roles/iam.workloadIdentityUser",
+          member: `serviceAccount:${PROJECT}.svc.id.goog[strata/analytics-trino]`,
+        });
+      },
+    ],
+  ],
+};
+
 /**
  * The capability's one KMS key rotates every 90 days, sits in the region,
  * and exactly one identity may use it, for encryption and decryption only.
@@ -454,6 +488,13 @@ export default {
       project: PROJECT,
     }),
   },
+  outputs: {
+    [T.bucket]: (inputs) => ({ name: inputs.name ?? "strata-lake-bucket" }),
+    [T.serviceAccount]: (inputs) => ({
+      email: `${String(inputs.accountId)}@${PROJECT}.iam.gserviceaccount.com`,
+      name: `projects/${PROJECT}/serviceAccounts/${String(inputs.accountId)}@${PROJECT}.iam.gserviceaccount.com`,
+    }),
+  },
   capabilities: {
     Network: network,
     KubernetesCluster: kubernetesCluster,
@@ -461,5 +502,6 @@ export default {
     ObjectStore: objectStore,
     PostgresServer: postgresServer,
     SecretStore: secretStore,
+    StoreAccess: storeAccess,
   },
 } satisfies CloudExpectations;

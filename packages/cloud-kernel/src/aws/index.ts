@@ -5,6 +5,7 @@ import { AwsNodePool } from "./node-pool.js";
 import { AwsObjectStore } from "./object-store.js";
 import { AwsPostgresServer } from "./postgres-server.js";
 import { AwsSecretStore } from "./secret-store.js";
+import { AwsStoreAccess } from "./store-access.js";
 
 export * from "./kubernetes-cluster.js";
 export * from "./network.js";
@@ -12,6 +13,7 @@ export * from "./node-pool.js";
 export * from "./object-store.js";
 export * from "./postgres-server.js";
 export * from "./secret-store.js";
+export * from "./store-access.js";
 
 /** The AWS implementations of every cloud capability. */
 export const awsCapabilities: CloudCapabilities = {
@@ -21,4 +23,5 @@ export const awsCapabilities: CloudCapabilities = {
   ObjectStore: AwsObjectStore,
   PostgresServer: AwsPostgresServer,
   SecretStore: AwsSecretStore,
+  StoreAccess: AwsStoreAccess,
 };

@@ -41,6 +41,7 @@ export function tlsOnlyBucketPolicy(bucketArn: string): string {
 export class AwsObjectStore extends StrataComponent implements ObjectStore {
   readonly bucketName: pulumi.Output<string>;
   readonly url: pulumi.Output<string>;
+  readonly region: pulumi.Output<string>;
   readonly bucket: s3.Bucket;
   /** Key encrypting the objects. */
   readonly key: kms.Key;
@@ -114,6 +115,7 @@ export class AwsObjectStore extends StrataComponent implements ObjectStore {
 
     this.bucketName = this.bucket.bucket;
     this.url = pulumi.interpolate`s3://${this.bucket.bucket}`;
+    this.region = this.bucket.region;
     this.finish({ bucketName: this.bucketName, url: this.url });
   }
 }

@@ -5,6 +5,7 @@ import { AzureNodePool } from "./node-pool.js";
 import { AzureObjectStore } from "./object-store.js";
 import { AzurePostgresServer } from "./postgres-server.js";
 import { AzureSecretStore } from "./secret-store.js";
+import { AzureStoreAccess } from "./store-access.js";
 
 export { AzureCustomerKey, type AzureCustomerKeyArgs } from "./customer-key.js";
 export {
@@ -40,6 +41,7 @@ export {
   validateAzurePostgresServerArgs,
 } from "./postgres-server.js";
 export { AzureSecretStore, validateAzureSecretStoreArgs } from "./secret-store.js";
+export { AzureStoreAccess, TOKEN_EXCHANGE_AUDIENCE } from "./store-access.js";
 export { AZURE_ROLES, globalName } from "./shared.js";
 
 /** The Azure implementations of every cloud capability. */
@@ -50,4 +52,5 @@ export const azureCapabilities: CloudCapabilities = {
   ObjectStore: AzureObjectStore,
   PostgresServer: AzurePostgresServer,
   SecretStore: AzureSecretStore,
+  StoreAccess: AzureStoreAccess,
 };

@@ -8,6 +8,7 @@ export const AZURE_ROLES = {
   managedIdentityOperator: "f1a07417-d97a-45cb-824c-7a7467783830",
   keyVaultCryptoUser: "12338af0-0e69-4776-bea7-57ae8d297424",
   keyVaultCryptoServiceEncryptionUser: "e147488a-f6f5-4113-8e2d-b22465e65bf6",
+  storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
 } as const;
 
 /** The full id of a built-in role definition in a subscription, as role assignments expect it. */

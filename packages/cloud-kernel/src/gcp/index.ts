@@ -5,6 +5,7 @@ import { GcpNodePool } from "./node-pool.js";
 import { GcpObjectStore } from "./object-store.js";
 import { GcpPostgresServer } from "./postgres-server.js";
 import { GcpSecretStore } from "./secret-store.js";
+import { GcpStoreAccess } from "./store-access.js";
 
 export * from "./kubernetes-cluster.js";
 export * from "./network.js";
@@ -12,6 +13,7 @@ export * from "./node-pool.js";
 export * from "./object-store.js";
 export * from "./postgres-server.js";
 export * from "./secret-store.js";
+export * from "./store-access.js";
 export { KEY_ROTATION_PERIOD, NODE_ROLES, type CustomerManagedKey, type NodeIdentity } from "./shared.js";
 
 /** The GCP implementations of every cloud capability. */
@@ -22,4 +24,5 @@ export const gcpCapabilities: CloudCapabilities = {
   ObjectStore: GcpObjectStore,
   PostgresServer: GcpPostgresServer,
   SecretStore: GcpSecretStore,
+  StoreAccess: GcpStoreAccess,
 };

@@ -34,11 +34,18 @@ export interface TrinoHelmSpec {
   heapMb: number;
   workers: { min: number; max: number };
   placement: Placement;
+  /**
+   * The pods' own service account, mapped by the cloud's workload identity to
+   * an identity that may use the lakehouse stores (no keys), when the Cluster
+   * mounts a lakehouse. @default the namespace's default service account
+   */
+  identity?: { serviceAccount: string; annotations: Record<string, string>; podLabels: Record<string, string> };
 }
 
 function node(spec: TrinoHelmSpec, queryMemoryPerNodeMb: number) {
   const memory = `${spec.podMemoryMb}Mi`;
   return {
+    ...(spec.identity && Object.keys(spec.identity.podLabels).length > 0 ? { labels: spec.identity.podLabels } : {}),
     jvm: { maxHeapSize: `${spec.heapMb}M` },
     config: { query: { maxMemoryPerNode: `${queryMemoryPerNodeMb}MB` } },
     resources: { requests: { cpu: String(spec.cpus), memory }, limits: { memory } },
@@ -90,6 +97,9 @@ export function compileTrinoHelmValues(spec: TrinoHelmSpec): Record<string, unkn
     coordinator: { ...node(spec, perNode), additionalConfigFiles: groupProperties },
     worker: node(spec, perNode),
     service: { type: "ClusterIP", port: 8080 },
+    ...(spec.identity
+      ? { serviceAccount: { create: true, name: spec.identity.serviceAccount, annotations: spec.identity.annotations } }
+      : {}),
     securityContext: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true },
     containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
   };

@@ -9,6 +9,7 @@ import {
   type Platform,
   type PolicyCheck,
   type SqlMask,
+  type StoreAccess,
   StrataComponent,
   type PrimitiveArgs,
   type ValidationIssue,
@@ -186,7 +187,7 @@ export type ClusterNative =
   /** Local: the Trino process, its access-rules file and the policy check. */
   | { kind: "local"; server: LocalProcess; accessRules: LocalFile; rulesFile: string; policyCheck?: PolicyCheck }
   /** Kubernetes targets: the Trino chart's release, the credentials Secret and the access-rules ConfigMap. */
-  | { kind: "kubernetes"; release: HelmChartRelease; credentials: KubernetesSecret; accessRules: ConfigMap };
+  | { kind: "kubernetes"; release: HelmChartRelease; credentials: KubernetesSecret; accessRules: ConfigMap; storeAccess?: StoreAccess };
 
 /** What the backends need of a Cluster, computed once. */
 export interface ClusterSpec {

@@ -1,5 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type ChildFactory, HelmChartRelease, configMapObject, secretObject, strataLabels } from "@strata/cloud-kernel";
+import {
+  type ChildFactory,
+  HelmChartRelease,
+  type StoreAccess,
+  capabilitiesFor,
+  configMapObject,
+  secretObject,
+  strataLabels,
+} from "@strata/cloud-kernel";
 import { compilePolicies, renderRules } from "../policy/compile.js";
 import { TRINO_CHART, compileTrinoHelmValues } from "./helm-values.js";
 import { type ClusterNative, type ClusterSpec, depotRefs, staticColumnTypes } from "./index.js";
@@ -37,19 +45,37 @@ export function deployClusterOnKubernetes(
   const groupsMap = groups
     ? configMapObject(children, "groups", { name: `${name}-groups`, namespace, labels }, { "groups.txt": renderGroups(groups) })
     : undefined;
-  const values = pulumi.all(depots.map((d) => pulumi.all([d.catalogName, d.catalogProperties]))).apply((catalogs) =>
-    compileTrinoHelmValues({
-      catalogs: Object.fromEntries(catalogs),
-      credentialsSecret: `${name}-depot-credentials`,
-      rulesConfigMap: `${name}-access-rules`,
-      ...(groups ? { groupsConfigMap: `${name}-groups` } : {}),
-      cpus: compute.cpus,
-      podMemoryMb: compute.podMemoryMb,
-      heapMb: compute.heapMb,
-      workers: compute.nodes,
-      placement: compute.placement,
-    }),
-  );
+  // Lakehouse stores are reached with the pods' own service account, mapped to a cloud identity (no keys).
+  const stores = depots.flatMap((d) => (d.source.kind === "lakehouse" ? [d.source.storage] : []));
+  const serviceAccount = `${name}-trino`;
+  let storeAccess: StoreAccess | undefined;
+  if (stores.length > 0) {
+    const Access = capabilitiesFor(children.platform.context.target).StoreAccess!;
+    storeAccess = new Access(
+      children.name("store-access"),
+      { platform: children.platform, network: cluster.cloud!.network, stores, cluster: cluster.cloud!.cluster, namespace, serviceAccount },
+      children.options(),
+    );
+  }
+  const identity = storeAccess
+    ? storeAccess.serviceAccountAnnotations.apply((annotations) => ({ serviceAccount, annotations, podLabels: storeAccess!.podLabels }))
+    : pulumi.output(undefined);
+  const values = pulumi
+    .all([pulumi.all(depots.map((d) => pulumi.all([d.catalogName, d.catalogProperties]))), identity])
+    .apply(([catalogs, identity]) =>
+      compileTrinoHelmValues({
+        catalogs: Object.fromEntries(catalogs),
+        credentialsSecret: `${name}-depot-credentials`,
+        rulesConfigMap: `${name}-access-rules`,
+        ...(groups ? { groupsConfigMap: `${name}-groups` } : {}),
+        cpus: compute.cpus,
+        podMemoryMb: compute.podMemoryMb,
+        heapMb: compute.heapMb,
+        workers: compute.nodes,
+        placement: compute.placement,
+        ...(identity === undefined ? {} : { identity }),
+      }),
+    );
   const release = new HelmChartRelease(
     children.name("trino"),
     { platform: children.platform, chart: TRINO_CHART, namespace, releaseName: name, values },
@@ -58,6 +84,6 @@ export function deployClusterOnKubernetes(
   return {
     endpoint: pulumi.interpolate`http://${trinoServiceName(name)}.${namespace}.svc.cluster.local:8080`,
     port: pulumi.output(8080),
-    native: { kind: "kubernetes", release, credentials, accessRules },
+    native: { kind: "kubernetes", release, credentials, accessRules, ...(storeAccess ? { storeAccess } : {}) },
   };
 }

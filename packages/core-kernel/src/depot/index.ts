@@ -1,18 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   IssueCollector,
-  type Migration,
-  PostgresMigrations,
   StrataComponent,
   type PrimitiveArgs,
   type TargetName,
   type ValidationIssue,
-  onKubernetes,
   toIdentifier,
 } from "@strata/cloud-kernel";
 import type { ObjectStore } from "@strata/cloud-kernel";
 import type { Database } from "../database/index.js";
 import type { Secret } from "../secret/index.js";
+import { icebergCatalogTables } from "./lakehouse.js";
+
+export { ICEBERG_CATALOG_MIGRATION } from "./lakehouse.js";
 
 /** A PostgreSQL database reached over TCP with a user and a password from a Secret. */
 export interface PostgresSource {
@@ -113,40 +113,15 @@ export function validateDepotArgs(name: string, args: DepotArgs): ValidationIssu
   return checks.issues;
 }
 
-/**
- * The tables of an Iceberg JDBC catalog (Iceberg's own schema, version 1).
- * Trino never creates them itself, so a lakehouse Depot applies this to its
- * metastore Database once; several lakehouse catalogs share them by
- * `catalog_name`.
- */
-export const ICEBERG_CATALOG_MIGRATION: Migration = {
-  id: "strata_iceberg_jdbc_catalog_v1",
-  sql: `
-CREATE TABLE IF NOT EXISTS iceberg_tables (
-  catalog_name VARCHAR(255) NOT NULL,
-  table_namespace VARCHAR(255) NOT NULL,
-  table_name VARCHAR(255) NOT NULL,
-  metadata_location VARCHAR(1000),
-  previous_metadata_location VARCHAR(1000),
-  iceberg_type VARCHAR(5),
-  PRIMARY KEY (catalog_name, table_namespace, table_name));
-CREATE TABLE IF NOT EXISTS iceberg_namespace_properties (
-  catalog_name VARCHAR(255) NOT NULL,
-  namespace VARCHAR(255) NOT NULL,
-  property_key VARCHAR(255),
-  property_value VARCHAR(1000),
-  PRIMARY KEY (catalog_name, namespace, property_key));`,
-};
-
-/** A lakehouse needs the local target in this version (its metastore tables are applied by a local resource). */
+/** The `kubernetes` target has no ObjectStore (nor workload identity) of its own: a lakehouse needs the local target or a cloud. */
 function lakehouseTargetIssues(name: string, args: DepotArgs, target: TargetName): ValidationIssue[] {
   const checks = new IssueCollector("Depot", name);
-  if (args.source?.kind === "lakehouse" && onKubernetes(target))
+  if (args.source?.kind === "lakehouse" && target === "kubernetes")
     checks.add(
       "source.kind",
       "lakehouse",
-      `is not available on the ${target} target in this version (local target only)`,
-      "deploy the lakehouse on the local target, or reach the tables through another Depot kind",
+      "needs an ObjectStore and workload identity, which the kubernetes target does not offer",
+      "deploy the lakehouse on the local target or on aws, gcp or azure",
     );
   return checks.issues;
 }
@@ -169,14 +144,17 @@ export const PLUGINS_OF: Record<DepotSource["kind"], string[]> = {
  * workload's identity (the SDKs' default credential chains): no key is ever
  * written. Pure.
  */
-export function fileSystemProperties(url: string): { warehouse: string; properties: Record<string, string> } {
+export function fileSystemProperties(url: string, region?: string): { warehouse: string; properties: Record<string, string> } {
   const scheme = /^([a-z0-9]+):\/\//.exec(url)?.[1];
   switch (scheme) {
     case "file":
       // Trino's local file system serves one root folder as local:///.
       return { warehouse: "local:///", properties: { "fs.native-local.enabled": "true", "local.location": url.slice("file://".length) } };
     case "s3":
-      return { warehouse: `${url.replace(/\/$/, "")}/`, properties: { "fs.native-s3.enabled": "true" } };
+      return {
+        warehouse: `${url.replace(/\/$/, "")}/`,
+        properties: { "fs.native-s3.enabled": "true", ...(region === undefined ? {} : { "s3.region": region }) },
+      };
     case "gs":
       return { warehouse: `${url.replace(/\/$/, "")}/`, properties: { "fs.native-gcs.enabled": "true" } };
     case "abfs":
@@ -193,7 +171,16 @@ export function fileSystemProperties(url: string): { warehouse: string; properti
  */
 export function compileCatalogProperties(
   catalog: string,
-  source: { kind: string; host?: string; port?: number; database?: string; user?: string; tls?: boolean; warehouseUrl?: string },
+  source: {
+    kind: string;
+    host?: string;
+    port?: number;
+    database?: string;
+    user?: string;
+    tls?: boolean;
+    warehouseUrl?: string;
+    warehouseRegion?: string;
+  },
 ): Record<string, string> {
   switch (source.kind) {
     case "postgresql":
@@ -204,7 +191,7 @@ export function compileCatalogProperties(
         "connection-password": `\${ENV:${passwordVariable(catalog)}}`,
       };
     case "lakehouse": {
-      const files = fileSystemProperties(source.warehouseUrl ?? "");
+      const files = fileSystemProperties(source.warehouseUrl ?? "", source.warehouseRegion);
       return {
         "connector.name": "iceberg",
         "iceberg.catalog.type": "jdbc",
@@ -257,8 +244,8 @@ export class Depot extends StrataComponent {
   readonly environment: pulumi.Output<Record<string, string>>;
   /** The source, as given. */
   readonly source: DepotSource;
-  /** Lakehouse: the Iceberg catalog's tables in its metastore Database. */
-  readonly catalogTables?: PostgresMigrations;
+  /** Lakehouse: what creates the Iceberg catalog's tables in its metastore Database. */
+  readonly catalogTables?: pulumi.CustomResource;
 
   constructor(name: string, args: DepotArgs, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "core", kind: "Depot" }, name, args, opts, (platform) => [
@@ -281,23 +268,12 @@ export class Depot extends StrataComponent {
       this.environment = pulumi.secret(source.password.value.apply((password) => ({ [passwordVariable(this.catalogName)]: password })));
     } else if (source.kind === "lakehouse") {
       const metastore = source.metastore.depot.source as PostgresSource;
-      const native = source.metastore.native;
-      if (native.kind !== "local") throw new Error(`Depot "${name}": a lakehouse needs a local metastore Database`);
       // The catalog's tables exist before any Cluster reads the catalog: its properties wait for them.
-      this.catalogTables = new PostgresMigrations(
-        this.childName("iceberg-catalog"),
-        {
-          access: native.server.adminAccess,
-          database: native.database.database,
-          owner: native.database.owner,
-          migrations: [ICEBERG_CATALOG_MIGRATION],
-          label: `Depot "${name}" (Iceberg catalog tables)`,
-        },
-        this.childOptions({ dependsOn: [source.metastore] }),
-      );
+      const tables = icebergCatalogTables(this.childFactory(), name, source.metastore);
+      this.catalogTables = tables.resource;
       this.catalogProperties = pulumi
-        .all([metastore.host, metastore.port, metastore.database, metastore.user, source.storage.url, this.catalogTables.applied])
-        .apply(([host, port, database, user, warehouseUrl]) =>
+        .all([metastore.host, metastore.port, metastore.database, metastore.user, source.storage.url, source.storage.region, tables.ready])
+        .apply(([host, port, database, user, warehouseUrl, warehouseRegion]) =>
           renderProperties(
             compileCatalogProperties(this.catalogName, {
               kind: "lakehouse",
@@ -307,6 +283,7 @@ export class Depot extends StrataComponent {
               user,
               tls: metastore.tls ?? false,
               warehouseUrl,
+              ...(warehouseRegion === undefined ? {} : { warehouseRegion }),
             }),
           ),
         );

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type ChildFactory, customObject, strataLabels } from "@strata/core-kernel";
-import { compileWorkflow, parseDuration } from "./compile.js";
+import { compileWorkflow } from "./compile.js";
 import type { WorkflowArgs, WorkflowNative } from "./index.js";
-import { TRINO_CLI_IMAGE, planStep } from "./local.js";
+import { workflowPlan } from "./plan.js";
 
 /**
  * Kubernetes targets: the compiled WorkflowTemplate and, when the workflow
@@ -23,21 +23,13 @@ export function deployWorkflowOnKubernetes(
   const account = args.workspace?.native.kind === "kubernetes" ? args.workspace.native.account.metadata.name : undefined;
   const labels = strataLabels("Workflow", name);
   const server = args.cluster?.endpoint ?? pulumi.output("");
-  const compiled = pulumi.all([server, namespace, account ?? pulumi.output(undefined)]).apply(([server, namespace, account]) =>
-    compileWorkflow({
-      name,
-      namespace,
-      labels,
-      steps: args.steps.map((s) => planStep(s, { server, user, image: TRINO_CLI_IMAGE })),
-      schedules: args.schedules ?? [],
-      timezone: args.timezone ?? "UTC",
-      concurrency: args.concurrency ?? "Forbid",
-      suspend: args.suspend ?? false,
-      ...(args.parallelism === undefined ? {} : { parallelism: args.parallelism }),
-      ...(args.timeout === undefined ? {} : { timeoutSeconds: Math.ceil(parseDuration(args.timeout)!) }),
-      ...(account === undefined ? {} : { serviceAccountName: account }),
-    }),
-  );
+  const compiled = pulumi
+    .all([server, namespace, account ?? pulumi.output(undefined)])
+    .apply(([server, namespace, account]) =>
+      compileWorkflow(
+        workflowPlan(name, args, { server, user, labels, namespace, ...(account === undefined ? {} : { serviceAccountName: account }) }),
+      ),
+    );
   const metadata = { name, namespace, labels };
   const secrets = args.steps.flatMap((s) => (s.kind === "command" ? Object.values(s.secrets ?? {}) : []));
   const template = customObject(

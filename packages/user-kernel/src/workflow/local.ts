@@ -3,34 +3,10 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { type ChildFactory, FreePort, LocalFile, LocalProcess, type PostgresSource } from "@strata/core-kernel";
-import { type PlannedStep, compileWorkflow, parseDuration } from "./compile.js";
+import { compileWorkflow } from "./compile.js";
 import type { SchedulerConfig } from "./daemon-config.js";
 import type { WorkflowArgs, WorkflowNative } from "./index.js";
-
-/** The Trino image named by compiled `sql` steps; the local runner runs their statements itself. */
-export const TRINO_CLI_IMAGE = "trinodb/trino:476";
-
-/** A step as the compiler needs it, on the local target (the Cluster's endpoint resolved). */
-export function planStep(step: WorkflowArgs["steps"][number], trino: { server: string; user: string; image: string }): PlannedStep {
-  const common = {
-    name: step.name,
-    dependencies: step.dependencies ?? [],
-    ...(step.retry === undefined ? {} : { retry: step.retry }),
-    ...(step.timeout === undefined ? {} : { timeoutSeconds: Math.ceil(parseDuration(step.timeout)!) }),
-  };
-  if (step.kind === "sql") return { ...common, kind: "sql", statements: typeof step.sql === "string" ? [step.sql] : step.sql, trino };
-  if (step.kind === "command")
-    return {
-      ...common,
-      kind: "command",
-      image: step.image ?? "",
-      command: step.command,
-      env: step.env ?? {},
-      // The Secret's own name: the Kubernetes Secret on Kubernetes targets, its file on the local target.
-      secretEnv: Object.fromEntries(Object.entries(step.secrets ?? {}).map(([v, s]) => [v, { secret: s.resourceName, key: "value" }])),
-    };
-  throw new Error(`step kind ${step.kind} is not compiled`);
-}
+import { workflowPlan } from "./plan.js";
 
 /**
  * Local: the compiled Argo spec and what the scheduler needs to run it, in
@@ -52,17 +28,7 @@ export function deployWorkflowLocally(children: ChildFactory, name: string, args
   const config = pulumi
     .all([server, runs.host, runs.port, pulumi.all(secrets.map((s) => pulumi.all([s.resourceName, s.reference]))), port.port])
     .apply(([server, host, runsPort, secretFiles, schedulerPort]): SchedulerConfig => {
-      const compiled = compileWorkflow({
-        name,
-        labels: {},
-        steps: args.steps.map((s) => planStep(s, { server, user, image: TRINO_CLI_IMAGE })),
-        schedules: args.schedules ?? [],
-        timezone: args.timezone ?? "UTC",
-        concurrency: args.concurrency ?? "Forbid",
-        suspend: args.suspend ?? false,
-        ...(args.parallelism === undefined ? {} : { parallelism: args.parallelism }),
-        ...(args.timeout === undefined ? {} : { timeoutSeconds: Math.ceil(parseDuration(args.timeout)!) }),
-      });
+      const compiled = compileWorkflow(workflowPlan(name, args, { server, user, labels: {} }));
       return {
         workflow: name,
         port: schedulerPort,
