@@ -145,6 +145,25 @@ describe("a Workflow on the kubernetes target, under Argo's own CRDs", () => {
     });
     // The Secret's value is referenced, never copied into the objects.
     expect(JSON.stringify(template)).not.toContain(TOKEN);
+    // The Workspace lets only DNS out: the sql steps of its runs may also reach the Cluster's Trino.
+    expect(template.spec.podMetadata).toEqual({ labels: { "strata.dev/workflow": "nightly" } });
+    const policy = await cluster.kubectl(["get", "networkpolicy", "workflow-nightly", "-n", "pipelines", "-o", "json"]);
+    expect(policy.code).toBe(0);
+    expect((JSON.parse(policy.stdout) as { spec: unknown }).spec).toEqual({
+      podSelector: { matchLabels: { "strata.dev/workflow": "nightly" } },
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "strata" } },
+              podSelector: { matchLabels: { "app.kubernetes.io/name": "trino", "app.kubernetes.io/instance": "analytics" } },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: 8080 }],
+        },
+      ],
+    });
   });
 
   test("the API server refuses a broken field under Argo's schema, so acceptance above means something", async () => {

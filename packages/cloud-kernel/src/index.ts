@@ -100,6 +100,8 @@ export {
   type WorkspaceNamespaceArgs,
   configMapObject,
   customObject,
+  egressPolicy,
+  type EgressPolicyArgs,
   secretObject,
   workspaceNamespace,
 } from "./kubernetes/objects.js";

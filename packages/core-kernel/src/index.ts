@@ -38,6 +38,7 @@ export {
   contextFromConfig,
   createPlatform,
   customObject,
+  egressPolicy,
   foundationArgsFromConfig,
   installProviderPlugin,
   isDevEnvironment,

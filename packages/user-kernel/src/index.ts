@@ -73,6 +73,7 @@ export {
   contextFromConfig,
   createPlatform,
   customObject,
+  egressPolicy,
   Database,
   type DatabaseArgs,
   type DatabaseNative,

@@ -151,6 +151,43 @@ export function workspaceNamespace(children: ChildFactory, args: WorkspaceNamesp
   return { namespace: namespaceObject, quota, account, role, binding, defaultDeny };
 }
 
+/** Where a workload's pods may connect beyond DNS: pods of another namespace, and addresses (the API server's). */
+export interface EgressPolicyArgs {
+  meta: ObjectMeta;
+  /** Labels of the pods it applies to. */
+  podLabels: Record<string, string>;
+  /** Pods by namespace and labels, on one TCP port. */
+  toPods?: { namespace: pulumi.Input<string>; labels: Record<string, string>; port: number }[];
+  /** Addresses (each a /32 or /128) on TCP ports. */
+  toAddresses?: pulumi.Input<{ cidrs: string[]; ports: number[] }>;
+}
+
+/**
+ * A NetworkPolicy adding egress for some pods of a namespace whose
+ * default-deny policy lets only DNS out (NetworkPolicies add up): exactly
+ * the given pods and addresses, on the given ports.
+ */
+export function egressPolicy(children: ChildFactory, role: string, args: EgressPolicyArgs): NetworkPolicy {
+  const namespaces = pulumi.all((args.toPods ?? []).map((p) => pulumi.output(p.namespace)));
+  const addresses = pulumi.output(args.toAddresses ?? { cidrs: [], ports: [] });
+  const egress = pulumi.all([addresses, namespaces]).apply(([addresses, namespaces]) => [
+    ...(args.toPods ?? []).map((p, i) => ({
+      to: [
+        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespaces[i]! } }, podSelector: { matchLabels: p.labels } },
+      ],
+      ports: [{ protocol: "TCP", port: p.port }],
+    })),
+    ...(addresses.cidrs.length > 0
+      ? [{ to: addresses.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: addresses.ports.map((port) => ({ protocol: "TCP", port })) }]
+      : []),
+  ]);
+  return new NetworkPolicy(
+    children.name(role),
+    { metadata: args.meta, spec: { podSelector: { matchLabels: args.podLabels }, policyTypes: ["Egress"], egress } },
+    withProvider(children),
+  );
+}
+
 /** An object of a custom resource type (e.g. Argo's WorkflowTemplate), child role `role`, whose CRD the cluster already has. */
 export function customObject(
   children: ChildFactory,

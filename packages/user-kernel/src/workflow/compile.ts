@@ -63,6 +63,8 @@ export interface WorkflowPlan {
   timeoutSeconds?: number;
   suspend: boolean;
   serviceAccountName?: string;
+  /** Labels of every pod of a run (Kubernetes: what NetworkPolicies select). */
+  podLabels?: Record<string, string>;
 }
 
 export interface ArgoRetryStrategy {
@@ -100,6 +102,7 @@ export interface ArgoWorkflowSpec {
   parallelism?: number;
   activeDeadlineSeconds?: number;
   serviceAccountName?: string;
+  podMetadata?: { labels: Record<string, string> };
 }
 
 export interface ArgoWorkflowTemplate {
@@ -201,6 +204,7 @@ export function compileWorkflow(plan: WorkflowPlan): CompiledWorkflow {
   if (plan.parallelism !== undefined) spec.parallelism = plan.parallelism;
   if (plan.timeoutSeconds !== undefined) spec.activeDeadlineSeconds = plan.timeoutSeconds;
   if (plan.serviceAccountName !== undefined) spec.serviceAccountName = plan.serviceAccountName;
+  if (plan.podLabels !== undefined) spec.podMetadata = { labels: plan.podLabels };
   const template: ArgoWorkflowTemplate = { apiVersion: "argoproj.io/v1alpha1", kind: "WorkflowTemplate", metadata, spec };
   if (plan.schedules.length === 0) return { template };
   return {

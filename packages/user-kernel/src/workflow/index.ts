@@ -3,6 +3,7 @@ import {
   Cluster,
   Database,
   type customObject,
+  type egressPolicy,
   type LocalFile,
   type LocalProcess,
   type PrimitiveArgs,
@@ -148,7 +149,13 @@ export type WorkflowNative =
   /** Local: the compiled spec's file and the scheduler process running it. */
   | { kind: "local"; spec: LocalFile; scheduler: LocalProcess; folder: string }
   /** Kubernetes targets: Argo's WorkflowTemplate and, when scheduled, CronWorkflow. */
-  | { kind: "kubernetes"; template: ReturnType<typeof customObject>; cron?: ReturnType<typeof customObject> };
+  | {
+      kind: "kubernetes";
+      template: ReturnType<typeof customObject>;
+      cron?: ReturnType<typeof customObject>;
+      /** In a Workspace, with sql steps: its runs' pods may reach the Cluster's Trino (beyond DNS). */
+      egress?: ReturnType<typeof egressPolicy>;
+    };
 
 /**
  * A DAG of steps (SQL on a Cluster, programs, contract checks) with

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type ChildFactory, customObject, strataLabels } from "@strata/core-kernel";
+import { type ChildFactory, customObject, egressPolicy, strataLabels } from "@strata/core-kernel";
 import { compileWorkflow } from "./compile.js";
 import type { WorkflowArgs, WorkflowNative } from "./index.js";
 import { workflowPlan } from "./plan.js";
@@ -22,14 +22,20 @@ export function deployWorkflowOnKubernetes(
   const namespace = args.workspace?.location ?? pulumi.output(cluster.namespace);
   const account = args.workspace?.native.kind === "kubernetes" ? args.workspace.native.account.metadata.name : undefined;
   const labels = strataLabels("Workflow", name);
+  const podLabels = { "strata.dev/workflow": name };
   const server = args.cluster?.endpoint ?? pulumi.output("");
-  const compiled = pulumi
-    .all([server, namespace, account ?? pulumi.output(undefined)])
-    .apply(([server, namespace, account]) =>
-      compileWorkflow(
-        workflowPlan(name, args, { server, user, labels, namespace, ...(account === undefined ? {} : { serviceAccountName: account }) }),
-      ),
-    );
+  const compiled = pulumi.all([server, namespace, account ?? pulumi.output(undefined)]).apply(([server, namespace, account]) =>
+    compileWorkflow(
+      workflowPlan(name, args, {
+        server,
+        user,
+        labels,
+        namespace,
+        podLabels,
+        ...(account === undefined ? {} : { serviceAccountName: account }),
+      }),
+    ),
+  );
   const metadata = { name, namespace, labels };
   const secrets = args.steps.flatMap((s) => (s.kind === "command" ? Object.values(s.secrets ?? {}) : []));
   const template = customObject(
@@ -48,5 +54,21 @@ export function deployWorkflowOnKubernetes(
           { apiVersion: "argoproj.io/v1alpha1", kind: "CronWorkflow", metadata, spec: compiled.apply((c) => c.cron!.spec) },
           { dependsOn: [template] },
         );
-  return { native: { kind: "kubernetes", template, ...(cron ? { cron } : {}) } };
+  // A Workspace lets only DNS out of its namespace: the sql steps of its runs may also reach the Cluster's
+  // Trino. Command steps get nothing more; the team opens what they need.
+  const egress =
+    args.workspace?.native.kind === "kubernetes" && args.cluster && args.steps.some((s) => s.kind === "sql")
+      ? egressPolicy(children, "egress", {
+          meta: { name: `workflow-${name}`, namespace, labels },
+          podLabels,
+          toPods: [
+            {
+              namespace: cluster.namespace,
+              labels: { "app.kubernetes.io/name": "trino", "app.kubernetes.io/instance": args.cluster.resourceName },
+              port: 8080,
+            },
+          ],
+        })
+      : undefined;
+  return { native: { kind: "kubernetes", template, ...(cron ? { cron } : {}), ...(egress ? { egress } : {}) } };
 }

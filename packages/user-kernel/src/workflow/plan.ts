@@ -32,7 +32,14 @@ export function planStep(step: WorkflowArgs["steps"][number], trino: { server: s
 export function workflowPlan(
   name: string,
   args: WorkflowArgs,
-  resolved: { server: string; user: string; labels: Record<string, string>; namespace?: string; serviceAccountName?: string },
+  resolved: {
+    server: string;
+    user: string;
+    labels: Record<string, string>;
+    namespace?: string;
+    serviceAccountName?: string;
+    podLabels?: Record<string, string>;
+  },
 ): WorkflowPlan {
   return {
     name,
@@ -46,5 +53,6 @@ export function workflowPlan(
     ...(args.parallelism === undefined ? {} : { parallelism: args.parallelism }),
     ...(args.timeout === undefined ? {} : { timeoutSeconds: Math.ceil(parseDuration(args.timeout)!) }),
     ...(resolved.serviceAccountName === undefined ? {} : { serviceAccountName: resolved.serviceAccountName }),
+    ...(resolved.podLabels === undefined ? {} : { podLabels: resolved.podLabels }),
   };
 }
