@@ -4,6 +4,12 @@
 # proxy), Trino 476 with a JDK >= 24, PostgreSQL 15; then builds the
 # TypeScript packages and records absolute paths in $STRATA_CACHE/toolchain.json.
 #
+#   scripts/setup.sh               what the local target (and the demo) needs
+#   scripts/setup.sh --kubernetes  also the Kubernetes target's tools (the Pulumi Kubernetes
+#                                  provider; etcd and the API server for its tests)
+#   scripts/setup.sh --tests       also the standards the tests check against (Argo's CRDs,
+#                                  OpenLineage's schemas): what scripts/test.sh runs
+#
 # Everything downloaded or built is cached outside the clone, in
 # $STRATA_CACHE (default: ${XDG_CACHE_HOME:-~/.cache}/strata). Point it at an
 # empty directory to try a cold run.
@@ -27,25 +33,57 @@ KUBERNETES_PROVIDER_VERSION=4.24.1
 ARGO_WORKFLOWS_VERSION=4.0.5
 OPENLINEAGE_CRATE=datafusion-openlineage@0.0.12
 
+KUBERNETES_TOOLS=false
+TEST_STANDARDS=false
+for arg in "$@"; do
+  case "$arg" in
+    --kubernetes) KUBERNETES_TOOLS=true ;;
+    --tests) KUBERNETES_TOOLS=true; TEST_STANDARDS=true ;;
+    *) echo "setup: unknown argument $arg (use --kubernetes or --tests)" >&2; exit 2 ;;
+  esac
+done
+
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${STRATA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/strata}
 mkdir -p "$CACHE/logs"
 CACHE=$(cd "$CACHE" && pwd)
-STEPS=10
+STEPS=8
+[ "$KUBERNETES_TOOLS" = true ] && STEPS=$((STEPS + 1))
+[ "$TEST_STANDARDS" = true ] && STEPS=$((STEPS + 1))
 STEP=0
 STARTED=$(date +%s)
 
 die() { echo "setup: $*" >&2; exit 1; }
 step() { STEP=$((STEP + 1)); STEP_STARTED=$(date +%s); printf '[setup %d/%d] %s ... ' "$STEP" "$STEPS" "$1"; }
-done_step() { echo "${1:-ok} ($(($(date +%s) - STEP_STARTED)) s)"; }
+done_step() {
+  if [ "$PROGRESS_PRINTED" = true ]; then printf '\n  '; PROGRESS_PRINTED=false; fi
+  echo "${1:-ok} ($(($(date +%s) - STEP_STARTED)) s)"
+}
 # Runs a noisy command with its output in a log; on failure shows the tail and the log's path.
+# Every 15 s it prints a progress line (what, elapsed, where the log is), so long builds are never silent.
 logged() {
-  local log="$CACHE/logs/$1.log"; shift
-  if ! "$@" >"$log" 2>&1; then
+  local name="$1" log="$CACHE/logs/$1.log"; shift
+  "$@" >"$log" 2>&1 &
+  local pid=$! started=$SECONDS status=0
+  while kill -0 "$pid" 2>/dev/null; do
+    # 75 x 0.2 s: a quick command costs no more than a fifth of a second here.
+    for _ in $(seq 75); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      printf '\n  ... %s: %d s so far (log: %s)' "$name" "$((SECONDS - started))" "$log"
+      PROGRESS_PRINTED=true
+    fi
+  done
+  wait "$pid" || status=$?
+  if [ "$status" -ne 0 ]; then
     echo "failed"; tail -n 20 "$log" >&2
     die "step failed: $* (full log: $log)"
   fi
 }
+PROGRESS_PRINTED=false
+GO_BUILT=false
 
 # One setup at a time per cache (the demo and the tests may start together).
 if command -v flock >/dev/null 2>&1; then
@@ -117,6 +155,7 @@ else
   )
   mv "$PULUMI_ROOT/bin/pulumi.tmp" "$PULUMI_ROOT/bin/pulumi"
   rm -rf "$WRAPPER"
+  GO_BUILT=true
   done_step "built"
 fi
 
@@ -157,15 +196,17 @@ else
   done_step "installed"
 fi
 
-# --- 7. Kubernetes test toolchain: etcd, kube-apiserver, kube-controller-manager, kubectl and
+# --- Kubernetes toolchain (--kubernetes, --tests): etcd, kube-apiserver, kube-controller-manager, kubectl and
 # the Pulumi Kubernetes provider, built from the Go module proxy (no vendor downloads here).
-step "Kubernetes v$KUBERNETES_VERSION, etcd v$ETCD_VERSION, Kubernetes provider v$KUBERNETES_PROVIDER_VERSION"
 KUBE_ROOT="$CACHE/kubernetes/v$KUBERNETES_VERSION-etcd$ETCD_VERSION-provider$KUBERNETES_PROVIDER_VERSION"
 KUBE_BIN="$KUBE_ROOT/bin"
 # The provider is installed into a PULUMI_HOME of our own so the engine never tries to download it.
 KUBE_PLUGIN_HOME="$KUBE_ROOT/pulumi-home"
 KUBE_PLUGIN_DIR="$KUBE_PLUGIN_HOME/plugins/resource-kubernetes-v$KUBERNETES_PROVIDER_VERSION"
-if [ -f "$KUBE_ROOT/.complete" ] && [ -x "$KUBE_PLUGIN_DIR/pulumi-resource-kubernetes" ]; then
+kubernetes_ready() { [ -f "$KUBE_ROOT/.complete" ] && [ -x "$KUBE_PLUGIN_DIR/pulumi-resource-kubernetes" ]; }
+if [ "$KUBERNETES_TOOLS" = true ]; then
+step "Kubernetes v$KUBERNETES_VERSION, etcd v$ETCD_VERSION, Kubernetes provider v$KUBERNETES_PROVIDER_VERSION"
+if kubernetes_ready; then
   done_step "cached"
 else
   mkdir -p "$KUBE_BIN"
@@ -234,15 +275,19 @@ else
   fi
   command -v openssl >/dev/null 2>&1 || die "openssl not found: install it, e.g. apt-get install -y openssl (the Kubernetes test fixture makes its certificates with it)"
   touch "$KUBE_ROOT/.complete"
+  GO_BUILT=true
   printf '  '; done_step "built"
 fi
+fi
 
-# --- 8. Standards' schemas for the tests: Argo's CRDs and OpenLineage's JSON Schemas.
-step "Argo Workflows v$ARGO_WORKFLOWS_VERSION CRDs, OpenLineage 2-0-2 schemas"
+# --- Standards' schemas for the tests (--tests): Argo's CRDs and OpenLineage's JSON Schemas.
 SCHEMAS="$CACHE/schemas"
 ARGO_CRDS="$SCHEMAS/argo-workflows-v$ARGO_WORKFLOWS_VERSION"
 OPENLINEAGE_SCHEMAS="$SCHEMAS/openlineage-2-0-2"
-if [ -f "$ARGO_CRDS/argoproj.io_cronworkflows.yaml" ] && [ -f "$OPENLINEAGE_SCHEMAS/OpenLineage.json" ]; then
+standards_ready() { [ -f "$ARGO_CRDS/argoproj.io_cronworkflows.yaml" ] && [ -f "$OPENLINEAGE_SCHEMAS/OpenLineage.json" ]; }
+if [ "$TEST_STANDARDS" = true ]; then
+step "Argo Workflows v$ARGO_WORKFLOWS_VERSION CRDs, OpenLineage 2-0-2 schemas"
+if standards_ready; then
   done_step "cached"
 else
   command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust's cargo, e.g. apt-get install -y cargo (it fetches the OpenLineage schemas from crates.io)"
@@ -264,29 +309,38 @@ else
   rm -rf "$OPENLINEAGE_SCHEMAS"; mv "$OPENLINEAGE_SCHEMAS.tmp" "$OPENLINEAGE_SCHEMAS"
   done_step "fetched"
 fi
+fi
 
-# --- 9. Record the toolchain for the strata CLI, the tests and the benchmarks.
+# The Go build cache (gigabytes after the builds above) is not needed once the binaries exist.
+if [ "$GO_BUILT" = true ]; then go clean -cache >/dev/null 2>&1 || true; fi
+
+# --- Record the toolchain for the strata CLI, the tests and the benchmarks (what an earlier,
+# wider run built is recorded too, so a plain run after --tests keeps it).
 step "toolchain.json"
-cat >"$CACHE/toolchain.json.tmp" <<EOF
 {
-  "pulumiRoot": "$PULUMI_ROOT",
-  "pulumiVersion": "$PULUMI_VERSION",
-  "javaHome": "$JAVA_HOME_FOUND",
-  "trinoHome": "$TRINO_HOME",
-  "trinoVersion": "$TRINO_VERSION",
-  "postgresBin": "$PG_BIN",
-  "kubernetesBin": "$KUBE_BIN",
-  "kubernetesVersion": "$KUBERNETES_VERSION",
-  "kubernetesPluginDir": "$KUBE_PLUGIN_DIR",
-  "kubernetesProviderVersion": "$KUBERNETES_PROVIDER_VERSION",
-  "argoCrdDir": "$ARGO_CRDS",
-  "openLineageSchemaDir": "$OPENLINEAGE_SCHEMAS"
-}
-EOF
+  echo "{"
+  echo "  \"pulumiRoot\": \"$PULUMI_ROOT\","
+  echo "  \"pulumiVersion\": \"$PULUMI_VERSION\","
+  echo "  \"javaHome\": \"$JAVA_HOME_FOUND\","
+  echo "  \"trinoHome\": \"$TRINO_HOME\","
+  echo "  \"trinoVersion\": \"$TRINO_VERSION\","
+  if kubernetes_ready; then
+    echo "  \"kubernetesBin\": \"$KUBE_BIN\","
+    echo "  \"kubernetesVersion\": \"$KUBERNETES_VERSION\","
+    echo "  \"kubernetesPluginDir\": \"$KUBE_PLUGIN_DIR\","
+    echo "  \"kubernetesProviderVersion\": \"$KUBERNETES_PROVIDER_VERSION\","
+  fi
+  if standards_ready; then
+    echo "  \"argoCrdDir\": \"$ARGO_CRDS\","
+    echo "  \"openLineageSchemaDir\": \"$OPENLINEAGE_SCHEMAS\","
+  fi
+  echo "  \"postgresBin\": \"$PG_BIN\""
+  echo "}"
+} >"$CACHE/toolchain.json.tmp"
 mv "$CACHE/toolchain.json.tmp" "$CACHE/toolchain.json"
 done_step "$CACHE/toolchain.json"
 
-# --- 10. Compile the TypeScript packages and stack templates (incremental).
+# --- Compile the TypeScript packages and stack templates (incremental).
 step "TypeScript build"
 (cd "$REPO" && logged build npx --no-install tsc -b)
 done_step

@@ -22,15 +22,29 @@ describe("scripts/setup.sh", () => {
     );
   });
 
-  test("a warm run is idempotent: every step cached, versions printed", () => {
-    const result = spawnSync("bash", [path.join(repo, "scripts", "setup.sh")], { encoding: "utf8", env: process.env });
-    expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/\[setup 3\/10\] Pulumi CLI v3\.274\.1 \.\.\. cached/);
-    expect(result.stdout).toMatch(/\[setup 5\/10\] Trino 476 \.\.\. cached/);
-    expect(result.stdout).toMatch(/\[setup 7\/10\] Kubernetes v1\.37\.2, etcd v3\.7\.3, Kubernetes provider v4\.24\.1 \.\.\. cached/);
-    expect(result.stdout).toMatch(/\[setup 8\/10\] Argo Workflows v4\.0\.5 CRDs, OpenLineage 2-0-2 schemas \.\.\. cached/);
-    expect(result.stdout).toMatch(
+  test("a warm run is idempotent: every step cached, versions printed; the toolchain keeps what a wider run built", () => {
+    const setup = (...args: string[]) =>
+      spawnSync("bash", [path.join(repo, "scripts", "setup.sh"), ...args], { encoding: "utf8", env: process.env });
+    const tests = setup("--tests");
+    expect(tests.status).toBe(0);
+    expect(tests.stdout).toMatch(/\[setup 3\/10\] Pulumi CLI v3\.274\.1 \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 5\/10\] Trino 476 \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 7\/10\] Kubernetes v1\.37\.2, etcd v3\.7\.3, Kubernetes provider v4\.24\.1 \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 8\/10\] Argo Workflows v4\.0\.5 CRDs, OpenLineage 2-0-2 schemas \.\.\. cached/);
+    expect(tests.stdout).toMatch(
       /versions: Node 22\.\d+\.\d+, Pulumi CLI 3\.274\.1, @pulumi\/pulumi 3\.270\.0, Java \d+ .*Trino 476, PostgreSQL 15\.\d+/,
     );
+    // What the demo needs only: no Kubernetes step, and the toolchain still records the tools built before.
+    const demo = setup();
+    expect(demo.status).toBe(0);
+    expect(demo.stdout).toMatch(/\[setup 7\/8\] toolchain\.json/);
+    expect(demo.stdout).not.toContain("Kubernetes");
+    const toolchain = JSON.parse(
+      fs.readFileSync(path.join(process.env.STRATA_CACHE ?? path.join(os.homedir(), ".cache", "strata"), "toolchain.json"), "utf8"),
+    ) as Record<string, string>;
+    expect(Object.keys(toolchain)).toEqual(
+      expect.arrayContaining(["kubernetesPluginDir", "argoCrdDir", "openLineageSchemaDir", "trinoHome"]),
+    );
+    expect(setup("--wide").stderr).toBe("setup: unknown argument --wide (use --kubernetes or --tests)\n");
   });
 });

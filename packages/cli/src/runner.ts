@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -6,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { PROVIDER_VERSION, installProviderPlugin } from "@strata/user-kernel";
 import { OperationRecord, engineCommand } from "./engine-command.js";
 import { migrateDeployment, needsMigration } from "./migrate-state.js";
+import { bundledStacksDir } from "./template.js";
 import { type Toolchain, loadToolchain } from "./toolchain.js";
 
 /** Which stack of which template to operate on. */
@@ -134,6 +136,27 @@ export function stackDataDir(target: Pick<StackTarget, "workDir" | "stackName" |
   );
 }
 
+/**
+ * The first use of a Kubernetes target builds its tools (the Pulumi
+ * Kubernetes provider), which the local target and the demo never need:
+ * `scripts/setup.sh --kubernetes`, cached like the rest of the setup.
+ */
+function ensureKubernetesTools(target: StackTarget): void {
+  const configured = target.config?.["strata:target"]?.value ?? stackConfigKeys(target.workDir, target.stackName)["strata:target"];
+  if (configured === undefined || configured === "local") return;
+  const plugin = loadToolchain().kubernetesPluginDir;
+  if (plugin && fs.existsSync(plugin)) return;
+  const setup = path.join(bundledStacksDir(), "..", "scripts", "setup.sh");
+  if (!fs.existsSync(setup)) {
+    throw new Error(
+      `the ${configured} target needs the Pulumi Kubernetes provider plugin, and ${setup} is not there. Fix: run scripts/setup.sh --kubernetes from a Strata checkout`,
+    );
+  }
+  process.stderr.write(`strata: the ${configured} target needs the Kubernetes tools; building them once (scripts/setup.sh --kubernetes)\n`);
+  const result = spawnSync("bash", [setup, "--kubernetes"], { stdio: ["ignore", process.stderr, process.stderr] });
+  if (result.status !== 0) throw new Error(`scripts/setup.sh --kubernetes failed (exit ${result.status}); its log is named above`);
+}
+
 /** `$PULUMI_CONFIG_PASSPHRASE`, else a random one kept in `<home>/passphrase` (mode 0600). */
 function passphrase(home: string): string {
   if (process.env.PULUMI_CONFIG_PASSPHRASE) return process.env.PULUMI_CONFIG_PASSPHRASE;
@@ -244,6 +267,7 @@ export async function openStack(
   target: StackTarget,
   options: { tmpDir?: string; skipPreview?: boolean; record?: OperationRecord } = {},
 ): Promise<Stack> {
+  ensureKubernetesTools(target);
   const { env, stateDir, toolchain } = engineEnvironment(target, options.tmpDir);
   const project = projectName(target.workDir);
   setAsideOrphanedStackFile(target.workDir, stateDir, project, target.stackName);
