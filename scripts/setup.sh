@@ -56,7 +56,7 @@ STARTED=$(date +%s)
 die() { echo "setup: $*" >&2; exit 1; }
 step() { STEP=$((STEP + 1)); STEP_STARTED=$(date +%s); printf '[setup %d/%d] %s ... ' "$STEP" "$STEPS" "$1"; }
 done_step() {
-  if [ "$PROGRESS_PRINTED" = true ]; then printf '\n  '; PROGRESS_PRINTED=false; fi
+  if [ -f "$CACHE/.progress-open" ]; then printf '\n  '; rm -f "$CACHE/.progress-open"; fi
   echo "${1:-ok} ($(($(date +%s) - STEP_STARTED)) s)"
 }
 # Runs a noisy command with its output in a log; on failure shows the tail and the log's path.
@@ -73,7 +73,8 @@ logged() {
     done
     if kill -0 "$pid" 2>/dev/null; then
       printf '\n  ... %s: %d s so far (log: %s)' "$name" "$((SECONDS - started))" "$log"
-      PROGRESS_PRINTED=true
+      # Steps run their commands in subshells: a file, not a variable, tells done_step a line is open.
+      touch "$CACHE/.progress-open"
     fi
   done
   wait "$pid" || status=$?
@@ -82,7 +83,6 @@ logged() {
     die "step failed: $* (full log: $log)"
   fi
 }
-PROGRESS_PRINTED=false
 GO_BUILT=false
 
 # One setup at a time per cache (the demo and the tests may start together).
