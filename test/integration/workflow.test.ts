@@ -96,7 +96,7 @@ const program = strataProgram(() => {
     steps: [
       command("fail", ["sh", "-c", "echo trying; exit 3"], { retry: { limit: 2, backoff: { duration: "1s", factor: 2 } } }),
       command("after-fail", ["true"], { dependencies: ["fail"] }),
-      command("independent", ["sh", "-c", "echo fine"]),
+      command("independent", ["sh", "-c", "echo fine in $(pwd)"], { workingDir: "/tmp" }),
       command("after-independent", ["true"], { dependencies: ["independent"] }),
     ],
   });
@@ -243,6 +243,8 @@ describe("Argo semantics on the local runner", () => {
     const logs = await runLogs(workflows, failed.id, "fail");
     expect(logs.match(/trying/g)).toHaveLength(3);
     expect(logs).toContain("==> fail (attempt 3) <==");
+    // A command runs in its workingDir.
+    expect(await runLogs(workflows, failed.id, "independent")).toContain("fine in /tmp");
   });
 });
 

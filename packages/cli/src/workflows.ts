@@ -99,11 +99,11 @@ export async function findRun(workflows: Map<string, string>, id: string): Promi
   throw new Error(`no run ${id} in this stack. Fix: pick one from \`strata runs\``);
 }
 
-/** Polls a run until it is no longer Running or Pending. */
+/** Polls a run until it is no longer Running. */
 export async function waitForRun(workflows: Map<string, string>, id: string, intervalMs = 500): Promise<RunDetail> {
   for (;;) {
     const { run } = await findRun(workflows, id);
-    if (run.status !== "Running" && run.status !== "Pending") return run;
+    if (run.status !== "Running") return run;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -43,6 +43,8 @@ export type PlannedStep = {
       kind: "command";
       image: string;
       command: string[];
+      /** Absolute working directory. */
+      workingDir?: string;
       env: Record<string, string>;
       /** Environment variable -> Kubernetes Secret holding it (key `value`). */
       secretEnv: Record<string, { secret: string; key: string }>;
@@ -91,7 +93,7 @@ export interface ArgoTemplate {
   /** `failFast: false`: a failed step stops only its own downstream steps; independent branches run on. */
   dag?: { tasks: ArgoDagTask[]; failFast?: boolean };
   script?: { image: string; command: string[]; source: string };
-  container?: { image: string; command: string[]; args: string[]; env: ArgoEnvVar[] };
+  container?: { image: string; command: string[]; args: string[]; env: ArgoEnvVar[]; workingDir?: string };
   retryStrategy?: ArgoRetryStrategy;
   activeDeadlineSeconds?: number;
 }
@@ -169,7 +171,13 @@ function compileStep(step: PlannedStep): ArgoTemplate {
         .sort()
         .map((name) => ({ name, valueFrom: { secretKeyRef: { name: step.secretEnv[name]!.secret, key: step.secretEnv[name]!.key } } })),
     ];
-    template.container = { image: step.image, command: step.command.slice(0, 1), args: step.command.slice(1), env };
+    template.container = {
+      image: step.image,
+      command: step.command.slice(0, 1),
+      args: step.command.slice(1),
+      env,
+      ...(step.workingDir === undefined ? {} : { workingDir: step.workingDir }),
+    };
   }
   if (step.retry !== undefined) {
     const strategy: ArgoRetryStrategy = { limit: step.retry.limit, retryPolicy: step.retry.policy ?? "OnFailure" };

@@ -110,7 +110,7 @@ export class LocalStepExecutor implements StepExecutor {
     return new Promise<AttemptOutcome>((resolve) => {
       // Its own process group, so a deadline or a stop ends the program and its children.
       const child = spawn(container.command[0]!, [...container.command.slice(1), ...container.args], {
-        cwd: this.options.logDir,
+        cwd: container.workingDir ?? this.options.logDir,
         env,
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,

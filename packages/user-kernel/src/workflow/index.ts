@@ -51,6 +51,8 @@ export interface CommandStep extends StepBase {
   command: string[];
   /** Kubernetes targets: the container image. */
   image?: string;
+  /** Absolute directory the program runs in. @default the image's (Kubernetes); the run's log folder (local) */
+  workingDir?: string;
   /** Plain environment variables. @default {} */
   env?: Record<string, string>;
   /** Environment variables holding Secrets' values. @default {} */

@@ -21,6 +21,7 @@ export function planStep(step: WorkflowArgs["steps"][number], trino: { server: s
       kind: "command",
       image: step.image ?? "",
       command: step.command,
+      ...(step.workingDir === undefined ? {} : { workingDir: step.workingDir }),
       env: step.env ?? {},
       // The Secret's own name: the Kubernetes Secret on Kubernetes targets, its file on the local target.
       secretEnv: Object.fromEntries(Object.entries(step.secrets ?? {}).map(([v, s]) => [v, { secret: s.resourceName, key: "value" }])),

@@ -1,6 +1,6 @@
 // Starts a local Workflow's runs: due schedules (the compiled CronWorkflow's
-// schedules in its time zone), manual requests, and successes of upstream
-// workflows; applies the CronWorkflow's concurrencyPolicy. Driven by tick(),
+// schedules in its time zone), manual requests (runNow), and successes of
+// upstream workflows; applies the CronWorkflow's concurrencyPolicy. Driven by tick(),
 // with an injected clock, so tests step time instead of waiting for it.
 import { CronExpressionParser } from "cron-parser";
 import type { SchedulerConfig } from "./daemon-config.js";
@@ -47,12 +47,11 @@ export class Scheduler {
     await this.options.store.abandonRunning(this.options.config().workflow, this.options.clock.now());
   }
 
-  /** One look at requests, upstream successes and schedules; starts what is due. */
+  /** One look at upstream successes and schedules; starts what is due. */
   async tick(): Promise<void> {
     const config = this.options.config();
     const { store, clock } = this.options;
     const now = clock.now();
-    for (const run of await store.claimPending(config.workflow, now)) this.start(run, config);
     for (const upstream of config.after) {
       const successes = await store.newUpstreamSuccesses(config.workflow, upstream, now);
       // Several successes since the last look start one run: it reads the newest data.

@@ -50,8 +50,8 @@ CREATE TABLE IF NOT EXISTS strata_runs.trigger_marks (
 );
 `;
 
-/** `Pending` runs were requested (manually) and wait for the scheduler; `Skipped` ones were due but refused by `Forbid`. */
-export type RecordedRunStatus = RunStatus | "Pending" | "Running" | "Skipped";
+/** `Skipped` runs were due but refused by the concurrency policy `Forbid`. */
+export type RecordedRunStatus = RunStatus | "Running" | "Skipped";
 
 export interface RunRecord {
   id: string;
@@ -118,7 +118,7 @@ export class RunStore {
     await this.pool.end();
   }
 
-  /** Records a new run; `Pending` for a request the scheduler will pick up, `Running` when it starts now. */
+  /** Records a new run: `Running` when it starts now, `Skipped` when the concurrency policy refused it. */
   async createRun(workflow: string, trigger: string, status: RecordedRunStatus, at: Date, message?: string): Promise<RunRecord> {
     const id = randomUUID();
     const started = status === "Running" ? at : null;
@@ -129,17 +129,6 @@ export class RunStore {
       [id, workflow, trigger, status, at, started, finished, message ?? null],
     );
     return runRecord(rows[0]);
-  }
-
-  /** Takes the oldest pending runs of a workflow, marking them Running (one scheduler each: no double start). */
-  async claimPending(workflow: string, at: Date): Promise<RunRecord[]> {
-    const { rows } = await this.pool.query(
-      `UPDATE strata_runs.runs SET status = 'Running', started_at = $2
-       WHERE id IN (SELECT id FROM strata_runs.runs WHERE workflow = $1 AND status = 'Pending' ORDER BY requested_at FOR UPDATE SKIP LOCKED)
-       RETURNING *`,
-      [workflow, at],
-    );
-    return rows.map(runRecord).sort((a, b) => a.requestedAt.getTime() - b.requestedAt.getTime());
   }
 
   async finishRun(id: string, status: RunStatus, at: Date, message?: string): Promise<void> {

@@ -74,6 +74,7 @@ interface RawStep {
   sql?: unknown;
   command?: unknown;
   image?: unknown;
+  workingDir?: unknown;
   env?: unknown;
   secrets?: unknown;
   retry?: { limit?: unknown; policy?: unknown; backoff?: { duration?: unknown; factor?: unknown; maxDuration?: unknown } };
@@ -118,6 +119,8 @@ function checkStep(checks: IssueCollector, step: RawStep, i: number, kubernetes:
         "is not a command",
         'give the program and its arguments as a list, e.g. ["python3", "load.py"]',
       );
+    if (step.workingDir !== undefined && (typeof step.workingDir !== "string" || !step.workingDir.startsWith("/")))
+      checks.add(`${at}.workingDir`, step.workingDir, "is not an absolute directory", "give an absolute path, e.g. /srv/pipelines");
     if (kubernetes && (typeof step.image !== "string" || step.image === ""))
       checks.add(`${at}.image`, step.image, "is missing: command steps run in a container on Kubernetes targets", "give the image to run");
     for (const name of Object.keys((step.env as object) ?? {}))

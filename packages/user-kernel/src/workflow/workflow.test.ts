@@ -26,6 +26,7 @@ describe("compileWorkflow", () => {
             kind: "command",
             image: "python:3.12",
             command: ["python3", "load.py", "--full"],
+            workingDir: "/srv/pipelines",
             env: { MODE: "full" },
             secretEnv: { TOKEN: { secret: "api-token", key: "value" } },
             retry: { limit: 1, policy: "Always" },
@@ -64,6 +65,7 @@ describe("compileWorkflow", () => {
         image: "python:3.12",
         command: ["python3"],
         args: ["load.py", "--full"],
+        workingDir: "/srv/pipelines",
         env: [
           { name: "MODE", value: "full" },
           { name: "TOKEN", valueFrom: { secretKeyRef: { name: "api-token", key: "value" } } },
@@ -159,7 +161,7 @@ describe("validateWorkflowArgs", () => {
         steps: [
           { name: "A", kind: "shell" },
           { name: "b", kind: "sql", sql: [], retry: { limit: -1, policy: "Sometimes", backoff: { factor: 1.5, maxDuration: "soon" } } },
-          { name: "c", kind: "command", command: "ls -l", timeout: "0s", env: { "BAD-NAME": "x" } },
+          { name: "c", kind: "command", command: "ls -l", timeout: "0s", env: { "BAD-NAME": "x" }, workingDir: "relative/dir" },
           { name: "d", kind: "check", contract: {} },
         ],
         concurrency: "Skip",
@@ -176,6 +178,7 @@ describe("validateWorkflowArgs", () => {
       'steps[1].retry.backoff.maxDuration="soon" is not a duration',
       "steps[1].retry.backoff.factor=1.5 is not a factor Argo accepts",
       'steps[2].command="ls -l" is not a command',
+      'steps[2].workingDir="relative/dir" is not an absolute directory',
       'steps[2].env.BAD-NAME="BAD-NAME" is not an environment variable name',
       'steps[2].timeout="0s" is not a duration',
       'steps[3].kind="check" needs the Contract primitive, which this version does not have',
