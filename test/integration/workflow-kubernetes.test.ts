@@ -24,7 +24,7 @@ const program = strataProgram(() => {
   });
   const team = new Workspace("pipelines", { owner: "data-platform" });
   const token = new Secret("export-token", { value: TOKEN, workspace: team });
-  new Workflow("nightly", {
+  const nightly = new Workflow("nightly", {
     cluster: analytics,
     workspace: team,
     schedules: ["0 2 * * *", "30 14 * * 1-5"],
@@ -51,6 +51,12 @@ const program = strataProgram(() => {
         retry: { limit: 1, policy: "Always" },
       },
     ],
+  });
+  // Runs after each successful run of nightly: started by nightly's exit handler.
+  new Workflow("publish", {
+    workspace: team,
+    after: [nightly],
+    steps: [{ name: "notify", kind: "command", image: "busybox:1.36", command: ["echo", "published"] }],
   });
   return {};
 });
@@ -143,6 +149,16 @@ describe("a Workflow on the kubernetes target, under Argo's own CRDs", () => {
       suspend: false,
       workflowSpec: { workflowTemplateRef: { name: "nightly" } },
     });
+    // publish runs after nightly: nightly's exit handler creates a Workflow from publish's template when it succeeded.
+    expect(template.spec.onExit).toBe("strata-after");
+    expect(template.spec.templates.find((t) => t.name === "strata-after")!.steps).toEqual([
+      [{ name: "start-publish", template: "strata-start-publish", when: "{{workflow.status}} == Succeeded" }],
+    ]);
+    const start = template.spec.templates.find((t) => t.name === "strata-start-publish")!.resource!;
+    expect(start.action).toBe("create");
+    expect(JSON.parse(start.manifest)).toMatchObject({ kind: "Workflow", spec: { workflowTemplateRef: { name: "publish" } } });
+    expect(await getJson<ArgoWorkflowTemplate>("workflowtemplates.argoproj.io", "publish", "pipelines")).toBeDefined();
+    expect(await getJson<ArgoCronWorkflow>("cronworkflows.argoproj.io", "publish", "pipelines")).toBeUndefined();
     // The Secret's value is referenced, never copied into the objects.
     expect(JSON.stringify(template)).not.toContain(TOKEN);
     // The Workspace lets only DNS out: the sql steps of its runs may also reach the Cluster's Trino.
@@ -199,5 +215,6 @@ describe("a Workflow on the kubernetes target, under Argo's own CRDs", () => {
     await stack.run("destroy", config());
     expect(await getJson("workflowtemplates.argoproj.io", "nightly", "pipelines")).toBeUndefined();
     expect(await getJson("cronworkflows.argoproj.io", "nightly", "pipelines")).toBeUndefined();
+    expect(await getJson("workflowtemplates.argoproj.io", "publish", "pipelines")).toBeUndefined();
   });
 });

@@ -23,6 +23,14 @@ export interface Platform {
   readonly ports: PortClaims;
   /** Helm releases exported instead of installed (`strata:helmCharts` = "values"), in declaration order. */
   readonly helmReleases: HelmReleaseExport[];
+  /**
+   * Resolves once the program has declared everything (`strataProgram` calls
+   * {@link Platform.declared}): for outputs that depend on primitives declared
+   * later (e.g. the workflows that run after this one).
+   */
+  readonly allDeclared: Promise<void>;
+  /** Marks the run's program as fully declared. */
+  declared(): void;
 }
 
 /** Ports on 127.0.0.1 that primitives of one run listen on. */
@@ -58,7 +66,9 @@ export class PortClaims {
 
 /** A platform for `context`; Kubernetes targets attach their cluster with {@link withKubernetes}. */
 export function createPlatform(context: StrataContext): Platform {
-  return { context, catalog: new Catalog(), ports: new PortClaims(), helmReleases: [] };
+  let declared: () => void = () => undefined;
+  const allDeclared = new Promise<void>((resolve) => (declared = resolve));
+  return { context, catalog: new Catalog(), ports: new PortClaims(), helmReleases: [], allDeclared, declared };
 }
 
 /** The same run's platform, placed on a Kubernetes cluster (catalog, ports and releases stay shared). */

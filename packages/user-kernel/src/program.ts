@@ -47,6 +47,7 @@ export function strataProgram(body: (platform: Platform) => ProgramOutputs | Pro
     }
     const run = platform;
     const outputs = await runWithPlatform(run, () => body(run));
+    run.declared();
     const conflicts = run.ports.conflicts();
     if (conflicts.length > 0) throw new StrataValidationError(conflicts);
     return {

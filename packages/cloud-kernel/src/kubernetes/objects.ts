@@ -58,8 +58,10 @@ export const WORKSPACE_ROLE_RULES = [
     verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
   },
   { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
-  // What Argo's executor does as the pod's service account when a Workflow runs in the namespace.
+  // What Argo's executor does as the pod's service account when a Workflow runs in the namespace, and
+  // what an exit handler does to start the workflows that run after it.
   { apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] },
+  { apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create"] },
   {
     apiGroups: ["argoproj.io"],
     resources: ["workflows", "cronworkflows", "workflowtemplates"],

@@ -67,7 +67,13 @@ export interface WorkflowPlan {
   serviceAccountName?: string;
   /** Labels of every pod of a run (Kubernetes: what NetworkPolicies select). */
   podLabels?: Record<string, string>;
+  /** Kubernetes: WorkflowTemplates (same namespace) to start after each successful run, by an exit handler. */
+  downstream?: string[];
 }
+
+/** Prefix of the templates the compiler adds; refused as a step name. */
+export const RESERVED_PREFIX = "strata-";
+const EXIT_HANDLER = `${RESERVED_PREFIX}after`;
 
 export interface ArgoRetryStrategy {
   limit: number;
@@ -87,8 +93,17 @@ export interface ArgoEnvVar {
   valueFrom?: { secretKeyRef: { name: string; key: string } };
 }
 
+export interface ArgoStep {
+  name: string;
+  template: string;
+  when?: string;
+}
+
 export interface ArgoTemplate {
   name: string;
+  /** The exit handler: groups of steps (each group runs in parallel). */
+  steps?: ArgoStep[][];
+  resource?: { action: "create"; manifest: string };
   metadata?: { annotations: Record<string, string> };
   /** `failFast: false`: a failed step stops only its own downstream steps; independent branches run on. */
   dag?: { tasks: ArgoDagTask[]; failFast?: boolean };
@@ -105,6 +120,7 @@ export interface ArgoWorkflowSpec {
   activeDeadlineSeconds?: number;
   serviceAccountName?: string;
   podMetadata?: { labels: Record<string, string> };
+  onExit?: string;
 }
 
 export interface ArgoWorkflowTemplate {
@@ -213,6 +229,35 @@ export function compileWorkflow(plan: WorkflowPlan): CompiledWorkflow {
   if (plan.timeoutSeconds !== undefined) spec.activeDeadlineSeconds = plan.timeoutSeconds;
   if (plan.serviceAccountName !== undefined) spec.serviceAccountName = plan.serviceAccountName;
   if (plan.podLabels !== undefined) spec.podMetadata = { labels: plan.podLabels };
+  const downstream = [...new Set(plan.downstream ?? [])].sort();
+  if (downstream.length > 0) {
+    // Argo has no "after another workflow" trigger: this one's exit handler starts them when it succeeded.
+    spec.onExit = EXIT_HANDLER;
+    spec.templates.push(
+      {
+        name: EXIT_HANDLER,
+        steps: [
+          downstream.map((d) => ({
+            name: `start-${d}`,
+            template: `${RESERVED_PREFIX}start-${d}`,
+            when: "{{workflow.status}} == Succeeded",
+          })),
+        ],
+      },
+      ...downstream.map((d): ArgoTemplate => ({
+        name: `${RESERVED_PREFIX}start-${d}`,
+        resource: {
+          action: "create",
+          manifest: JSON.stringify({
+            apiVersion: "argoproj.io/v1alpha1",
+            kind: "Workflow",
+            metadata: { generateName: `${d}-`, labels: { "strata.dev/trigger": `after-${plan.name}` } },
+            spec: { workflowTemplateRef: { name: d } },
+          }),
+        },
+      })),
+    );
+  }
   const template: ArgoWorkflowTemplate = { apiVersion: "argoproj.io/v1alpha1", kind: "WorkflowTemplate", metadata, spec };
   if (plan.schedules.length === 0) return { template };
   return {

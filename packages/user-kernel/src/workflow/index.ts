@@ -139,8 +139,19 @@ export function validateWorkflowReferences(name: string, args: WorkflowArgs, kub
         "give both workflows the same runs Database",
       );
   });
-  if (kubernetes && (args.after ?? []).length > 0)
-    checks.add("after", "[...]", "is not compiled for Kubernetes targets yet", "schedule the workflow, or run it with `strata run`");
+  // On Kubernetes the upstream's exit handler starts this one, as its Workspace's service account (allowed to create workflows there).
+  (args.after ?? []).forEach((upstream, i) => {
+    if (!kubernetes || !(upstream instanceof Workflow)) return;
+    if (args.workspace === undefined)
+      checks.add(
+        "after",
+        upstream.resourceName,
+        "needs this workflow in a Workspace on Kubernetes targets",
+        "give both workflows the same workspace",
+      );
+    else if (upstream.workspace !== args.workspace)
+      checks.add(`after[${i}]`, upstream.resourceName, "is in another Workspace", "give both workflows the same workspace");
+  });
   if (args.user !== undefined && !/^[A-Za-z0-9_.@-]+$/.test(args.user))
     checks.add("user", args.user, "is not a valid user name", 'use letters, digits, ".", "_", "@" or "-"');
   return checks.issues;
@@ -181,6 +192,10 @@ export class Workflow extends StrataComponent {
   readonly runs?: Database;
   /** Names of its steps, in the given order. */
   readonly stepNames: string[];
+  /** The Workspace it runs in (Kubernetes targets). */
+  readonly workspace?: Workspace;
+  /** Workflows declared with `after: [this]`; complete once the program has declared everything. */
+  readonly downstream: Workflow[] = [];
   /** What it is made of on its target (escape hatch). */
   readonly native: WorkflowNative;
 
@@ -195,9 +210,11 @@ export class Workflow extends StrataComponent {
     });
     this.user = args.user ?? `workflow-${name}`;
     this.runs = args.runs;
+    this.workspace = args.workspace;
+    for (const upstream of args.after ?? []) upstream.downstream.push(this);
     this.stepNames = args.steps.map((s) => s.name);
     const deployed = onKubernetes(this.context.target)
-      ? deployWorkflowOnKubernetes(this.childFactory(), name, args, this.user)
+      ? deployWorkflowOnKubernetes(this.childFactory(), name, args, this.user, () => this.downstream.map((w) => w.resourceName))
       : deployWorkflowLocally(this.childFactory(), name, args, this.user);
     this.native = deployed.native;
     const sqlSteps = args.steps.filter((s) => s.kind === "sql");

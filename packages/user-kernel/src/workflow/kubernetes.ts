@@ -17,6 +17,8 @@ export function deployWorkflowOnKubernetes(
   name: string,
   args: WorkflowArgs,
   user: string,
+  /** The workflows to start after each success: known once the program has declared everything. */
+  downstream: () => string[],
 ): { native: WorkflowNative } {
   const cluster = children.platform.kubernetes!;
   const namespace = args.workspace?.location ?? pulumi.output(cluster.namespace);
@@ -24,18 +26,22 @@ export function deployWorkflowOnKubernetes(
   const labels = strataLabels("Workflow", name);
   const podLabels = { "strata.dev/workflow": name };
   const server = args.cluster?.endpoint ?? pulumi.output("");
-  const compiled = pulumi.all([server, namespace, account ?? pulumi.output(undefined)]).apply(([server, namespace, account]) =>
-    compileWorkflow(
-      workflowPlan(name, args, {
-        server,
-        user,
-        labels,
-        namespace,
-        podLabels,
-        ...(account === undefined ? {} : { serviceAccountName: account }),
-      }),
-    ),
-  );
+  // Waits for the whole program: workflows declared later may run after this one.
+  const compiled = pulumi
+    .all([server, namespace, account ?? pulumi.output(undefined), pulumi.output(children.platform.allDeclared)])
+    .apply(([server, namespace, account]) =>
+      compileWorkflow(
+        workflowPlan(name, args, {
+          server,
+          user,
+          labels,
+          namespace,
+          podLabels,
+          downstream: downstream(),
+          ...(account === undefined ? {} : { serviceAccountName: account }),
+        }),
+      ),
+    );
   const metadata = { name, namespace, labels };
   const secrets = args.steps.flatMap((s) => (s.kind === "command" ? Object.values(s.secrets ?? {}) : []));
   const template = customObject(

@@ -40,6 +40,7 @@ export function workflowPlan(
     namespace?: string;
     serviceAccountName?: string;
     podLabels?: Record<string, string>;
+    downstream?: string[];
   },
 ): WorkflowPlan {
   return {
@@ -55,5 +56,6 @@ export function workflowPlan(
     ...(args.timeout === undefined ? {} : { timeoutSeconds: Math.ceil(parseDuration(args.timeout)!) }),
     ...(resolved.serviceAccountName === undefined ? {} : { serviceAccountName: resolved.serviceAccountName }),
     ...(resolved.podLabels === undefined ? {} : { podLabels: resolved.podLabels }),
+    ...(resolved.downstream === undefined ? {} : { downstream: resolved.downstream }),
   };
 }

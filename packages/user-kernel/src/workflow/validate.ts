@@ -2,7 +2,7 @@
 // zones are parsed here, the DAG is checked for cycles and unknown steps.
 import { CronExpressionParser } from "cron-parser";
 import { IssueCollector, type ValidationIssue } from "@strata/core-kernel";
-import { parseDuration } from "./compile.js";
+import { RESERVED_PREFIX, parseDuration } from "./compile.js";
 
 /** Cron descriptors Argo accepts besides five fields. */
 const DESCRIPTORS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
@@ -182,6 +182,8 @@ export function validateWorkflowArgs(name: string, args: RawWorkflow, options: {
     }
     if (typeof step.name !== "string" || !STEP_NAME.test(step.name))
       checks.add(`steps[${i}].name`, step.name, "is not a step name", "use lower-case letters, digits and -, starting with a letter");
+    else if (step.name.startsWith(RESERVED_PREFIX))
+      checks.add(`steps[${i}].name`, step.name, `starts with "${RESERVED_PREFIX}", which Strata keeps for itself`, "choose another name");
     else if (names.has(step.name)) checks.add(`steps[${i}].name`, step.name, "is a duplicate step", "give every step its own name");
     names.add(step.name as string);
     checkStep(checks, step, i, options.kubernetes);

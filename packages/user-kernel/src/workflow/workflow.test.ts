@@ -88,6 +88,36 @@ describe("compileWorkflow", () => {
     });
   });
 
+  test("downstream workflows are started by an exit handler, only when the run succeeded", () => {
+    const spec = compileWorkflow(plan([sql("a")], { downstream: ["publish", "archive"] })).template.spec;
+    expect(spec.onExit).toBe("strata-after");
+    expect(spec.templates.slice(2)).toEqual([
+      {
+        name: "strata-after",
+        steps: [
+          [
+            { name: "start-archive", template: "strata-start-archive", when: "{{workflow.status}} == Succeeded" },
+            { name: "start-publish", template: "strata-start-publish", when: "{{workflow.status}} == Succeeded" },
+          ],
+        ],
+      },
+      {
+        name: "strata-start-archive",
+        resource: {
+          action: "create",
+          manifest: JSON.stringify({
+            apiVersion: "argoproj.io/v1alpha1",
+            kind: "Workflow",
+            metadata: { generateName: "archive-", labels: { "strata.dev/trigger": "after-daily" } },
+            spec: { workflowTemplateRef: { name: "archive" } },
+          }),
+        },
+      },
+      expect.objectContaining({ name: "strata-start-publish" }),
+    ]);
+    expect(compileWorkflow(plan([sql("a")])).template.spec.onExit).toBeUndefined();
+  });
+
   test("no schedule, no CronWorkflow", () => {
     expect(compileWorkflow(plan([sql("a")])).cron).toBeUndefined();
   });
@@ -163,6 +193,7 @@ describe("validateWorkflowArgs", () => {
           { name: "b", kind: "sql", sql: [], retry: { limit: -1, policy: "Sometimes", backoff: { factor: 1.5, maxDuration: "soon" } } },
           { name: "c", kind: "command", command: "ls -l", timeout: "0s", env: { "BAD-NAME": "x" }, workingDir: "relative/dir" },
           { name: "d", kind: "check", contract: {} },
+          { name: "strata-after", kind: "sql", sql: "SELECT 1" },
         ],
         concurrency: "Skip",
         parallelism: 0,
@@ -182,6 +213,7 @@ describe("validateWorkflowArgs", () => {
       'steps[2].env.BAD-NAME="BAD-NAME" is not an environment variable name',
       'steps[2].timeout="0s" is not a duration',
       'steps[3].kind="check" needs the Contract primitive, which this version does not have',
+      'steps[4].name="strata-after" starts with "strata-", which Strata keeps for itself',
       'concurrency="Skip" is not a concurrency policy',
       "parallelism=0 is not a number of steps",
       'timeout="forever" is not a duration',
