@@ -64,7 +64,13 @@ export class PortClaims {
   }
 }
 
-/** A platform for `context`; Kubernetes targets attach their cluster with {@link withKubernetes}. */
+/**
+ * A platform for `context`; Kubernetes targets attach their cluster with
+ * {@link withKubernetes}. `strataProgram` makes one per run and calls
+ * `declared()` once the program body has run; a program that builds its
+ * platform by hand must call it too, or outputs waiting for the whole
+ * program (a Workflow's objects on Kubernetes) never resolve.
+ */
 export function createPlatform(context: StrataContext): Platform {
   let declared: () => void = () => undefined;
   const allDeclared = new Promise<void>((resolve) => (declared = resolve));
