@@ -6,24 +6,10 @@
 // account's annotations. On the `kubernetes` target it is refused at preview.
 import { describe, expect, test } from "vitest";
 import { type Registered, installMocks } from "../support/mocks.js";
-import type { CloudExpectations } from "./clouds/expectations.js";
+import { cloudMockOptions } from "./clouds/mock-options.js";
 
 const HOST = "pg.internal.example";
-const clouds: CloudExpectations[] = [
-  (await import("./clouds/aws.js")).default,
-  (await import("./clouds/gcp.js")).default,
-  (await import("./clouds/azure.js")).default,
-];
-const mocks = await installMocks({
-  stack: "dev",
-  calls: Object.assign({}, ...clouds.map((c) => c.calls ?? {})),
-  outputs: {
-    ...Object.assign({}, ...clouds.map((c) => c.outputs ?? {})),
-    "aws:rds/instance:Instance": () => ({ address: HOST, port: 5432 }),
-    "gcp:sql/databaseInstance:DatabaseInstance": () => ({ privateIpAddress: HOST }),
-    "azure-native:dbforpostgresql:Server": () => ({ fullyQualifiedDomainName: HOST }),
-  },
-});
+const mocks = await installMocks({ stack: "dev", ...(await cloudMockOptions(HOST, { cloudOutputs: true })) });
 const pulumi = await import("@pulumi/pulumi");
 const { Cluster, Database, Depot, Policy, Secret, capabilitiesFor, strataProgram, ICEBERG_CATALOG_MIGRATION } =
   await import("@strata/user-kernel");

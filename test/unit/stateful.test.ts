@@ -9,7 +9,7 @@
 // a part opts out.
 import { describe, expect, test } from "vitest";
 import { type Registered, installMocks } from "../support/mocks.js";
-import type { CloudExpectations } from "./clouds/expectations.js";
+import { cloudMockOptions } from "./clouds/mock-options.js";
 
 const targets = ["local", "kubernetes", "aws", "gcp", "azure"] as const;
 type Target = (typeof targets)[number];
@@ -98,20 +98,7 @@ const ALSO_RETAINED_IN_PROD: Record<Target, string[]> = {
   azure: [],
 };
 
-// The invokes the cloud kernels make, answered as in the shared cloud suite.
-const clouds: CloudExpectations[] = [
-  (await import("./clouds/aws.js")).default,
-  (await import("./clouds/gcp.js")).default,
-  (await import("./clouds/azure.js")).default,
-];
-const mockOptions = {
-  calls: Object.assign({}, ...clouds.map((c) => c.calls ?? {})),
-  outputs: {
-    "aws:rds/instance:Instance": () => ({ address: HOST, port: 5432 }),
-    "gcp:sql/databaseInstance:DatabaseInstance": () => ({ privateIpAddress: HOST }),
-    "azure-native:dbforpostgresql:Server": () => ({ fullyQualifiedDomainName: HOST }),
-  },
-};
+const mockOptions = await cloudMockOptions(HOST);
 // The environment comes from the stack's name, as in a real deployment: one mocks installation per stack.
 let mocks = await installMocks({ ...mockOptions, stack: "dev" });
 const pulumi = await import("@pulumi/pulumi");

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
 import { type Registered, installMocks } from "../support/mocks.js";
-import type { CloudExpectations } from "./clouds/expectations.js";
+import { cloudMockOptions } from "./clouds/mock-options.js";
 
 const targets = ["kubernetes", "aws", "gcp", "azure"] as const;
 const WAREHOUSE_PASSWORD = "mock-warehouse-password-31";
@@ -16,19 +16,12 @@ const ADMIN_PASSWORD = "mock-admin-password-77";
 const API_TOKEN = "mock-api-token-55";
 const HOST = "pg.internal.example";
 
-// The invokes the cloud kernels make, answered as in the shared cloud suite.
-const clouds: CloudExpectations[] = [
-  (await import("./clouds/aws.js")).default,
-  (await import("./clouds/gcp.js")).default,
-  (await import("./clouds/azure.js")).default,
-];
+const cloudMocks = await cloudMockOptions(HOST);
 const mocks = await installMocks({
   stack: "prod",
-  calls: Object.assign({}, ...clouds.map((c) => c.calls ?? {})),
+  calls: cloudMocks.calls,
   outputs: {
-    "aws:rds/instance:Instance": () => ({ address: HOST, port: 5432 }),
-    "gcp:sql/databaseInstance:DatabaseInstance": () => ({ privateIpAddress: HOST }),
-    "azure-native:dbforpostgresql:Server": () => ({ fullyQualifiedDomainName: HOST }),
+    ...cloudMocks.outputs,
     // The control plane a prod data plane reads (stacks/control-plane's outputs).
     "pulumi:pulumi:StackReference": () => ({
       outputs: {

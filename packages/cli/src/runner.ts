@@ -128,12 +128,14 @@ function stackConfigKeys(workDir: string, stackName: string): Record<string, str
   return Object.fromEntries(Object.entries(parsed?.config ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : undefined]));
 }
 
-/** The local data folder of a stack: its `strata:dataDir` config, else `<home>/data/<project>/<stack>`. */
+/** Where a stack's local data goes unless its `strata:dataDir` says otherwise: `<home>/data/<project>/<stack>`. */
+function defaultDataDir(target: Pick<StackTarget, "workDir" | "stackName" | "home">): string {
+  return path.join(target.home, "data", projectName(target.workDir), target.stackName);
+}
+
+/** The local data folder of a stack: its `strata:dataDir` config, else {@link defaultDataDir}. */
 export function stackDataDir(target: Pick<StackTarget, "workDir" | "stackName" | "home">): string {
-  return (
-    stackConfigKeys(target.workDir, target.stackName)["strata:dataDir"] ??
-    path.join(target.home, "data", projectName(target.workDir), target.stackName)
-  );
+  return stackConfigKeys(target.workDir, target.stackName)["strata:dataDir"] ?? defaultDataDir(target);
 }
 
 /**
@@ -141,8 +143,8 @@ export function stackDataDir(target: Pick<StackTarget, "workDir" | "stackName" |
  * Kubernetes provider), which the local target and the demo never need:
  * `scripts/setup.sh --kubernetes`, cached like the rest of the setup.
  */
-function ensureKubernetesTools(target: StackTarget): void {
-  const configured = target.config?.["strata:target"]?.value ?? stackConfigKeys(target.workDir, target.stackName)["strata:target"];
+function ensureKubernetesTools(target: StackTarget, existing: Record<string, string | undefined>): void {
+  const configured = target.config?.["strata:target"]?.value ?? existing["strata:target"];
   if (configured === undefined || configured === "local") return;
   const plugin = loadToolchain().kubernetesPluginDir;
   if (plugin && fs.existsSync(plugin)) return;
@@ -267,7 +269,9 @@ export async function openStack(
   target: StackTarget,
   options: { tmpDir?: string; skipPreview?: boolean; record?: OperationRecord } = {},
 ): Promise<Stack> {
-  ensureKubernetesTools(target);
+  // Which keys the stack file sets (read directly: asking the CLI costs a process start per deployment).
+  const existing = stackConfigKeys(target.workDir, target.stackName);
+  ensureKubernetesTools(target, existing);
   const { env, stateDir, toolchain } = engineEnvironment(target, options.tmpDir);
   const project = projectName(target.workDir);
   setAsideOrphanedStackFile(target.workDir, stateDir, project, target.stackName);
@@ -282,13 +286,11 @@ export async function openStack(
   );
   // Machine-specific defaults, only where the stack's config does not say otherwise.
   const defaults: Record<string, string> = {
-    "strata:dataDir": path.join(target.home, "data", project, target.stackName),
+    "strata:dataDir": defaultDataDir(target),
     "strata:postgresBin": toolchain.postgresBin,
     "strata:trinoHome": toolchain.trinoHome,
     "strata:javaHome": toolchain.javaHome,
   };
-  // Which keys the stack file sets (read directly: asking the CLI costs a process start per deployment).
-  const existing = stackConfigKeys(target.workDir, target.stackName);
   const config: ConfigMap = { ...target.config };
   for (const [key, value] of Object.entries(defaults)) {
     if (!(key in existing) && !(key in config)) config[key] = { value };

@@ -126,6 +126,16 @@ function lakehouseTargetIssues(name: string, args: DepotArgs, target: TargetName
   return checks.issues;
 }
 
+/** The JDBC URL of a PostgreSQL database (the postgresql connector's and the Iceberg JDBC catalog's). */
+function jdbcUrl(source: { host?: string; port?: number; database?: string; tls?: boolean }): string {
+  return `jdbc:postgresql://${source.host}:${source.port}/${source.database}${source.tls ? "?sslmode=require" : ""}`;
+}
+
+/** The Cluster's environment for a catalog whose PostgreSQL password is a Secret (kept secret). */
+function passwordEnvironment(catalog: string, password: Secret): pulumi.Output<Record<string, string>> {
+  return pulumi.secret(password.value.apply((value) => ({ [passwordVariable(catalog)]: value })));
+}
+
 /** Environment variable a catalog's password is read from: `STRATA_DEPOT_<CATALOG>_PASSWORD`. */
 export function passwordVariable(catalog: string): string {
   return `STRATA_DEPOT_${catalog.toUpperCase()}_PASSWORD`;
@@ -186,7 +196,7 @@ export function compileCatalogProperties(
     case "postgresql":
       return {
         "connector.name": "postgresql",
-        "connection-url": `jdbc:postgresql://${source.host}:${source.port}/${source.database}${source.tls ? "?sslmode=require" : ""}`,
+        "connection-url": jdbcUrl(source),
         "connection-user": source.user ?? "",
         "connection-password": `\${ENV:${passwordVariable(catalog)}}`,
       };
@@ -196,7 +206,7 @@ export function compileCatalogProperties(
         "connector.name": "iceberg",
         "iceberg.catalog.type": "jdbc",
         "iceberg.jdbc-catalog.driver-class": "org.postgresql.Driver",
-        "iceberg.jdbc-catalog.connection-url": `jdbc:postgresql://${source.host}:${source.port}/${source.database}${source.tls ? "?sslmode=require" : ""}`,
+        "iceberg.jdbc-catalog.connection-url": jdbcUrl(source),
         "iceberg.jdbc-catalog.connection-user": source.user ?? "",
         "iceberg.jdbc-catalog.connection-password": `\${ENV:${passwordVariable(catalog)}}`,
         "iceberg.jdbc-catalog.catalog-name": catalog,
@@ -265,7 +275,7 @@ export class Depot extends StrataComponent {
             compileCatalogProperties(this.catalogName, { kind: "postgresql", host, port, database, user, tls: source.tls ?? false }),
           ),
         );
-      this.environment = pulumi.secret(source.password.value.apply((password) => ({ [passwordVariable(this.catalogName)]: password })));
+      this.environment = passwordEnvironment(this.catalogName, source.password);
     } else if (source.kind === "lakehouse") {
       const metastore = source.metastore.depot.source as PostgresSource;
       // The catalog's tables exist before any Cluster reads the catalog: its properties wait for them.
@@ -287,7 +297,7 @@ export class Depot extends StrataComponent {
             }),
           ),
         );
-      this.environment = pulumi.secret(metastore.password.value.apply((password) => ({ [passwordVariable(this.catalogName)]: password })));
+      this.environment = passwordEnvironment(this.catalogName, metastore.password);
     } else {
       this.catalogProperties = pulumi.output(renderProperties(compileCatalogProperties(this.catalogName, source)));
       this.environment = pulumi.output<Record<string, string>>({});

@@ -106,7 +106,6 @@ export class LocalStepExecutor implements StepExecutor {
         env[variable.name] = fs.readFileSync(file, "utf8");
       }
     }
-    await new Promise((resolve) => log.write("", resolve));
     return new Promise<AttemptOutcome>((resolve) => {
       // Its own process group, so a deadline or a stop ends the program and its children.
       const child = spawn(container.command[0]!, [...container.command.slice(1), ...container.args], {
