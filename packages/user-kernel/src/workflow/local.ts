@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
@@ -7,6 +8,17 @@ import { compileWorkflow } from "./compile.js";
 import type { SchedulerConfig } from "./daemon-config.js";
 import type { WorkflowArgs, WorkflowNative } from "./index.js";
 import { workflowPlan } from "./plan.js";
+
+/** A hash of the scheduler's compiled modules (the workflow folder of this package): changes with the program, not its path. */
+function schedulerProgramHash(folder: string): string {
+  const hash = createHash("sha256");
+  for (const file of fs
+    .readdirSync(folder)
+    .filter((f) => f.endsWith(".js"))
+    .sort())
+    hash.update(file).update(fs.readFileSync(path.join(folder, file)));
+  return hash.digest("hex").slice(0, 16);
+}
 
 /**
  * Local: the compiled Argo spec and what the scheduler needs to run it, in
@@ -54,12 +66,11 @@ export function deployWorkflowLocally(children: ChildFactory, name: string, args
       args: [daemon, configFile],
       cwd: folder,
       secretEnv: { STRATA_RUNS_PASSWORD: source.password.value },
-      env: { STRATA_SCHEDULER_PORT: pulumi.interpolate`${port.port}` },
       logFile: path.join(folder, "scheduler.log"),
       port: port.port,
       health: { kind: "http", path: "/healthz", bodyIncludes: name },
       // A new scheduler program (a Strata upgrade) restarts it; a changed workflow is read by the running one.
-      restartTrigger: createHash("sha256").update(daemon).digest("hex").slice(0, 16),
+      restartTrigger: schedulerProgramHash(path.dirname(daemon)),
     },
     children.options({ dependsOn: [spec, runs, ...(args.cluster ? [args.cluster] : []), ...secrets] }),
   );
