@@ -32,6 +32,10 @@ KUBERNETES_PROVIDER_VERSION=4.24.1
 # package shipping them unchanged is a Rust crate's test data).
 ARGO_WORKFLOWS_VERSION=4.0.5
 OPENLINEAGE_CRATE=datafusion-openlineage@0.0.12
+# The Open Data Contract Standard's official JSON Schema (v3.1.0), which Contracts are checked against:
+# the standard's own Python package on PyPI ships it.
+ODCS_PACKAGE=open-data-contract-standard==3.1.2
+ODCS_SCHEMA_SHA256=2cb7dd6fe43344d2233e0406438622681dc3ebadcf8f0d606a15b40c8f6752c0
 
 KUBERNETES_TOOLS=false
 TEST_STANDARDS=false
@@ -47,7 +51,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${STRATA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/strata}
 mkdir -p "$CACHE/logs"
 CACHE=$(cd "$CACHE" && pwd)
-STEPS=8
+STEPS=9
 [ "$KUBERNETES_TOOLS" = true ] && STEPS=$((STEPS + 1))
 [ "$TEST_STANDARDS" = true ] && STEPS=$((STEPS + 1))
 STEP=0
@@ -195,6 +199,26 @@ else
   [ -x "$PG_BIN/initdb" ] || die "postgresql-$POSTGRES_MAJOR installed but $PG_BIN/initdb is missing"
   done_step "installed"
 fi
+
+# --- 7. The ODCS v3.1 JSON Schema, from the standard's package on PyPI (a wheel is a zip file).
+step "ODCS v3.1 JSON Schema"
+ODCS_DIR="$CACHE/schemas/${ODCS_PACKAGE/==/-}"
+ODCS_TARGET="$REPO/packages/user-kernel/schemas/odcs-v3.1.0.schema.json"
+if [ ! -f "$ODCS_DIR/schema.json" ]; then
+  command -v python3 >/dev/null 2>&1 || die "python3 not found: install Python 3 with pip, e.g. apt-get install -y python3-pip (it fetches the ODCS schema from PyPI)"
+  rm -rf "$ODCS_DIR.tmp"; mkdir -p "$ODCS_DIR.tmp"
+  logged odcs-download python3 -m pip download --no-deps --no-cache-dir --disable-pip-version-check -q "$ODCS_PACKAGE" -d "$ODCS_DIR.tmp"
+  python3 -c 'import sys, zipfile, glob; sys.stdout.buffer.write(zipfile.ZipFile(glob.glob(sys.argv[1] + "/*.whl")[0]).read("open_data_contract_standard/schema.json"))' \
+    "$ODCS_DIR.tmp" >"$ODCS_DIR.tmp/schema.json" || die "the package $ODCS_PACKAGE holds no open_data_contract_standard/schema.json"
+  echo "$ODCS_SCHEMA_SHA256  $ODCS_DIR.tmp/schema.json" | sha256sum -c --quiet - || die "the ODCS schema of $ODCS_PACKAGE is not the expected file"
+  rm -f "$ODCS_DIR.tmp"/*.whl; rm -rf "$ODCS_DIR"; mv "$ODCS_DIR.tmp" "$ODCS_DIR"
+  FETCHED=fetched
+else
+  FETCHED=cached
+fi
+mkdir -p "$(dirname "$ODCS_TARGET")"
+cmp -s "$ODCS_DIR/schema.json" "$ODCS_TARGET" || cp "$ODCS_DIR/schema.json" "$ODCS_TARGET"
+done_step "$FETCHED"
 
 # --- Kubernetes toolchain (--kubernetes, --tests): etcd, kube-apiserver, kube-controller-manager, kubectl and
 # the Pulumi Kubernetes provider, built from the Go module proxy (no vendor downloads here).

@@ -44,10 +44,12 @@ describe("layer rule", () => {
 
   // package.json dependencies follow the same rule, so npm cannot pull a layer sideways either.
   const allowedDeps: Record<string, string[]> = {
-    "packages/cloud-kernel": ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native", "@pulumi/kubernetes"],
+    // cli-table3: the quality report's table (the plugin prints it when a contract blocks a deployment).
+    "packages/cloud-kernel": ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native", "@pulumi/kubernetes", "cli-table3"],
     "packages/core-kernel": ["@pulumi/pulumi", "@pulumi/kubernetes", "@strata/cloud-kernel", "trino-client"],
-    // cron-parser: cron expressions in time zones (validation and the local scheduler); pg: the runs Database.
-    "packages/user-kernel": ["@pulumi/pulumi", "@strata/core-kernel", "cron-parser", "pg"],
+    // cron-parser: cron expressions in time zones (validation and the local scheduler); pg: the runs Database;
+    // yaml (with positions), ajv and ajv-formats: ODCS contract files read and checked against the standard's JSON Schema.
+    "packages/user-kernel": ["@pulumi/pulumi", "@strata/core-kernel", "ajv", "ajv-formats", "cron-parser", "pg", "yaml"],
     "packages/cli": ["@pulumi/pulumi", "@strata/user-kernel", "cli-table3", "commander", "yaml"],
     "packages/policy-pack": ["@pulumi/pulumi", "@pulumi/policy"],
   };

@@ -75,7 +75,35 @@ export { FreePort } from "./local/port.js";
 export { type HealthCheck, LocalProcess, type LocalProcessArgs } from "./local/process.js";
 export { type Migration, type PostgresAdminAccess, PostgresDataDirectory, PostgresDatabase, PostgresMigrations } from "./local/postgres.js";
 export { type ColumnReference, PolicyCheck, type PolicyCheckDepot, type PostgresSchemaAccess, type SqlMask } from "./local/policy-check.js";
+export { QualityCheck, type QualityHistory } from "./local/quality-check.js";
 export { scramVerifier } from "./postgres-scram.js";
+export {
+  type ColumnExpectation,
+  HISTORY_SCHEMA,
+  type LiveColumn,
+  OPERATORS,
+  type Operator,
+  type QualityExpectation,
+  type QualityPlan,
+  type QualityQuery,
+  type QualityReport,
+  type QualityResult,
+  type QualityStatus,
+  type QueryAnswer,
+  type SqlRunner,
+  type Threshold,
+  type ValueRef,
+  columnsQuery,
+  describeThreshold,
+  evaluatePlan,
+  formatQualityReport,
+  historyStatements,
+  meets,
+  numberOf,
+  quoteIdentifier,
+  runQualityPlan,
+  sqlString,
+} from "./quality.js";
 
 // Kubernetes targets: the platform's cluster and the objects primitives place on it.
 export { ExistingPostgresServer, validateExistingPostgresServerArgs } from "./kubernetes/existing-postgres-server.js";

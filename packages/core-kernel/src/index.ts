@@ -55,6 +55,37 @@ export {
   withKubernetes,
 } from "@strata/cloud-kernel";
 
+// Quality plans (what a Contract compiles to) and the deploy-time check that runs them, from the cloud kernel.
+export {
+  type ColumnExpectation,
+  HISTORY_SCHEMA,
+  type LiveColumn,
+  OPERATORS,
+  type Operator,
+  QualityCheck,
+  type QualityExpectation,
+  type QualityHistory,
+  type QualityPlan,
+  type QualityQuery,
+  type QualityReport,
+  type QualityResult,
+  type QualityStatus,
+  type QueryAnswer,
+  type SqlRunner,
+  type Threshold,
+  type ValueRef,
+  columnsQuery,
+  describeThreshold,
+  evaluatePlan,
+  formatQualityReport,
+  historyStatements,
+  meets,
+  numberOf,
+  quoteIdentifier,
+  runQualityPlan,
+  sqlString,
+} from "@strata/cloud-kernel";
+
 export { Cluster, type ClusterArgs, type ClusterNative, validateClusterArgs } from "./cluster/index.js";
 export { trinoServiceName } from "./cluster/kubernetes.js";
 export { CHART_DEFAULT_CATALOGS, TRINO_CHART, compileTrinoHelmValues, type TrinoHelmSpec } from "./cluster/helm-values.js";

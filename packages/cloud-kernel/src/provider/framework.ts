@@ -52,8 +52,12 @@ export interface ResourceType<I, O> {
   readonly replaceOn?: readonly (keyof I & string)[];
   /** Delete the old resource before creating its replacement (they share a file or folder). */
   readonly deleteBeforeReplace?: boolean;
-  /** Checks inputs; runs at preview too, where some inputs may be unknown ({@link hasUnknowns}). */
-  check?(news: I): Promise<Failure[]>;
+  /**
+   * Checks inputs; runs at preview too, where some inputs may be unknown ({@link hasUnknowns}).
+   * It may also return fields to add to the inputs (what it found, e.g. a check's report), which
+   * the engine then keeps and passes to create and update.
+   */
+  check?(news: I): Promise<Failure[] | { failures: Failure[]; add: Partial<I> }>;
   create(inputs: I): Promise<{ id: string; outs: O }>;
   /** The live state; undefined when the thing is gone (refresh then drops it, and the next up creates it). */
   read?(id: string, outs: O): Promise<O | undefined>;
@@ -89,8 +93,9 @@ export function providerOf(types: AnyResourceType[], version: string): provider.
     version,
     async check(urn, _olds, news) {
       const type = typeOf(urn);
-      const failures = type.check ? await type.check(unwrapSecrets(news)) : [];
-      return { inputs: news, failures };
+      const checked = type.check ? await type.check(unwrapSecrets(news)) : [];
+      if (Array.isArray(checked)) return { inputs: news, failures: checked };
+      return { inputs: { ...news, ...checked.add }, failures: checked.failures };
     },
     async diff(_id, urn, olds, news) {
       const type = typeOf(urn);

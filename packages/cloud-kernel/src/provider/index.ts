@@ -2,6 +2,7 @@
 import { type AnyResourceType, providerOf } from "./framework.js";
 import { Directory, File, FileSet, Links } from "./files.js";
 import { PolicyCheck } from "./policy-check.js";
+import { QualityCheck } from "./quality-check.js";
 import { PostgresDataDirectory, PostgresDatabase, PostgresMigrations } from "./postgres.js";
 import { FreePort, Process } from "./process.js";
 import { PROVIDER_VERSION } from "./version.js";
@@ -18,6 +19,7 @@ export const RESOURCE_TYPES: AnyResourceType[] = [
   PostgresDatabase,
   PostgresMigrations,
   Process,
+  QualityCheck,
 ];
 
 /** The provider object the plugin's main serves. */

@@ -2,6 +2,7 @@
 // rules they guard change.
 import { execFile } from "node:child_process";
 import { type Failure, type ResourceType, hasUnknowns } from "./framework.js";
+import { trinoStatement } from "./trino.js";
 
 /** One table (and optionally column) a policy names, with the words for its error. */
 export interface ColumnReference {
@@ -146,25 +147,10 @@ async function readSchema(access: PostgresSchemaAccess, password: string): Promi
   return tables;
 }
 
-/** Runs one statement over Trino's HTTP protocol: the first row, or the error Trino reported. */
+/** The first row of one statement, or the error Trino reported. */
 async function trinoFirstRow(port: number, user: string, sql: string): Promise<{ row?: unknown[]; error?: string }> {
-  const headers = { "X-Trino-User": user, "X-Trino-Source": "strata-check" };
-  let response = await fetch(`http://127.0.0.1:${port}/v1/statement`, {
-    method: "POST",
-    body: sql,
-    headers,
-    signal: AbortSignal.timeout(30_000),
-  });
-  let row: unknown[] | undefined;
-  for (let page = 0; page < 1000; page++) {
-    if (response.status !== 200) throw new Error(`Trino answered HTTP ${response.status}: ${await response.text()}`);
-    const result = (await response.json()) as { nextUri?: string; error?: { message: string }; data?: unknown[][] };
-    if (result.error) return { error: result.error.message };
-    row ??= result.data?.[0];
-    if (!result.nextUri) return { row };
-    response = await fetch(result.nextUri, { headers, signal: AbortSignal.timeout(30_000) });
-  }
-  throw new Error("Trino did not finish the check query");
+  const { rows, error } = await trinoStatement(port, user, sql);
+  return error === undefined ? { row: rows[0] } : { error };
 }
 
 function quoteIdent(name: string): string {

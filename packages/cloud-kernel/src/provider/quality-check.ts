@@ -1,0 +1,105 @@
+// QualityCheck: a contract's quality plan run on the Cluster at every
+// preview and deployment; a failed blocking rule fails them.
+import { type QualityPlan, type QualityReport, formatQualityReport, historyStatements, runQualityPlan } from "../quality.js";
+import { type Failure, type ResourceType, hasUnknowns } from "./framework.js";
+import { run } from "./os.js";
+import { trinoStatement } from "./trino.js";
+
+/** Where results are kept: a PostgreSQL database reached with psql over TCP as its owner (password in `password`). */
+export interface QualityHistory {
+  psql: string;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+}
+
+export interface QualityCheckInputs {
+  plan: QualityPlan;
+  /** A running Trino on 127.0.0.1, and the user the checks run as. */
+  trino: { port: number; user: string };
+  history?: QualityHistory;
+  /** The history database's password (secret). */
+  password?: string;
+  /** The report of the checks run by `check` (added by it, not given). */
+  report?: QualityReport;
+}
+
+export interface QualityCheckOutputs {
+  report: QualityReport;
+}
+
+async function checkNow(inputs: QualityCheckInputs): Promise<QualityReport> {
+  return runQualityPlan(inputs.plan, async (sql) => {
+    const answer = await trinoStatement(inputs.trino.port, inputs.trino.user, sql);
+    if (answer.error !== undefined) throw new Error(`${answer.errorName ? `${answer.errorName}: ` : ""}${answer.error}`);
+    return answer.rows;
+  });
+}
+
+async function record(inputs: QualityCheckInputs, report: QualityReport): Promise<void> {
+  const h = inputs.history;
+  if (!h) return;
+  await run(
+    h.psql,
+    [
+      "-X",
+      "-q",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "--single-transaction",
+      "-h",
+      h.host,
+      "-p",
+      String(h.port),
+      "-U",
+      h.user,
+      "-d",
+      h.database,
+      "-f",
+      "-",
+    ],
+    // The password reaches psql through its environment, never its command line.
+    { stdin: historyStatements(report, "deploy"), env: { PGPASSWORD: inputs.password ?? "", PGCONNECT_TIMEOUT: "10" } },
+  );
+}
+
+async function deploy(inputs: QualityCheckInputs): Promise<QualityCheckOutputs> {
+  const report = inputs.report ?? (await checkNow(inputs));
+  await record(inputs, report);
+  if (!report.passed) throw new Error(formatQualityReport(report));
+  return { report };
+}
+
+/**
+ * Runs the plan in `check`, at preview and again at deployment, once every
+ * input is known and the Cluster answers: a failed blocking rule is a
+ * failure there, so the preview fails and the deployment stops before
+ * anything that depends on the contract. The report joins the inputs, so it
+ * changes at every run: create and update keep it (stack output, history),
+ * without querying again.
+ */
+export const QualityCheck: ResourceType<QualityCheckInputs, QualityCheckOutputs> = {
+  name: "QualityCheck",
+  async check(news): Promise<Failure[] | { failures: Failure[]; add: Partial<QualityCheckInputs> }> {
+    if (hasUnknowns(news)) return [];
+    let report: QualityReport;
+    try {
+      report = await checkNow({ ...news, report: undefined });
+    } catch {
+      // The Cluster does not answer yet (a first deployment): create runs the checks.
+      return [];
+    }
+    if (!report.passed) return { failures: [{ property: "plan", reason: formatQualityReport(report) }], add: { report } };
+    return { failures: [], add: { report } };
+  },
+  async create(inputs) {
+    return { id: `quality-${inputs.plan.contract}`, outs: await deploy(inputs) };
+  },
+  async read(_id, outs) {
+    return outs;
+  },
+  async update(_id, _olds, news) {
+    return deploy(news);
+  },
+};
