@@ -5,6 +5,7 @@ const mocks = await installMocks({
   config: {
     "strata-test:apiToken": "t0ken",
     "strata-test:ordersPassword": "orders-pw",
+    "strata-test:crmPassword": "crm-pw",
     "strata:dataDir": "/data/dev",
     "strata:trinoHome": "/opt/trino",
     "strata:javaHome": "/opt/jdk",
@@ -16,6 +17,7 @@ const { databaseExample } = await import("./dist/database.js");
 const { policyExample } = await import("./dist/policy.js");
 const { computeExample } = await import("./dist/compute.js");
 const { workspaceExample } = await import("./dist/workspace.js");
+const { contractExample } = await import("./dist/contract.js");
 
 // The components a program builds (its local resources are `strata:local:*`).
 const types = () =>
@@ -83,6 +85,23 @@ describe("examples", () => {
     expect(outputs.heapMb).toBe(2457);
     await mocks.settle();
     expect(mocks.byName("analytics-config-jvm").inputs.content).toContain("-Xmx2457m");
+  });
+
+  test("contract.ts: one aggregate query, run by a QualityCheck as the contract's user; the warning rule does not block", async () => {
+    const outputs = contractExample();
+    expect(outputs.datasets).toEqual(["crm.public.customers"]);
+    expect(outputs.queries).toBe(1);
+    await mocks.settle();
+    const check = mocks.byName("customers-check");
+    expect(check.type).toBe("strata:local:QualityCheck");
+    expect(check.inputs.trino.user).toBe("contract-customers");
+    expect(check.inputs.plan.expectations.map((e: { metric: string; blocking: boolean }) => [e.metric, e.blocking])).toEqual([
+      ["nullValues(id)", true],
+      ["duplicateValues(id)", true],
+      ["nullValues(email)", true],
+      ["invalidValues(email)", true],
+      ["rowCount", false],
+    ]);
   });
 
   test("workspace.ts: a directory and a schema prefix", async () => {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   Cluster,
   Compute,
+  Contract,
   Database,
   Depot,
   LocalObjectStore,
@@ -121,6 +122,18 @@ export function lakePolicies(analystRegion = "EU"): Record<string, PolicyArgs> {
   };
 }
 
+/** Read access for the users the demo's Contracts check as (local target). */
+export function contractPolicies(): Record<string, PolicyArgs> {
+  return {
+    "contract-checks": {
+      access: [
+        { users: ["contract-orders"], depot: "warehouse", access: "read" },
+        { users: ["contract-daily-revenue"], depot: "lake", access: "read" },
+      ],
+    },
+  };
+}
+
 /** The demo's policies with their defaults. */
 export const policies = demoPolicies();
 
@@ -205,7 +218,7 @@ export default strataProgram(async (platform) => {
     });
   const policyArgs = {
     ...(shared?.policies ?? demoPolicies(config.get("analystRegion"))),
-    ...(lake ? lakePolicies(config.get("analystRegion")) : {}),
+    ...(lake ? { ...lakePolicies(config.get("analystRegion")), ...contractPolicies() } : {}),
   };
   const policyList = Object.entries(policyArgs).map(([name, args]) => new Policy(name, { ...args, owner: "data-platform" }));
   const cluster = new Cluster("analytics", {
@@ -216,17 +229,38 @@ export default strataProgram(async (platform) => {
     owner: "data-platform",
   });
   const localOutputs: Record<string, unknown> = {};
-  if (lakehouse) {
+  if (lakehouse && lake) {
+    const contracts = fileURLToPath(new URL("./contracts/", import.meta.url));
+    // Checked at every up: bad orders stop the deployment; stale ones only warn.
+    const orders = Contract.fromFile("orders", `${contracts}orders.odcs.yaml`, {
+      depot: warehouse.depot,
+      schema: "public",
+      cluster,
+      slaEnforcement: "warn",
+      history: lakehouse.runs,
+      owner: "sales-engineering",
+      domain: "sales",
+    });
+    // Checked by the workflow's last step, after each build.
+    const revenue = Contract.fromFile("daily-revenue", `${contracts}daily-revenue.odcs.yaml`, {
+      depot: lake,
+      cluster,
+      checkOnDeploy: false,
+      history: lakehouse.runs,
+      owner: "sales-engineering",
+      domain: "sales",
+    });
     const dailyRevenue = new Workflow("daily-revenue", {
       cluster,
       runs: lakehouse.runs,
       schedules: ["0 2 * * *"],
       timezone: "Europe/Paris",
-      steps: DAILY_REVENUE_STEPS,
+      steps: [...DAILY_REVENUE_STEPS, { name: "check", kind: "check", contract: revenue, dependencies: ["build"] }],
       owner: "sales-engineering",
       domain: "sales",
     });
     localOutputs.workflows = [dailyRevenue.resourceName];
+    localOutputs.contracts = { orders: orders.report };
   }
   const marketing = new Workspace("marketing", { owner: "marketing" });
   const kubernetesOutputs: Record<string, unknown> = {};

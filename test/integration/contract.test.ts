@@ -155,6 +155,13 @@ describe("a Contract on a real table", () => {
     expect(rows.find((r) => r.rule === "schema[0].quality[0]")?.observed).toBe("10");
   });
 
+  test("an up with nothing new changes nothing (the checks ran, no rule's status changed)", async () => {
+    const again = await stack.run("up", config());
+    expect(again.changes).toEqual({ same: again.changes.same });
+    const rows = await historyRows("SELECT count(DISTINCT checked_at) AS n FROM strata_quality.results WHERE contract = 'gate'");
+    expect(Number(rows[0]!.n)).toBe(1);
+  });
+
   test("warn: a failing rule is reported as a warning and the deployment went on", async () => {
     const rows = await historyRows(
       "SELECT rule, status, observed FROM strata_quality.results WHERE contract = 'warned' AND metric = 'nullValues(code)'",

@@ -1,14 +1,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   type Clock,
   Cluster,
   Compute,
+  Contract,
   Database,
   Depot,
   LocalObjectStore,
+  type OdcsQuality,
   Policy,
   RunStore,
   Scheduler,
@@ -80,14 +83,43 @@ const program = strataProgram(() => {
           { users: ["workflow-daily-revenue"], depot: "warehouse", access: "read" },
           { users: ["workflow-daily-revenue"], depot: "tpch", access: "read" },
           { users: ["workflow-daily-revenue"], depot: "lake", access: "all" },
+          { users: ["contract-revenue", "contract-impossible"], depot: "lake", access: "read" },
         ],
       }),
     ],
   });
+  const revenueTable = (quality: OdcsQuality[]) => ({
+    apiVersion: "v3.1.0",
+    kind: "DataContract" as const,
+    id: "urn:test:revenue",
+    version: "1.0.0",
+    status: "active",
+    schema: [
+      {
+        name: "daily_revenue",
+        physicalName: "sales.daily_revenue",
+        properties: [{ name: "day", logicalType: "date" as const, required: true }],
+        quality,
+      },
+    ],
+  });
+  const revenue = new Contract("revenue", {
+    document: revenueTable([{ metric: "rowCount", mustBeGreaterThan: 0 }]),
+    depot: lake,
+    cluster,
+    checkOnDeploy: false,
+    history: runs,
+  });
+  const impossible = new Contract("impossible", {
+    document: revenueTable([{ metric: "rowCount", mustBe: 0 }]),
+    depot: lake,
+    cluster,
+    checkOnDeploy: false,
+  });
   const daily = new Workflow("daily-revenue", {
     cluster,
     runs,
-    steps: DAILY_REVENUE_STEPS,
+    steps: [...DAILY_REVENUE_STEPS, { name: "check", kind: "check", contract: revenue, dependencies: ["build"] }],
     schedules: ["0 2 * * *"],
     timezone: "Europe/Paris",
   });
@@ -104,6 +136,10 @@ const program = strataProgram(() => {
   new Workflow("overlap", { runs, steps: pair });
   new Workflow("serial", { runs, steps: pair, parallelism: 1 });
   new Workflow("downstream", { runs, after: [daily], steps: [command("notify", ["true"])] });
+  new Workflow("gated", {
+    runs,
+    steps: [{ name: "check", kind: "check", contract: impossible }, command("publish", ["true"], { dependencies: ["check"] })],
+  });
   return { endpoint: cluster.endpoint, runsPort: runs.port };
 });
 
@@ -132,12 +168,38 @@ afterAll(async () => {
   stack.remove();
 }, 300_000);
 
+describe("a check step", () => {
+  test("a failed blocking rule fails the step with the report in its log and skips what follows; the report is kept", async () => {
+    await run("daily-revenue");
+    const gated = await run("gated");
+    expect(gated.status).toBe("Failed");
+    expect(gated.steps).toEqual({ check: "Failed", publish: "Omitted" });
+    expect(gated.attempts[0]!.error).toBe("contract impossible: 1 blocking rule(s) failed");
+    const log = await runLogs(workflows, gated.id, "check");
+    expect(log).toMatch(/Contract "impossible": 1 blocking rule\(s\) failed/);
+    expect(log).toMatch(/schema\[0\]\.quality\[0\].*rowCount.*= 0 rows/);
+    // Kept in the runs Database, tagged with the run.
+    const port = await new Promise<number>((resolve) => runsPort!.apply(resolve));
+    const client = new pg.Client({ host: "127.0.0.1", port, database: "runs", user: "runs_owner", password: PASSWORD });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        "SELECT metric, status, observed FROM strata_quality.results WHERE origin = $1 AND metric = 'rowCount'",
+        [`workflow:gated:${gated.id}`],
+      );
+      expect(rows).toEqual([{ metric: "rowCount", status: "failed", observed: expect.stringMatching(/^[1-9]\d*$/) }]);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
 describe("a lakehouse built by a Workflow", () => {
   test("a run creates the Iceberg table with the rows of the hand-written query; a second run replaces them", async () => {
-    expect([...workflows.keys()]).toEqual(["daily-revenue", "downstream", "flaky", "overlap", "serial"]);
+    expect([...workflows.keys()]).toEqual(["daily-revenue", "downstream", "flaky", "gated", "overlap", "serial"]);
     const first = await run("daily-revenue");
     expect(first.status).toBe("Succeeded");
-    expect(first.steps).toEqual({ schema: "Succeeded", build: "Succeeded" });
+    expect(first.steps).toEqual({ schema: "Succeeded", build: "Succeeded", check: "Succeeded" });
     const expected = (await admin().query(`${REVENUE} ORDER BY 1, 2, 3`)).rows;
     const table = "SELECT day, region, nation, orders, revenue_cents FROM lake.sales.daily_revenue ORDER BY 1, 2, 3";
     expect((await admin().query(table)).rows).toEqual(expected);
@@ -197,6 +259,22 @@ describe("a lakehouse built by a Workflow", () => {
     expect(output.name).toBe("sales.daily_revenue");
     expect(schemaFacet.fields.map((f) => f.name)).toEqual(["day", "region", "nation", "orders", "revenue_cents"]);
     expect((complete.run.facets!.parent as { job: { name: string } }).job.name).toBe("daily-revenue");
+    // The check step names the table it checked, with one assertion per rule.
+    const checked = events.find((e) => e.eventType === "COMPLETE" && e.job.name === "daily-revenue.check")!;
+    expect(checked.inputs.map((d) => [d.name, d.inputFacets?.dataQualityAssertions])).toEqual([
+      [
+        "sales.daily_revenue",
+        expect.objectContaining({
+          assertions: [
+            { assertion: "logicalType date", success: true, column: "day" },
+            // Iceberg columns are nullable: reported (a warning), the data itself holds no NULL.
+            { assertion: "required NOT NULL in the source", success: false, column: "day" },
+            { assertion: "nullValues(day) = 0 rows", success: true, column: "day" },
+            { assertion: "rowCount > 0 rows", success: true },
+          ],
+        }),
+      ],
+    ]);
     // A broken event is refused, so the check above can fail.
     expect(validate({ ...complete, eventType: "BEGIN" })).not.toEqual([]);
     expect(

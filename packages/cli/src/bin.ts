@@ -5,7 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, Option } from "commander";
 import Table from "cli-table3";
-import { TrinoQueryError, TrinoSession } from "@strata/user-kernel";
+import { TrinoQueryError, TrinoSession, formatQualityReport } from "@strata/user-kernel";
+import { checkContract, deployedContracts } from "./contracts.js";
 import { stringify } from "yaml";
 import {
   type Operation,
@@ -137,9 +138,37 @@ withCommon(program.command("demo").description("deploy the local data platform d
       if (run.status !== "Succeeded") throw new Error(`the demo workflow ${workflow.name} ended ${run.status}; see strata logs ${run.id}`);
       await showQueries(endpoint, workflow);
     }
+    process.stdout.write("\n== Data contracts, checked now (strata check):\n");
+    if (!(await checkContracts(base))) throw new Error("a data contract of the demo failed; see the report above");
     process.stdout.write(`\nTrino: ${String(endpoint)}. Tear down with: npm run strata -- destroy --stack ${options.stack}\n`);
   },
 );
+
+/** Runs the stack's Contracts (or one) and prints each report; false when a blocking rule failed. */
+async function checkContracts(stack: StackTarget, only?: string): Promise<boolean> {
+  const contracts = await deployedContracts(stack);
+  const chosen = contracts.filter((c) => only === undefined || c.name === only);
+  if (only !== undefined && chosen.length === 0)
+    throw new Error(
+      `the stack has no Contract "${only}". Fix: use one of: ${contracts.map((c) => c.name).join(", ") || "(none deployed)"}`,
+    );
+  let passed = true;
+  for (const contract of chosen) {
+    const report = await checkContract(contract);
+    process.stdout.write(`${formatQualityReport(report)}\n`);
+    passed &&= report.passed;
+  }
+  return passed;
+}
+
+withCommon(
+  program
+    .command("check")
+    .description("run the stack's data contracts now (or one); exits 1 when a blocking rule fails")
+    .argument("[contract]"),
+).action(async (contract: string | undefined, options: CommonOptions) => {
+  if (!(await checkContracts(await target(options), contract))) process.exitCode = 1;
+});
 
 function printTable(head: string[], rows: string[][]): void {
   const table = new Table({ head, style: { head: [], border: [] } });

@@ -58,6 +58,12 @@ export interface ResourceType<I, O> {
    * the engine then keeps and passes to create and update.
    */
   check?(news: I): Promise<Failure[] | { failures: Failure[]; add: Partial<I> }>;
+  /**
+   * Whether the new inputs change the resource (an update), for a type whose
+   * inputs hold values that change at every run without meaning a change
+   * (e.g. a check's latest observations). @default the engine compares the inputs
+   */
+  changed?(olds: O, news: I): boolean;
   create(inputs: I): Promise<{ id: string; outs: O }>;
   /** The live state; undefined when the thing is gone (refresh then drops it, and the next up creates it). */
   read?(id: string, outs: O): Promise<O | undefined>;
@@ -101,6 +107,7 @@ export function providerOf(types: AnyResourceType[], version: string): provider.
       const type = typeOf(urn);
       const replaces = replacements(type, olds as Record<string, unknown>, unwrapSecrets(news) as Record<string, unknown>);
       if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: type.deleteBeforeReplace ?? false };
+      if (type.changed) return { changes: type.changed(olds, unwrapSecrets(news)) };
       // No replacement: whether anything changed is for the engine to find from the inputs it keeps.
       return type.update ? {} : { changes: false };
     },

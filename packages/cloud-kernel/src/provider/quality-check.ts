@@ -1,5 +1,6 @@
 // QualityCheck: a contract's quality plan run on the Cluster at every
 // preview and deployment; a failed blocking rule fails them.
+import { createHash } from "node:crypto";
 import { type QualityPlan, type QualityReport, formatQualityReport, historyStatements, runQualityPlan } from "../quality.js";
 import { type Failure, type ResourceType, hasUnknowns } from "./framework.js";
 import { run } from "./os.js";
@@ -27,6 +28,20 @@ export interface QualityCheckInputs {
 
 export interface QualityCheckOutputs {
   report: QualityReport;
+  /** Each rule and its status: a change of it (or of the inputs) is an update. */
+  outcome: string;
+  /** Hash of the inputs but the report and the password. */
+  inputsHash: string;
+}
+
+/** Each rule's status, one per line: what a deployment compares (observed values move at every run). */
+function outcomeOf(report: QualityReport): string {
+  return report.results.map((r) => `${r.dataset} ${r.rule} ${r.metric} ${r.status}`).join("\n");
+}
+
+function inputsHash(inputs: QualityCheckInputs): string {
+  const { plan, trino, history } = inputs;
+  return createHash("sha256").update(JSON.stringify({ plan, trino, history })).digest("hex");
 }
 
 async function checkNow(inputs: QualityCheckInputs): Promise<QualityReport> {
@@ -68,16 +83,17 @@ async function deploy(inputs: QualityCheckInputs): Promise<QualityCheckOutputs> 
   const report = inputs.report ?? (await checkNow(inputs));
   await record(inputs, report);
   if (!report.passed) throw new Error(formatQualityReport(report));
-  return { report };
+  return { report, outcome: outcomeOf(report), inputsHash: inputsHash(inputs) };
 }
 
 /**
  * Runs the plan in `check`, at preview and again at deployment, once every
  * input is known and the Cluster answers: a failed blocking rule is a
  * failure there, so the preview fails and the deployment stops before
- * anything that depends on the contract. The report joins the inputs, so it
- * changes at every run: create and update keep it (stack output, history),
- * without querying again.
+ * anything that depends on the contract. The report joins the inputs, and
+ * create and update keep it (stack output, history) without querying again.
+ * A deployment counts as a change only when a rule's status (or the plan)
+ * changed, so an `up` with nothing new changes nothing.
  */
 export const QualityCheck: ResourceType<QualityCheckInputs, QualityCheckOutputs> = {
   name: "QualityCheck",
@@ -90,11 +106,16 @@ export const QualityCheck: ResourceType<QualityCheckInputs, QualityCheckOutputs>
       // The Cluster does not answer yet (a first deployment): create runs the checks.
       return [];
     }
-    if (!report.passed) return { failures: [{ property: "plan", reason: formatQualityReport(report) }], add: { report } };
+    // Named on the small `trino` input: the engine prints the value of the property a failure names.
+    if (!report.passed) return { failures: [{ property: "trino", reason: formatQualityReport(report) }], add: { report } };
     return { failures: [], add: { report } };
   },
   async create(inputs) {
     return { id: `quality-${inputs.plan.contract}`, outs: await deploy(inputs) };
+  },
+  changed(olds, news) {
+    if (news.report === undefined) return true;
+    return olds.outcome !== outcomeOf(news.report) || olds.inputsHash !== inputsHash(news);
   },
   async read(_id, outs) {
     return outs;

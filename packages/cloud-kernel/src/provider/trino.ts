@@ -1,11 +1,23 @@
 // Trino's HTTP protocol, as the plugin speaks it to a Cluster on this machine.
 
+/** A server that has just started has no worker yet: the same statement is tried again for this long. */
+const NO_NODES_RETRY_MS = 30_000;
+
 /** Runs one statement on 127.0.0.1:`port` as `user`: every row, or the error Trino reported (its message and name). */
 export async function trinoStatement(
   port: number,
   user: string,
   sql: string,
 ): Promise<{ rows: unknown[][]; error?: string; errorName?: string }> {
+  const deadline = Date.now() + NO_NODES_RETRY_MS;
+  for (;;) {
+    const answer = await statementOnce(port, user, sql);
+    if (answer.errorName !== "NO_NODES_AVAILABLE" || Date.now() > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function statementOnce(port: number, user: string, sql: string): Promise<{ rows: unknown[][]; error?: string; errorName?: string }> {
   // Session time zone UTC: a timestamp without time zone is read the same on every machine.
   const headers = { "X-Trino-User": user, "X-Trino-Source": "strata-check", "X-Trino-Time-Zone": "UTC" };
   let response = await fetch(`http://127.0.0.1:${port}/v1/statement`, {

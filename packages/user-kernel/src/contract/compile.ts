@@ -67,6 +67,8 @@ export interface ContractTarget {
   schema?: string;
   /** `block`: a failed rule (unless its severity only informs) fails; `warn`: every rule only warns. */
   enforcement: "block" | "warn";
+  /** The same for the service levels (latency). @default enforcement */
+  slaEnforcement?: "block" | "warn";
 }
 
 /** The compiled contract, or what is wrong with it. */
@@ -368,7 +370,7 @@ export function compileContract(contractName: string, document: OdcsDocument, ta
       ]),
       threshold: { operator: "mustBeLessOrEqualTo", value: limit * factor },
       unit: "seconds",
-      blocking: target.enforcement === "block",
+      blocking: (target.slaEnforcement ?? target.enforcement) === "block",
       dimension: "timeliness",
     });
   });

@@ -38,6 +38,11 @@ export interface ContractArgs extends PrimitiveArgs {
    */
   enforcement?: "block" | "warn";
   /**
+   * The same for the service levels (`latency`, `freshness`): stale data
+   * often calls for a page rather than a stopped deployment. @default enforcement
+   */
+  slaEnforcement?: "block" | "warn";
+  /**
    * Run the checks at every preview and `up` (a blocking failure stops the
    * deployment before anything that depends on the Contract). Turn it off for
    * a table a Workflow builds after the deployment: check it from the
@@ -76,8 +81,9 @@ export function validateContractArgs(name: string, args: ContractArgs, source?: 
       "is not served by the Cluster",
       `add it to the Cluster's depots (${args.cluster.catalogs.join(", ")})`,
     );
-  if (args.enforcement !== undefined && !ENFORCEMENTS.includes(args.enforcement))
-    checks.add("enforcement", args.enforcement, "is not an enforcement", 'use "block" or "warn"');
+  for (const field of ["enforcement", "slaEnforcement"] as const)
+    if (args[field] !== undefined && !ENFORCEMENTS.includes(args[field]))
+      checks.add(field, args[field], "is not an enforcement", 'use "block" or "warn"');
   if (args.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(args.schema))
     checks.add("schema", args.schema, "is not a Trino schema name", "use lower-case letters, digits and _");
   if (args.user !== undefined && !/^[A-Za-z0-9_.@-]+$/.test(args.user))
@@ -97,6 +103,7 @@ export function validateContractArgs(name: string, args: ContractArgs, source?: 
     catalog: args.depot.catalogName,
     ...(args.schema === undefined ? {} : { schema: args.schema }),
     enforcement: args.enforcement ?? "block",
+    ...(args.slaEnforcement === undefined ? {} : { slaEnforcement: args.slaEnforcement }),
   });
   for (const p of compiled.problems) checks.add(field(p.path), p.value, p.problem, p.fix);
   return checks.issues;
@@ -117,9 +124,10 @@ export type ContractNative =
  *
  * On the local target the checks run at every preview and `up`: a failed
  * blocking rule fails them with a report (dataset, rule, expected,
- * observed), and nothing that depends on the Contract is created. The
- * latest report is the `report` output, and every report is kept in the
- * `history` Database. A Workflow's `check` step and `strata check` run the
+ * observed), and nothing that depends on the Contract is created. An `up`
+ * where some rule's status changed is an update of the Contract: its report
+ * becomes the `report` output and is kept in the `history` Database (an `up`
+ * where nothing changed changes nothing). A Workflow's `check` step and `strata check` run the
  * same plan. (On Kubernetes targets, Contracts are refused at preview in
  * this version: the checks need the Cluster reachable from the deployment.)
  *
@@ -136,7 +144,7 @@ export class Contract extends StrataComponent {
   readonly cluster: Cluster;
   /** `block` or `warn`. */
   readonly enforcement: "block" | "warn";
-  /** The latest report (local target, with checkOnDeploy). */
+  /** The report of the last deployment that changed a rule's status (local target, with checkOnDeploy). */
   readonly report?: pulumi.Output<QualityReport>;
   readonly native: ContractNative;
 
@@ -171,6 +179,7 @@ export class Contract extends StrataComponent {
       catalog: args.depot.catalogName,
       ...(args.schema === undefined ? {} : { schema: args.schema }),
       enforcement: this.enforcement,
+      ...(args.slaEnforcement === undefined ? {} : { slaEnforcement: args.slaEnforcement }),
     }).plan;
     let check: QualityCheck | undefined;
     if (args.checkOnDeploy !== false) {
@@ -206,6 +215,9 @@ export class Contract extends StrataComponent {
         datasets: this.plan.datasets,
         user: this.user,
         enforcement: this.enforcement,
+        // What `strata check` runs, from the stack's state alone.
+        plan: this.plan,
+        endpoint: args.cluster.endpoint,
         ...(this.report ? { report: this.report } : {}),
       },
       {

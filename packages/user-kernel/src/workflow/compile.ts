@@ -2,11 +2,14 @@
 // Argo v4 field names). Pure: unit-tested without Pulumi. The local runner
 // executes this same compiled spec (runner.ts), so Kubernetes and the local
 // target cannot disagree on what a Workflow means.
+import type { QualityPlan } from "@strata/core-kernel";
 
 /** Annotations the compiler puts on each step template; the local runner reads them. */
 export const STEP_KIND_ANNOTATION = "strata.dev/step-kind";
 /** The SQL statements of a `sql` step, as a JSON array (the script source joins them for the Trino CLI). */
 export const STATEMENTS_ANNOTATION = "strata.dev/statements";
+/** The quality plan of a `check` step (a Contract's compiled checks), as JSON: the local runner runs it. */
+export const QUALITY_PLAN_ANNOTATION = "strata.dev/quality-plan";
 
 /** The DAG template's name: the workflow's entry point. */
 export const ENTRYPOINT = "main";
@@ -39,6 +42,8 @@ export type PlannedStep = {
   timeoutSeconds?: number;
 } & (
   | { kind: "sql"; statements: string[]; trino: { server: string; user: string; image: string } }
+  /** A Contract's checks, run as the Contract's user; a failed blocking rule fails the step. */
+  | { kind: "check"; plan: QualityPlan; trino: { server: string; user: string; image: string } }
   | {
       kind: "command";
       image: string;
@@ -177,6 +182,14 @@ function compileStep(step: PlannedStep): ArgoTemplate {
       image: step.trino.image,
       command: ["trino", `--server=${step.trino.server}`, `--user=${step.trino.user}`, "--file"],
       source: step.statements.map((s) => `${s.trim().replace(/;\s*$/, "")};`).join("\n"),
+    };
+  } else if (step.kind === "check") {
+    template.metadata!.annotations[QUALITY_PLAN_ANNOTATION] = JSON.stringify(step.plan);
+    // The plan's queries; their thresholds are evaluated by the local runner (check steps run on the local target).
+    template.script = {
+      image: step.trino.image,
+      command: ["trino", `--server=${step.trino.server}`, `--user=${step.trino.user}`, "--file"],
+      source: step.plan.queries.map((q) => `${q.sql};`).join("\n"),
     };
   } else {
     const env: ArgoEnvVar[] = [

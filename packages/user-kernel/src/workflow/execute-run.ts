@@ -43,6 +43,10 @@ export function localRunExecutor(store: RunStore, clock: Clock): RunExecutor {
       observer: {
         beforeStatement: (step, session, sql) => lineage.observe(step, session, sql),
         afterStatements: async (step, session) => lineage.describeOutputs(step, session).catch(() => undefined),
+        afterCheck: async (step, report) => {
+          lineage.recordAssertions(step, report);
+          await store.recordQuality(report, `workflow:${config.workflow}:${run.id}`);
+        },
       },
     });
     const started = new Set<string>();

@@ -5,8 +5,15 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { TrinoQueryError, TrinoSession } from "@strata/core-kernel";
-import { type ArgoTemplate, STATEMENTS_ANNOTATION, STEP_KIND_ANNOTATION } from "./compile.js";
+import {
+  type QualityPlan,
+  type QualityReport,
+  TrinoQueryError,
+  TrinoSession,
+  formatQualityReport,
+  runQualityPlan,
+} from "@strata/core-kernel";
+import { type ArgoTemplate, QUALITY_PLAN_ANNOTATION, STATEMENTS_ANNOTATION, STEP_KIND_ANNOTATION } from "./compile.js";
 import type { AttemptContext, AttemptOutcome, StepExecutor } from "./runner.js";
 
 /** What the executor reports besides the outcome (lineage reads it): each SQL statement as it starts, and a sql step's end. */
@@ -15,6 +22,8 @@ export interface StatementObserver {
   beforeStatement?(step: string, session: TrinoSession, sql: string): Promise<void>;
   /** After every statement of a sql step succeeded. */
   afterStatements?(step: string, session: TrinoSession): Promise<void>;
+  /** After a check step ran its contract's checks (passed or not). */
+  afterCheck?(step: string, report: QualityReport): Promise<void>;
 }
 
 /**
@@ -61,7 +70,8 @@ export class LocalStepExecutor implements StepExecutor {
       const kind = template.metadata?.annotations[STEP_KIND_ANNOTATION];
       if (kind === "sql" && template.script) return await this.runSql(template, context, log);
       if (kind === "command" && template.container) return await this.runCommand(template, context, log);
-      return { status: "Error", message: `template ${template.name} is neither a sql nor a command step` };
+      if (kind === "check" && template.script) return await this.runCheck(template, log);
+      return { status: "Error", message: `template ${template.name} is neither a sql, a command nor a check step` };
     } finally {
       await new Promise((resolve) => log.end(resolve));
     }
@@ -91,6 +101,25 @@ export class LocalStepExecutor implements StepExecutor {
     }
     await this.options.observer?.afterStatements?.(context.step, session);
     return { status: "Succeeded", ...(rowsWritten === undefined ? {} : { rowsWritten }) };
+  }
+
+  private async runCheck(template: ArgoTemplate, log: fs.WriteStream): Promise<AttemptOutcome> {
+    const command = template.script!.command;
+    const plan = JSON.parse(template.metadata!.annotations[QUALITY_PLAN_ANNOTATION] ?? "null") as QualityPlan | null;
+    if (!plan) return { status: "Error", message: `template ${template.name} has no quality plan` };
+    const session = new TrinoSession({ endpoint: flag(command, "server"), user: flag(command, "user"), source: "strata-check" });
+    let report: QualityReport;
+    try {
+      report = await runQualityPlan(plan, async (sql) => (await session.query(sql)).rows);
+    } catch (error) {
+      log.write(`-- error: ${(error as Error).message}\n`);
+      return { status: unreachable(error) ? "Error" : "Failed", message: (error as Error).message };
+    }
+    log.write(`${formatQualityReport(report)}\n`);
+    await this.options.observer?.afterCheck?.(template.name, report);
+    if (report.passed) return { status: "Succeeded" };
+    const failed = report.results.filter((r) => r.status === "failed").length;
+    return { status: "Failed", message: `contract ${plan.contract}: ${failed} blocking rule(s) failed` };
   }
 
   private async runCommand(template: ArgoTemplate, context: AttemptContext, log: fs.WriteStream): Promise<AttemptOutcome> {

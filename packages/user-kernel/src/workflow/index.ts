@@ -17,6 +17,7 @@ import {
   primitiveAddress,
 } from "@strata/core-kernel";
 import type { ConcurrencyPolicy, StepRetry } from "./compile.js";
+import { Contract } from "../contract/index.js";
 import { deployWorkflowOnKubernetes } from "./kubernetes.js";
 import { deployWorkflowLocally } from "./local.js";
 import { validateWorkflowArgs } from "./validate.js";
@@ -59,10 +60,16 @@ export interface CommandStep extends StepBase {
   secrets?: Record<string, Secret>;
 }
 
-/** Runs a Contract's checks (the Contract primitive is not part of this version: refused at preview). */
+/**
+ * Runs a Contract's checks on its Cluster, as the Contract's user: a failed
+ * blocking rule fails the step (and skips the steps after it). The report is
+ * the step's log, is kept in the runs Database (schema `strata_quality`) and
+ * reaches lineage as the dataQualityAssertions facet of the checked tables.
+ * Local target only in this version.
+ */
 export interface CheckStep extends StepBase {
   kind: "check";
-  contract: unknown;
+  contract: Contract;
 }
 
 export type WorkflowStep = SqlStep | CommandStep | CheckStep;
@@ -116,6 +123,25 @@ export function validateWorkflowReferences(name: string, args: WorkflowArgs, kub
       "is not a Cluster",
       "pass the Cluster its sql steps run on",
     );
+  steps.forEach((step, i) => {
+    if (step?.kind !== "check") return;
+    if (kubernetes)
+      checks.add(
+        `steps[${i}].kind`,
+        "check",
+        "runs on the local target only in this version",
+        "check the contract with `strata check` after the run",
+      );
+    else if (!(step.contract instanceof Contract))
+      checks.add(`steps[${i}].contract`, typeof step.contract, "is not a Contract", "pass a Contract of this program");
+    else if (step.contract.history !== undefined && step.contract.history !== args.runs)
+      checks.add(
+        `steps[${i}].contract`,
+        step.contract.resourceName,
+        "keeps its history in another Database than the workflow's runs",
+        "give the Contract the workflow's runs Database as history",
+      );
+  });
   steps.forEach((step, i) => {
     if (step?.kind !== "command") return;
     for (const [variable, secret] of Object.entries(step.secrets ?? {}))
@@ -218,9 +244,10 @@ export class Workflow extends StrataComponent {
       : deployWorkflowLocally(this.childFactory(), name, args, this.user);
     this.native = deployed.native;
     const sqlSteps = args.steps.filter((s) => s.kind === "sql");
+    const contracts = args.steps.flatMap((s) => (s.kind === "check" ? [primitiveAddress("Contract", s.contract.resourceName)] : []));
     this.finish(
       { user: this.user, steps: this.stepNames, schedules: args.schedules ?? [], timezone: args.timezone ?? "UTC" },
-      { inputs: sqlSteps.length > 0 && args.cluster ? [primitiveAddress("Cluster", args.cluster.resourceName)] : [] },
+      { inputs: [...(sqlSteps.length > 0 && args.cluster ? [primitiveAddress("Cluster", args.cluster.resourceName)] : []), ...contracts] },
     );
   }
 }

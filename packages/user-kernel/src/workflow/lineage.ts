@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { TrinoSession } from "@strata/core-kernel";
+import type { QualityReport, TrinoSession } from "@strata/core-kernel";
 
 export const OPENLINEAGE_SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent";
 export const PRODUCER = "https://strata.dev/workflow";
@@ -16,6 +16,8 @@ export const FACET_SCHEMAS = {
   parent: "https://openlineage.io/spec/facets/1-1-0/ParentRunFacet.json#/$defs/ParentRunFacet",
   errorMessage: "https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet",
   schema: "https://openlineage.io/spec/facets/1-2-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet",
+  dataQualityAssertions:
+    "https://openlineage.io/spec/facets/1-0-1/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet",
 };
 
 export interface DatasetRef {
@@ -28,6 +30,8 @@ export interface LineageDataset {
   namespace: string;
   name: string;
   facets?: Record<string, unknown>;
+  /** Input datasets only: e.g. the data quality assertions a check step made on them. */
+  inputFacets?: Record<string, unknown>;
 }
 
 export interface RunEvent {
@@ -95,6 +99,8 @@ export class RunLineage {
   private readonly stepRuns = new Map<string, string>();
   private readonly io = new Map<string, { inputs: DatasetRef[]; outputs: DatasetRef[]; sql: string[] }>();
   private readonly outputSchemas = new Map<string, { name: string; type: string }[]>();
+  /** Step -> dataset (`catalog.schema.table`) -> assertions a check step made. */
+  private readonly assertions = new Map<string, Map<string, { assertion: string; success: boolean; column?: string }[]>>();
 
   constructor(
     private readonly sink: LineageSink,
@@ -132,6 +138,27 @@ export class RunLineage {
       if (found.output) io.outputs.push(found.output);
     } catch {
       // Only queries and writes have an IO plan.
+    }
+  }
+
+  /** A check step's results: its tables become the step's inputs, with one assertion per executed rule. */
+  recordAssertions(step: string, report: QualityReport): void {
+    const byDataset = new Map<string, { assertion: string; success: boolean; column?: string }[]>();
+    for (const r of report.results) {
+      if (r.status === "not executed") continue;
+      const list = byDataset.get(r.dataset) ?? [];
+      list.push({
+        assertion: `${r.metric} ${r.expected}`,
+        success: r.status === "passed",
+        ...(r.property === undefined ? {} : { column: r.property }),
+      });
+      byDataset.set(r.dataset, list);
+    }
+    this.assertions.set(step, byDataset);
+    const io = this.stepIo(step);
+    for (const dataset of byDataset.keys()) {
+      const [catalog, schema, table] = dataset.split(".");
+      io.inputs.push({ catalog: catalog!, schema: schema!, table: table! });
     }
   }
 
@@ -234,13 +261,18 @@ export class RunLineage {
 
   async stepFinished(step: string, succeeded: boolean, message?: string): Promise<void> {
     const io = this.io.get(step) ?? { inputs: [], outputs: [], sql: [] };
+    const checked = this.assertions.get(step);
+    const inputs = this.datasets(io.inputs, false).map((d) => {
+      const assertions = checked?.get(`${d.namespace.replace(/^strata:\/\//, "")}.${d.name}`);
+      return assertions ? { ...d, inputFacets: { dataQualityAssertions: facet(FACET_SCHEMAS.dataQualityAssertions, { assertions }) } } : d;
+    });
     const extra = !succeeded && message ? { errorMessage: facet(FACET_SCHEMAS.errorMessage, { message, programmingLanguage: "SQL" }) } : {};
     await this.sink.emit(
       this.event(
         succeeded ? "COMPLETE" : "FAIL",
         this.stepRun(step, extra),
         { namespace: this.job.namespace, name: `${this.job.name}.${step}`, facets: this.jobFacets("TASK", io.sql) },
-        this.datasets(io.inputs, false),
+        inputs,
         this.datasets(io.outputs, true),
       ),
     );

@@ -37,10 +37,20 @@ export function deployWorkflowLocally(children: ChildFactory, name: string, args
   const server = args.cluster?.endpoint ?? pulumi.output("");
   const secrets = args.steps.flatMap((s) => (s.kind === "command" ? Object.values(s.secrets ?? {}) : []));
   const port = new FreePort(children.name("port"), children.options());
+  const checks = args.steps.flatMap((s) => (s.kind === "check" ? [pulumi.all([s.name, s.contract.cluster.endpoint])] : []));
   const config = pulumi
-    .all([server, runs.host, runs.port, pulumi.all(secrets.map((s) => pulumi.all([s.resourceName, s.reference]))), port.port])
-    .apply(([server, host, runsPort, secretFiles, schedulerPort]): SchedulerConfig => {
-      const compiled = compileWorkflow(workflowPlan(name, args, { server, user, labels: {} }));
+    .all([
+      server,
+      runs.host,
+      runs.port,
+      pulumi.all(secrets.map((s) => pulumi.all([s.resourceName, s.reference]))),
+      port.port,
+      pulumi.all(checks),
+    ])
+    .apply(([server, host, runsPort, secretFiles, schedulerPort, checkServers]): SchedulerConfig => {
+      const compiled = compileWorkflow(
+        workflowPlan(name, args, { server, user, labels: {}, checkServers: Object.fromEntries(checkServers) }),
+      );
       return {
         workflow: name,
         port: schedulerPort,
@@ -72,7 +82,15 @@ export function deployWorkflowLocally(children: ChildFactory, name: string, args
       // A new scheduler program (a Strata upgrade) restarts it; a changed workflow is read by the running one.
       restartTrigger: schedulerProgramHash(path.dirname(daemon)),
     },
-    children.options({ dependsOn: [spec, runs, ...(args.cluster ? [args.cluster] : []), ...secrets] }),
+    children.options({
+      dependsOn: [
+        spec,
+        runs,
+        ...(args.cluster ? [args.cluster] : []),
+        ...args.steps.flatMap((s) => (s.kind === "check" ? [s.contract.cluster] : [])),
+        ...secrets,
+      ],
+    }),
   );
   return { native: { kind: "local", spec, scheduler, folder } };
 }

@@ -7,7 +7,11 @@ import type { WorkflowArgs } from "./index.js";
 export const TRINO_CLI_IMAGE = "trinodb/trino:476";
 
 /** A step as the compiler needs it, on the local target (the Cluster's endpoint resolved). */
-export function planStep(step: WorkflowArgs["steps"][number], trino: { server: string; user: string; image: string }): PlannedStep {
+export function planStep(
+  step: WorkflowArgs["steps"][number],
+  trino: { server: string; user: string; image: string },
+  checkServers: Record<string, string> = {},
+): PlannedStep {
   const common = {
     name: step.name,
     dependencies: step.dependencies ?? [],
@@ -26,7 +30,13 @@ export function planStep(step: WorkflowArgs["steps"][number], trino: { server: s
       // The Secret's own name: the Kubernetes Secret on Kubernetes targets, its file on the local target.
       secretEnv: Object.fromEntries(Object.entries(step.secrets ?? {}).map(([v, s]) => [v, { secret: s.resourceName, key: "value" }])),
     };
-  throw new Error(`step kind ${step.kind} is not compiled`);
+  // A check runs on its Contract's Cluster, as the Contract's user.
+  return {
+    ...common,
+    kind: "check",
+    plan: step.contract.plan,
+    trino: { ...trino, server: checkServers[step.name] ?? trino.server, user: step.contract.user },
+  };
 }
 
 /** The compiler's input for a Workflow: its steps resolved against its Cluster's endpoint, defaults applied. */
@@ -41,13 +51,17 @@ export function workflowPlan(
     serviceAccountName?: string;
     podLabels?: Record<string, string>;
     downstream?: string[];
+    /** Step -> the endpoint of its Contract's Cluster (check steps). */
+    checkServers?: Record<string, string>;
   },
 ): WorkflowPlan {
   return {
     name,
     labels: resolved.labels,
     ...(resolved.namespace === undefined ? {} : { namespace: resolved.namespace }),
-    steps: args.steps.map((s) => planStep(s, { server: resolved.server, user: resolved.user, image: TRINO_CLI_IMAGE })),
+    steps: args.steps.map((s) =>
+      planStep(s, { server: resolved.server, user: resolved.user, image: TRINO_CLI_IMAGE }, resolved.checkServers),
+    ),
     schedules: args.schedules ?? [],
     timezone: args.timezone ?? "UTC",
     concurrency: args.concurrency ?? "Forbid",

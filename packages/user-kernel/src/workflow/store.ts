@@ -2,6 +2,7 @@
 // shared by every workflow that records there, the scheduler processes and
 // the `strata run|runs|logs` commands.
 import { randomUUID } from "node:crypto";
+import { type QualityReport, historyStatements } from "@strata/core-kernel";
 import pg from "pg";
 import type { AttemptOutcome, RunRecorder, RunStatus, StepStatus } from "./runner.js";
 
@@ -112,6 +113,11 @@ export class RunStore {
       client.release();
     }
     return new RunStore(pool);
+  }
+
+  /** Keeps a check step's report in `strata_quality.results` (the same table deploy-time checks write). */
+  async recordQuality(report: QualityReport, origin: string): Promise<void> {
+    await this.pool.query(historyStatements(report, origin));
   }
 
   async close(): Promise<void> {

@@ -77,6 +77,7 @@ interface RawStep {
   workingDir?: unknown;
   env?: unknown;
   secrets?: unknown;
+  contract?: unknown;
   retry?: { limit?: unknown; policy?: unknown; backoff?: { duration?: unknown; factor?: unknown; maxDuration?: unknown } };
   timeout?: unknown;
 }
@@ -131,13 +132,8 @@ function checkStep(checks: IssueCollector, step: RawStep, i: number, kubernetes:
       if (Object.keys((step.env as object) ?? {}).includes(name))
         checks.add(`${at}.secrets.${name}`, name, "is also in env", "give each variable once, in env or in secrets");
     }
-  } else {
-    checks.add(
-      `${at}.kind`,
-      "check",
-      "needs the Contract primitive, which this version does not have",
-      "run the contract's checks as a sql step for now",
-    );
+  } else if (step.contract === undefined) {
+    checks.add(`${at}.contract`, undefined, "is missing", "pass the Contract whose checks the step runs");
   }
   const retry = step.retry;
   if (retry !== undefined) {

@@ -118,6 +118,48 @@ describe("compileWorkflow", () => {
     expect(compileWorkflow(plan([sql("a")])).template.spec.onExit).toBeUndefined();
   });
 
+  test("a check step carries its contract's plan and runs as the contract's user", () => {
+    const plan = {
+      contract: "orders",
+      datasets: ["shop.public.orders"],
+      queries: [
+        {
+          dataset: "shop.public.orders",
+          sql: 'SELECT count(*) AS m0 FROM "shop"."public"."orders"',
+          purpose: "aggregate" as const,
+          columns: [],
+        },
+      ],
+      expectations: [],
+      columns: [],
+      notExecuted: [],
+    };
+    const { template } = compileWorkflow({
+      name: "w",
+      labels: {},
+      steps: [
+        {
+          name: "check",
+          dependencies: [],
+          kind: "check",
+          plan,
+          trino: { server: "http://t:8080", user: "contract-orders", image: "trinodb/trino:476" },
+        },
+      ],
+      schedules: [],
+      timezone: "UTC",
+      concurrency: "Forbid",
+      suspend: false,
+    });
+    const step = template.spec.templates[1]!;
+    expect(step.metadata!.annotations).toEqual({ "strata.dev/step-kind": "check", "strata.dev/quality-plan": JSON.stringify(plan) });
+    expect(step.script).toEqual({
+      image: "trinodb/trino:476",
+      command: ["trino", "--server=http://t:8080", "--user=contract-orders", "--file"],
+      source: 'SELECT count(*) AS m0 FROM "shop"."public"."orders";',
+    });
+  });
+
   test("no schedule, no CronWorkflow", () => {
     expect(compileWorkflow(plan([sql("a")])).cron).toBeUndefined();
   });
@@ -192,7 +234,7 @@ describe("validateWorkflowArgs", () => {
           { name: "A", kind: "shell" },
           { name: "b", kind: "sql", sql: [], retry: { limit: -1, policy: "Sometimes", backoff: { factor: 1.5, maxDuration: "soon" } } },
           { name: "c", kind: "command", command: "ls -l", timeout: "0s", env: { "BAD-NAME": "x" }, workingDir: "relative/dir" },
-          { name: "d", kind: "check", contract: {} },
+          { name: "d", kind: "check" },
           { name: "strata-after", kind: "sql", sql: "SELECT 1" },
         ],
         concurrency: "Skip",
@@ -212,7 +254,7 @@ describe("validateWorkflowArgs", () => {
       'steps[2].workingDir="relative/dir" is not an absolute directory',
       'steps[2].env.BAD-NAME="BAD-NAME" is not an environment variable name',
       'steps[2].timeout="0s" is not a duration',
-      'steps[3].kind="check" needs the Contract primitive, which this version does not have',
+      "steps[3].contract=undefined is missing",
       'steps[4].name="strata-after" starts with "strata-", which Strata keeps for itself',
       'concurrency="Skip" is not a concurrency policy',
       "parallelism=0 is not a number of steps",
