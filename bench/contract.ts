@@ -116,6 +116,7 @@ function contract(): OdcsDocument {
         quality: [
           { metric: "rowCount", mustBe: ROWS },
           { metric: "rowCount", mustBeBetween: [1, ROWS] },
+          { metric: "rowCount", mustBeGreaterThan: 0 },
           { metric: "duplicateValues", arguments: { properties: ["tenant", "code"] }, mustBeGreaterOrEqualTo: 0 },
         ],
       },
@@ -185,6 +186,7 @@ try {
     const report = await runQualityPlan(plan, async (sql) => (await session.query(sql)).rows);
     issued = report.queries + 1;
     if (report.results.filter((r) => r.metric !== "logicalType").length !== expectations) throw new Error("missing results");
+    if (!report.passed) throw new Error("the contract failed: the figures would not compare like with like");
   });
   const naive = await timed(async () => {
     for (const sql of perExpectation) await session.query(sql);

@@ -6,6 +6,9 @@ import {
   Contract,
   Database,
   Depot,
+  Model,
+  ModelApi,
+  type ModelArgs,
   LocalObjectStore,
   Policy,
   type PolicyArgs,
@@ -68,6 +71,65 @@ export const demo = {
       { user: "analyst", expect: "EU rows only" },
     ],
   },
+  modelApi: {
+    output: "modelApi",
+    path: "/v1/metrics?measures=orders.revenue,orders.count,customers.count&dimensions=customers.region",
+    users: [
+      { user: "admin", expect: "every region; customers counted once however many orders they placed" },
+      {
+        user: "analyst",
+        expect: "EU customers; the other orders' revenue under no region (customers are filtered for analysts, orders are not)",
+      },
+    ],
+  },
+};
+
+/** The semantic model `sales` over the warehouse and TPC-H: its views live in the lakehouse. */
+export const SALES_MODEL: Pick<ModelArgs, "tables" | "joins" | "metrics"> = {
+  tables: {
+    orders: {
+      table: "warehouse.public.orders",
+      primaryKey: "id",
+      description: "Orders of the shop",
+      dimensions: {
+        status: { type: "string", description: "placed, shipped, delivered or cancelled" },
+        ordered_on: { type: "time", description: "Day the order was placed" },
+      },
+      measures: {
+        revenue: {
+          type: "sum",
+          sql: "orders.amount",
+          filters: ["orders.status <> 'cancelled'"],
+          description: "Revenue in euro cents, cancelled orders excluded",
+        },
+        count: { type: "count", description: "Orders" },
+      },
+    },
+    customers: {
+      table: "warehouse.public.customers",
+      primaryKey: "id",
+      description: "People who ordered, or may",
+      dimensions: { region: { type: "string", description: "EU, US or APAC" }, email: { type: "string", description: "Contact address" } },
+      measures: { count: { type: "count", description: "Customers" } },
+      segments: { eu: { sql: "customers.region = 'EU'", description: "Customers in the EU" } },
+    },
+    nations: {
+      table: "tpch.tiny.nation",
+      primaryKey: "nationkey",
+      dimensions: { name: { type: "string", description: "Nation of a customer" } },
+    },
+  },
+  joins: [
+    { from: "orders", to: "customers", relationship: "many_to_one", on: "orders.customer_id = customers.id" },
+    { from: "customers", to: "nations", relationship: "many_to_one", on: "customers.nation_key = nations.nationkey" },
+  ],
+  metrics: {
+    revenue_by_region_month: {
+      measures: ["orders.revenue", "orders.count", "customers.count"],
+      dimensions: ["customers.region", "nations.name", "orders.ordered_on"],
+      timeGrain: "month",
+    },
+  },
 };
 
 /** The region lands in row filters' SQL: only a plain word is accepted. */
@@ -129,6 +191,19 @@ export function contractPolicies(): Record<string, PolicyArgs> {
       access: [
         { users: ["contract-orders"], depot: "warehouse", access: "read" },
         { users: ["contract-daily-revenue"], depot: "lake", access: "read" },
+      ],
+    },
+  };
+}
+
+/** What the model `sales` needs: its user owns its views in the lakehouse and reads the tables below them. */
+export function modelPolicies(): Record<string, PolicyArgs> {
+  return {
+    models: {
+      access: [
+        { users: ["model-sales"], depot: "warehouse", access: "read" },
+        { users: ["model-sales"], depot: "tpch", access: "read" },
+        { users: ["model-sales"], depot: "lake", access: "all" },
       ],
     },
   };
@@ -218,7 +293,7 @@ export default strataProgram(async (platform) => {
     });
   const policyArgs = {
     ...(shared?.policies ?? demoPolicies(config.get("analystRegion"))),
-    ...(lake ? { ...lakePolicies(config.get("analystRegion")), ...contractPolicies() } : {}),
+    ...(lake ? { ...lakePolicies(config.get("analystRegion")), ...contractPolicies(), ...modelPolicies() } : {}),
   };
   const policyList = Object.entries(policyArgs).map(([name, args]) => new Policy(name, { ...args, owner: "data-platform" }));
   const cluster = new Cluster("analytics", {
@@ -260,6 +335,9 @@ export default strataProgram(async (platform) => {
       domain: "sales",
     });
     localOutputs.workflows = [dailyRevenue.resourceName];
+    // The semantic layer: views in lake.sales, and its measures over HTTP.
+    const sales = new Model("sales", { cluster, depot: lake, ...SALES_MODEL, owner: "sales-engineering", domain: "sales" });
+    localOutputs.modelApi = new ModelApi("sales-api", { model: sales, owner: "sales-engineering", domain: "sales" }).url;
     localOutputs.contracts = { orders: orders.report };
   }
   const marketing = new Workspace("marketing", { owner: "marketing" });

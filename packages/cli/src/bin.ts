@@ -138,6 +138,22 @@ withCommon(program.command("demo").description("deploy the local data platform d
       if (run.status !== "Succeeded") throw new Error(`the demo workflow ${workflow.name} ended ${run.status}; see strata logs ${run.id}`);
       await showQueries(endpoint, workflow);
     }
+    const modelApi = base.demo?.modelApi;
+    const apiUrl = modelApi ? result.outputs[modelApi.output]?.value : undefined;
+    if (modelApi && typeof apiUrl === "string") {
+      process.stdout.write(`\n== The model API, GET ${apiUrl}${modelApi.path} as each user:\n`);
+      for (const { user, expect } of modelApi.users) {
+        const answer = await fetch(`${apiUrl}${modelApi.path}`, { headers: { "X-Strata-User": user } });
+        const body = (await answer.json()) as { columns?: string[]; data?: Record<string, unknown>[]; error?: string };
+        process.stdout.write(`\n-- as ${user} (expected: ${expect}): HTTP ${answer.status}\n`);
+        if (body.columns && body.data)
+          printTable(
+            body.columns,
+            body.data.map((row) => body.columns!.map((c) => (row[c] === null ? "NULL" : String(row[c])))),
+          );
+        else process.stdout.write(`${body.error ?? ""}\n`);
+      }
+    }
     process.stdout.write("\n== Data contracts, checked now (strata check):\n");
     if (!(await checkContracts(base))) throw new Error("a data contract of the demo failed; see the report above");
     process.stdout.write(`\nTrino: ${String(endpoint)}. Tear down with: npm run strata -- destroy --stack ${options.stack}\n`);

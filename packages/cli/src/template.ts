@@ -23,6 +23,8 @@ export interface DemoQuery {
 /** What `strata demo` shows: a query as several users, then optionally a local workflow run once and a query of what it built. */
 export interface DemoSpec extends DemoQuery {
   readonly workflow?: DemoQuery & { readonly name: string };
+  /** A request to a model API (the stack output `output` holds its address), as several users. */
+  readonly modelApi?: { readonly output: string; readonly path: string; readonly users: DemoQuery["users"] };
 }
 
 /** The repository's `stacks/` folder, next to `packages/cli`. */

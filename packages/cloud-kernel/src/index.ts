@@ -76,6 +76,7 @@ export { type HealthCheck, LocalProcess, type LocalProcessArgs } from "./local/p
 export { type Migration, type PostgresAdminAccess, PostgresDataDirectory, PostgresDatabase, PostgresMigrations } from "./local/postgres.js";
 export { type ColumnReference, PolicyCheck, type PolicyCheckDepot, type PostgresSchemaAccess, type SqlMask } from "./local/policy-check.js";
 export { QualityCheck, type QualityHistory } from "./local/quality-check.js";
+export { TrinoViews } from "./local/trino-views.js";
 export { scramVerifier } from "./postgres-scram.js";
 export {
   type ColumnExpectation,

@@ -313,8 +313,8 @@ function missingReason(plan: QualityPlan, query: number, live: LiveColumn[]): st
 export type SqlRunner = (sql: string) => Promise<unknown[][]>;
 
 /**
- * Runs a plan: one metadata query per catalog, then each query whose
- * dataset and columns exist, then {@link evaluatePlan}. A query that fails
+ * Runs a plan: one metadata query per catalog, then, at once, each query
+ * whose dataset and columns exist, then {@link evaluatePlan}. A query that fails
  * fails its rules with Trino's message; the run itself does not throw
  * unless Trino cannot be reached.
  */
@@ -342,22 +342,22 @@ export async function runQualityPlan(plan: QualityPlan, run: SqlRunner, now: () 
         nullable: nullable === "YES",
       });
   }
-  const answers: (QueryAnswer | undefined)[] = [];
+  // The queries are independent: they run at once (Trino schedules them side by side), as one
+  // hand-written statement's subqueries would.
   let issued = 0;
-  for (const q of plan.queries) {
-    const present = live.filter((c) => c.dataset === q.dataset);
-    if (present.length === 0 || q.columns.some((c) => !present.some((p) => p.column === c))) {
-      answers.push(undefined);
-      continue;
-    }
-    issued++;
-    try {
-      const rows = await run(q.sql);
-      answers.push(rows.length === 1 ? { row: rows[0]! } : { error: `the query returned ${rows.length} rows, not one` });
-    } catch (error) {
-      answers.push({ error: (error as Error).message });
-    }
-  }
+  const answers = await Promise.all(
+    plan.queries.map(async (q): Promise<QueryAnswer | undefined> => {
+      const present = live.filter((c) => c.dataset === q.dataset);
+      if (present.length === 0 || q.columns.some((c) => !present.some((p) => p.column === c))) return undefined;
+      issued++;
+      try {
+        const rows = await run(q.sql);
+        return rows.length === 1 ? { row: rows[0]! } : { error: `the query returned ${rows.length} rows, not one` };
+      } catch (error) {
+        return { error: (error as Error).message };
+      }
+    }),
+  );
   const results = evaluatePlan(plan, live, answers);
   return {
     contract: plan.contract,

@@ -63,6 +63,7 @@ export {
   OPERATORS,
   type Operator,
   QualityCheck,
+  TrinoViews,
   type QualityExpectation,
   type QualityHistory,
   type QualityPlan,

@@ -21,6 +21,31 @@ export {
   readContractFile,
   validateContractArgs,
 } from "./contract/index.js";
+export {
+  type Dimension,
+  type Measure,
+  type MetricFilter,
+  type MetricQuery,
+  Model,
+  ModelApi,
+  type ModelApiArgs,
+  type ModelArgs,
+  ModelError,
+  type ModelJoin,
+  type ModelNative,
+  type ModelTable,
+  type SemanticModel,
+  TIME_GRAINS,
+  type TimeGrain,
+  compileMetricQuery,
+  joinPath,
+  modelProblems,
+  openApiDocument,
+  tableViewSql,
+  USER_HEADER,
+  validateModelApiArgs,
+  validateModelArgs,
+} from "./model/index.js";
 export { Service, type ServiceArgs, type ServiceNative, validateServiceArgs } from "./service/index.js";
 export { ARGO_WORKFLOWS_CHART, WorkflowEngine, compileArgoWorkflowsValues } from "./workflow-engine.js";
 export {
@@ -153,6 +178,7 @@ export {
   type PrimitiveArgs,
   PROVIDER_VERSION,
   QualityCheck,
+  TrinoViews,
   type QualityExpectation,
   type QualityHistory,
   type QualityPlan,

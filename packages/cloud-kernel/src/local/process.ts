@@ -39,6 +39,12 @@ export interface LocalProcessArgs {
    * resource then fills in. @default {}
    */
   initialFiles?: Record<string, string>;
+  /**
+   * Pid files (`<pid> <start time>`) of programs this process starts: a
+   * program still running from a predecessor that was killed is stopped
+   * before a start, so its port is free. @default []
+   */
+  leftoverPidFiles?: string[];
 }
 
 /**
@@ -74,6 +80,7 @@ export class LocalProcess extends LocalResource {
         ...(args.restartTrigger === undefined ? {} : { restartTrigger: args.restartTrigger }),
         ...(args.staleFiles?.length ? { staleFiles: args.staleFiles } : {}),
         ...(args.initialFiles && Object.keys(args.initialFiles).length > 0 ? { initialFiles: args.initialFiles } : {}),
+        ...(args.leftoverPidFiles && args.leftoverPidFiles.length > 0 ? { leftoverPidFiles: args.leftoverPidFiles } : {}),
         pid: undefined,
         startTime: undefined,
       },

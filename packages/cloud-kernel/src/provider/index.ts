@@ -3,6 +3,7 @@ import { type AnyResourceType, providerOf } from "./framework.js";
 import { Directory, File, FileSet, Links } from "./files.js";
 import { PolicyCheck } from "./policy-check.js";
 import { QualityCheck } from "./quality-check.js";
+import { TrinoViews } from "./trino-views.js";
 import { PostgresDataDirectory, PostgresDatabase, PostgresMigrations } from "./postgres.js";
 import { FreePort, Process } from "./process.js";
 import { PROVIDER_VERSION } from "./version.js";
@@ -20,6 +21,7 @@ export const RESOURCE_TYPES: AnyResourceType[] = [
   PostgresMigrations,
   Process,
   QualityCheck,
+  TrinoViews,
 ];
 
 /** The provider object the plugin's main serves. */

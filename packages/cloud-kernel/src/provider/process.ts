@@ -43,6 +43,7 @@ export interface ProcessInputs {
   restartTrigger?: string;
   staleFiles?: string[];
   initialFiles?: Record<string, string>;
+  leftoverPidFiles?: string[];
 }
 
 export interface ProcessOutputs {
@@ -134,7 +135,29 @@ export async function stopProcess(pid: number, startTime: string, port: number):
   while ((await portInUse(port)) && Date.now() < deadline) await sleep(200);
 }
 
+/**
+ * Stops a process a pid file names (`<pid> <start time>`, written by the
+ * process's own supervisor) when that very process still runs: a program
+ * left behind by a supervisor that was killed would hold the port.
+ */
+async function stopLeftover(file: string): Promise<void> {
+  let recorded: string;
+  try {
+    recorded = fs.readFileSync(file, "utf8");
+  } catch {
+    return;
+  }
+  const [pidText, started] = recorded.trim().split(" ");
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0 || started === undefined || (await processStartTime(pid)) !== started) return;
+  process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 100 && (await processStartTime(pid)) === started; i++) await sleep(100);
+  if ((await processStartTime(pid)) === started) process.kill(pid, "SIGKILL");
+  for (let i = 0; i < 50 && (await processStartTime(pid)) === started; i++) await sleep(100);
+}
+
 async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
+  for (const file of inputs.leftoverPidFiles ?? []) await stopLeftover(file);
   if (await portInUse(inputs.port)) {
     throw new Error(`port ${inputs.port} on 127.0.0.1 is already in use by another process; choose another port or stop that process`);
   }

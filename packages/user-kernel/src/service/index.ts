@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { LocalProcess } from "@strata/core-kernel";
 import {
   type Compute,
   IssueCollector,
@@ -14,15 +15,31 @@ import {
   primitiveAddress,
 } from "@strata/core-kernel";
 import { deployServiceOnKubernetes } from "./kubernetes.js";
+import { deployServiceLocally } from "./local.js";
 
 /** Arguments of a {@link Service}. */
 export interface ServiceArgs extends PrimitiveArgs {
-  /** Container image, pinned by tag or digest (e.g. "ghcr.io/acme/orders-api:1.4.2"). */
-  image: string;
-  /** Port the process listens on. @default 8080 */
+  /** Kubernetes targets: the container image, pinned by tag or digest (e.g. "ghcr.io/acme/orders-api:1.4.2"). */
+  image?: string;
+  /**
+   * Port the process listens on. @default 8080 (Kubernetes); a free port (local, given to the
+   * program as `PORT`; it must listen on 127.0.0.1)
+   */
   port?: number;
-  /** Command, replacing the image's entrypoint. @default the image's */
+  /**
+   * Kubernetes targets: the command, replacing the image's entrypoint. Local target (required): the
+   * program and its arguments, e.g. `["/usr/bin/python3", "api.py"]` (an absolute program path).
+   * @default the image's (Kubernetes)
+   */
   command?: string[];
+  /** Local target: the directory the program runs in. @default its folder in the stack's data directory */
+  workingDir?: string;
+  /** Local target: seconds to wait for the health check before failing. @default 120 */
+  startTimeoutSeconds?: number;
+  /** Local target: any change of this value restarts the program (e.g. a hash of its configuration). @default "" */
+  restartTrigger?: pulumi.Input<string>;
+  /** Local target: resources the program needs running first (e.g. the Cluster it queries). @default [] */
+  dependsOn?: pulumi.Resource[];
   /** Path answering 200 when the process is ready (readiness and liveness probes). @default "/healthz" */
   healthPath?: string;
   /** Plain environment variables. Never put credentials here: use `secrets`. @default {} */
@@ -51,12 +68,37 @@ const HOST = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/;
 export function validateServiceArgs(name: string, args: ServiceArgs, context: Pick<StrataContext, "target">): ValidationIssue[] {
   const checks = new IssueCollector("Service", name);
   if (!onKubernetes(context.target)) {
-    checks.add(
-      "strata:target",
-      context.target,
-      "has no Service runtime: Services run on Kubernetes targets",
-      'deploy to "kubernetes", "aws", "gcp" or "azure"',
-    );
+    if (!Array.isArray(args.command) || args.command.length === 0 || args.command.some((c) => typeof c !== "string" || c === ""))
+      checks.add("command", args.command, "is not a command", 'give the program and its arguments, e.g. ["/usr/bin/python3", "api.py"]');
+    else if (!args.command[0]!.startsWith("/"))
+      checks.add(
+        "command[0]",
+        args.command[0],
+        "is not an absolute path",
+        "give the program's absolute path (the service starts without a shell)",
+      );
+    if (args.workingDir !== undefined && !args.workingDir.startsWith("/"))
+      checks.add("workingDir", args.workingDir, "is not an absolute directory", "give an absolute path");
+    if (args.port !== undefined && (!Number.isInteger(args.port) || args.port < 1024 || args.port > 65535))
+      checks.add(
+        "port",
+        args.port,
+        "is not a port a service may take here",
+        "give an integer from 1024 to 65535, or leave it out for a free one",
+      );
+    if (args.image !== undefined || args.ingress !== undefined || args.replicas !== undefined)
+      checks.add(
+        args.image !== undefined ? "image" : args.ingress !== undefined ? "ingress" : "replicas",
+        args.image ?? args.ingress ?? args.replicas,
+        "has no meaning on the local target (one process on 127.0.0.1)",
+        "leave it out for the local target, or deploy to a Kubernetes target",
+      );
+    for (const [key, secret] of Object.entries(args.secrets ?? {}))
+      if (!(secret instanceof Secret))
+        checks.add(`secrets.${key}`, typeof secret, "is not a Secret", "pass a Secret created in this program");
+    for (const key of [...Object.keys(args.env ?? {}), ...Object.keys(args.secrets ?? {})])
+      if (!ENV_NAME.test(key))
+        checks.add(`env.${key}`, key, "is not a valid environment variable name", "use letters, digits and _, not starting with a digit");
     return checks.issues;
   }
   if (typeof args.image !== "string" || !/^[^\s:]+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(args.image)) {
@@ -102,18 +144,24 @@ export function validateServiceArgs(name: string, args: ServiceArgs, context: Pi
   return checks.issues;
 }
 
+/** What a Service is made of on its target (the escape hatch). */
+export type ServiceNative =
+  | { kind: "kubernetes"; workload: ServiceWorkload }
+  /** Local: the supervisor process running the program, and its folder (logs: `service.log`). */
+  | { kind: "local"; process: LocalProcess; folder: string };
+
 /**
  * A long-running process serving an API. On Kubernetes targets: a Deployment
  * (restricted pod security, placed on its Compute's nodes, secrets as
  * environment references), a ClusterIP Service, a HorizontalPodAutoscaler
- * and, when asked for, a TLS Ingress. (The local target has no Service
- * runtime yet.)
+ * and, when asked for, a TLS Ingress. On the local target: the program on
+ * 127.0.0.1 under a supervisor that starts it again with backoff when it
+ * exits, checked over HTTP, logs in the stack's data folder, and drift on
+ * refresh when the supervisor is gone.
  */
-/** What a Service is made of on its target (the escape hatch). */
-export type ServiceNative = { kind: "kubernetes"; workload: ServiceWorkload };
 
 export class Service extends StrataComponent {
-  /** Address inside the cluster: `http://<name>.<namespace>.svc.cluster.local:<port>`. */
+  /** Address inside the cluster (`http://<name>.<namespace>.svc.cluster.local:<port>`), or on this machine (`http://127.0.0.1:<port>`). */
   readonly url: pulumi.Output<string>;
   /** What it is made of on its target (escape hatch). */
   readonly native: ServiceNative;
@@ -123,7 +171,9 @@ export class Service extends StrataComponent {
       ...validateServiceArgs(name, args, platform.context),
       ...platformIssues("Service", name, platform),
     ]);
-    const deployed = deployServiceOnKubernetes(this.childFactory(), name, args);
+    const deployed = onKubernetes(this.context.target)
+      ? deployServiceOnKubernetes(this.childFactory(), name, args)
+      : deployServiceLocally(this.childFactory(), name, args);
     this.url = deployed.url;
     this.native = deployed.native;
     this.finish({ url: this.url }, { inputs: Object.values(args.secrets ?? {}).map((s) => primitiveAddress("Secret", s.resourceName)) });

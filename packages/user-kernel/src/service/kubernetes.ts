@@ -25,7 +25,8 @@ export function deployServiceOnKubernetes(
       primitive: "Service",
       objectName: name,
       namespace: args.workspace?.location ?? cluster.namespace,
-      image: args.image,
+      // Validated: Kubernetes targets require an image.
+      image: args.image!,
       port: args.port ?? 8080,
       ...(args.command === undefined ? {} : { command: args.command }),
       env: args.env ?? {},

@@ -1,0 +1,324 @@
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  Cluster,
+  Compute,
+  Database,
+  Depot,
+  LocalObjectStore,
+  Model,
+  ModelApi,
+  type ModelArgs,
+  Policy,
+  Secret,
+  TrinoSession,
+  compileMetricQuery,
+  strataProgram,
+} from "@strata/user-kernel";
+import { TestStack } from "../support/engine.js";
+
+const PASSWORD = "pw-Md62vXk4-plaintext";
+
+// Customers with 0, 1 and 3 orders: a naive join repeats each customer once per order.
+const SEED = `
+CREATE TABLE customers (id integer PRIMARY KEY, name text NOT NULL, email text NOT NULL, region text NOT NULL, nation_key integer NOT NULL);
+INSERT INTO customers VALUES
+  (1, 'Ada', 'ada@example.eu', 'EU', 6), (2, 'Bo', 'bo@example.eu', 'EU', 7), (3, 'Cy', 'cy@example.us', 'US', 24),
+  (4, 'Di', 'di@example.us', 'US', 24), (5, 'Ed', 'ed@example.jp', 'APAC', 12);
+CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer NOT NULL, amount bigint NOT NULL, status text NOT NULL, ordered_on date NOT NULL);
+INSERT INTO orders VALUES
+  (10, 1, 100, 'shipped', DATE '2026-09-02'), (11, 1, 250, 'shipped', DATE '2026-10-14'), (12, 1, 50, 'cancelled', DATE '2026-10-20'),
+  (13, 2, 300, 'shipped', DATE '2026-10-01'), (14, 3, 80, 'placed', DATE '2026-11-03'), (15, 3, 20, 'shipped', DATE '2026-11-04');
+`;
+
+const sales: Pick<ModelArgs, "tables" | "joins" | "metrics"> = {
+  tables: {
+    customers: {
+      table: "warehouse.public.customers",
+      primaryKey: "id",
+      description: "People who ordered, or may",
+      dimensions: {
+        name: { type: "string" },
+        email: { type: "string", description: "Contact address (masked for analysts)" },
+        region: { type: "string" },
+      },
+      measures: { count: { type: "count", description: "Customers" } },
+      segments: { eu: { sql: "customers.region = 'EU'" } },
+    },
+    orders: {
+      table: "warehouse.public.orders",
+      primaryKey: "id",
+      dimensions: { status: { type: "string" }, ordered_on: { type: "time" } },
+      measures: {
+        revenue: {
+          type: "sum",
+          sql: "orders.amount",
+          filters: ["orders.status <> 'cancelled'"],
+          description: "Revenue in cents, cancelled orders excluded",
+        },
+        count: { type: "count" },
+        average: { type: "avg", sql: "orders.amount" },
+      },
+    },
+    nations: { table: "tpch.tiny.nation", primaryKey: "nationkey", dimensions: { name: { type: "string" } } },
+  },
+  joins: [
+    { from: "customers", to: "orders", relationship: "one_to_many", on: "orders.customer_id = customers.id" },
+    { from: "customers", to: "nations", relationship: "many_to_one", on: "customers.nation_key = nations.nationkey" },
+  ],
+  metrics: {
+    revenue_by_region: { measures: ["orders.revenue", "customers.count"], dimensions: ["customers.region"] },
+  },
+};
+
+const program = strataProgram(() => {
+  const password = new Secret("warehouse-password", { value: new pulumi.Config().requireSecret("password") });
+  const warehouse = new Database("warehouse", { password, migrations: [{ id: "001_shop", sql: SEED }] });
+  const server = warehouse.native.kind === "local" ? warehouse.native.server : undefined;
+  const metastore = new Database("lake-catalog", { password, server });
+  const lake = new Depot("lake", { source: { kind: "lakehouse", metastore, storage: new LocalObjectStore("lake-files") } });
+  const tpch = new Depot("tpch", { source: { kind: "tpch" } });
+  const read = (users: string[], groups: string[] = []) =>
+    ["warehouse", "tpch", "lake"].map((depot) => ({ users, groups, depot, access: "read" as const }));
+  const cluster = new Cluster("analytics", {
+    compute: new Compute("analytics-compute", { memoryMb: 1536 }),
+    depots: [warehouse.depot, tpch, lake],
+    groups: { analysts: ["analyst"] },
+    policies: [
+      new Policy("admins", { access: read(["admin"]) }),
+      new Policy("analysts", {
+        access: read([], ["analysts"]),
+        masks: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", column: "email", mask: "email" }],
+        filters: [{ groups: ["analysts"], depot: "warehouse", schema: "public", table: "customers", where: "region = 'EU'" }],
+      }),
+      new Policy("models", {
+        access: [
+          { users: ["model-sales"], depot: "warehouse", access: "read" },
+          { users: ["model-sales"], depot: "tpch", access: "read" },
+          { users: ["model-sales"], depot: "lake", access: "all" },
+        ],
+      }),
+    ],
+  });
+  const model = new Model("sales", { cluster, depot: lake, ...sales });
+  const api = new ModelApi("sales-api", { model });
+  return { endpoint: cluster.endpoint, views: model.views, api: api.url };
+});
+
+const stack = new TestStack("strata-it-model", program);
+let endpoint = "";
+let views: string[] = [];
+let api = "";
+const rows = async (user: string, sql: string) => (await new TrinoSession({ endpoint, user }).query(sql)).rows;
+
+beforeAll(async () => {
+  const result = await stack.run("up", { password: { value: PASSWORD, secret: true } });
+  endpoint = result.outputs.endpoint!.value as string;
+  views = result.outputs.views!.value as string[];
+  api = result.outputs.api!.value as string;
+}, 600_000);
+
+afterAll(async () => {
+  await stack.run("destroy").catch(() => undefined);
+  stack.remove();
+}, 300_000);
+
+const model = { tables: sales.tables, joins: sales.joins };
+
+describe("metric queries on real Trino", () => {
+  test("revenue and customers by region equal the hand-written query, and differ from the naive join", async () => {
+    const sql = compileMetricQuery(model, { measures: ["orders.revenue", "customers.count"], dimensions: ["customers.region"] });
+    const correct = `
+      SELECT c.region, r.revenue, count(*) FROM warehouse.public.customers c
+      LEFT JOIN (SELECT c2.region, sum(o.amount) AS revenue FROM warehouse.public.orders o JOIN warehouse.public.customers c2 ON c2.id = o.customer_id
+                 WHERE o.status <> 'cancelled' GROUP BY c2.region) r ON r.region = c.region
+      GROUP BY c.region, r.revenue ORDER BY 1`;
+    const naive = `
+      SELECT c.region, sum(CASE WHEN o.status <> 'cancelled' THEN o.amount END), count(*) FROM warehouse.public.customers c
+      LEFT JOIN warehouse.public.orders o ON o.customer_id = c.id GROUP BY c.region ORDER BY 1`;
+    const ours = await rows("admin", sql);
+    expect(ours).toEqual(await rows("admin", correct));
+    expect(ours).toEqual([
+      ["APAC", null, 1n],
+      ["EU", 650n, 2n],
+      ["US", 100n, 2n],
+    ]);
+    // The naive join counts a customer once per order: EU 4, US 2.
+    expect(await rows("admin", naive)).not.toEqual(ours);
+  });
+
+  test("customers by order status: a measure fanned out by its dimension's table counts each customer once", async () => {
+    const sql = compileMetricQuery(model, { measures: ["customers.count"], dimensions: ["orders.status"] });
+    const correct = `SELECT o.status, count(DISTINCT c.id) FROM warehouse.public.customers c LEFT JOIN warehouse.public.orders o ON o.customer_id = c.id GROUP BY 1 ORDER BY 1`;
+    const ours = await rows("admin", sql);
+    expect(ours).toEqual(await rows("admin", correct));
+    expect(ours).toEqual([
+      ["cancelled", 1n],
+      ["placed", 1n],
+      ["shipped", 3n],
+      [null, 2n],
+    ]);
+  });
+
+  test("average order amount by nation, a segment, a filter and a month grain", async () => {
+    const byNation = await rows(
+      "admin",
+      compileMetricQuery(model, { measures: ["orders.average"], dimensions: ["nations.name"], segments: ["customers.eu"] }),
+    );
+    expect(byNation).toEqual([
+      ["FRANCE", 400 / 3],
+      ["GERMANY", 300],
+    ]);
+    const monthly = await rows(
+      "admin",
+      compileMetricQuery(model, {
+        measures: ["orders.count"],
+        dimensions: ["orders.ordered_on"],
+        timeGrain: "month",
+        filters: [{ member: "orders.status", operator: "notEquals", values: ["cancelled"] }],
+      }),
+    );
+    expect(monthly.map((r) => [String(r[0]), r[1]])).toEqual([
+      ["2026-09-01", 1n],
+      ["2026-10-01", 2n],
+      ["2026-11-01", 2n],
+    ]);
+  });
+});
+
+describe("the model's views", () => {
+  test("one view per table and per declared metric, in the lakehouse under the model's schema", async () => {
+    expect(views).toEqual(["customers", "nations", "orders", "revenue_by_region"]);
+    const listed = await rows("admin", "SELECT table_name FROM lake.information_schema.tables WHERE table_schema = 'sales' ORDER BY 1");
+    expect(listed).toEqual(views.map((v) => [v]));
+  });
+
+  test("the underlying tables' masks and row filters still hold for a restricted user", async () => {
+    const admin = await rows("admin", "SELECT id, email, region FROM lake.sales.customers ORDER BY id");
+    expect(admin).toHaveLength(5);
+    expect(admin[0]).toEqual([1, "ada@example.eu", "EU"]);
+    const analyst = await rows("analyst", "SELECT id, email, region FROM lake.sales.customers ORDER BY id");
+    expect(analyst.map((r) => [r[0], r[2]])).toEqual([
+      [1, "EU"],
+      [2, "EU"],
+    ]);
+    expect(String(analyst[0]![1])).not.toContain("ada@");
+    // The row filter hides customers, not orders: the US revenue stays, without a region.
+    const metric = await rows("analyst", "SELECT * FROM lake.sales.revenue_by_region");
+    expect(metric).toEqual([
+      ["EU", 650n, 2n],
+      [null, 100n, null],
+    ]);
+  });
+
+  test("a user without access to the tables below is refused through the view", async () => {
+    await expect(rows("guest", "SELECT * FROM lake.sales.customers")).rejects.toThrow(/Access Denied/);
+  });
+});
+
+const metrics = (user: string | undefined, query: string) =>
+  fetch(`${api}/v1/metrics?${query}`, { headers: user === undefined ? {} : { "X-Strata-User": user } });
+const byRegion = "measures=orders.revenue,customers.count&dimensions=customers.region";
+
+async function answers(): Promise<boolean> {
+  try {
+    return (await fetch(`${api}/healthz`)).ok;
+  } catch {
+    return false;
+  }
+}
+
+async function until(condition: () => Promise<boolean>, seconds: number): Promise<boolean> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return condition();
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe("the model API, a local Service", () => {
+  test("answers as the calling user: admin and analyst get different rows", async () => {
+    const admin = (await (await metrics("admin", byRegion)).json()) as { columns: string[]; data: Record<string, unknown>[] };
+    expect(admin.columns).toEqual(["customers__region", "orders__revenue", "customers__count"]);
+    expect(admin.data).toEqual([
+      { customers__region: "APAC", orders__revenue: null, customers__count: 1 },
+      { customers__region: "EU", orders__revenue: 650, customers__count: 2 },
+      { customers__region: "US", orders__revenue: 100, customers__count: 2 },
+    ]);
+    const analyst = (await (await metrics("analyst", byRegion)).json()) as { data: Record<string, unknown>[] };
+    expect(analyst.data).toEqual([
+      { customers__region: "EU", orders__revenue: 650, customers__count: 2 },
+      { customers__region: null, orders__revenue: 100, customers__count: null },
+    ]);
+  });
+
+  test("no user, an unknown measure, a denied user: 401, 400, 403; its OpenAPI document is valid", async () => {
+    expect((await metrics(undefined, byRegion)).status).toBe(401);
+    const unknown = await metrics("admin", "measures=orders.profit");
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { error: string }).error).toMatch(/is not a measure of the model/);
+    expect((await metrics("guest", byRegion)).status).toBe(403);
+    const document = (await (await fetch(`${api}/openapi.json`)).json()) as Record<string, unknown>;
+    expect(await new Validator().validate(document as Record<string, unknown>)).toEqual({ valid: true });
+  });
+
+  test("a crashed program is started again by its supervisor", async () => {
+    const pidFile = path.join(stack.dataDir, "services", "sales-api-service", "child.pid");
+    const first = Number(fs.readFileSync(pidFile, "utf8").split(" ")[0]);
+    process.kill(first, "SIGKILL");
+    expect(
+      await until(
+        async () => fs.existsSync(pidFile) && Number(fs.readFileSync(pidFile, "utf8").split(" ")[0]) !== first && (await answers()),
+        15,
+      ),
+    ).toBe(true);
+    expect(fs.readFileSync(path.join(stack.dataDir, "services", "sales-api-service", "service.log"), "utf8")).toMatch(
+      /ended \(SIGKILL\); starting it again in 1 s/,
+    );
+  });
+
+  test("a killed supervisor is drift on refresh, and up brings the API back", async () => {
+    const stackState = await (await import("@strata/cli")).openStack(stack.target());
+    const resources = ((await stackState.exportStack()).deployment?.resources ?? []) as {
+      type: string;
+      urn: string;
+      outputs?: { pid?: number };
+    }[];
+    const supervisor = resources.find((r) => r.type === "strata:local:Process" && r.urn.endsWith("::sales-api-service-process"))!.outputs!
+      .pid!;
+    process.kill(supervisor, "SIGKILL");
+    expect(await until(async () => !alive(supervisor), 5)).toBe(true);
+    const refreshed = await stack.run("refresh", { password: { value: PASSWORD, secret: true } });
+    expect(refreshed.changes.delete).toBe(1);
+    await stack.run("up", { password: { value: PASSWORD, secret: true } });
+    expect(await answers()).toBe(true);
+    expect((await metrics("admin", byRegion)).status).toBe(200);
+  });
+
+  test("after destroy nothing listens on the API's port", async () => {
+    const port = Number(new URL(api).port);
+    await stack.run("destroy");
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: "127.0.0.1", port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    });
+    expect(open).toBe(false);
+  });
+});
