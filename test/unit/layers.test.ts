@@ -48,8 +48,9 @@ describe("layer rule", () => {
     "packages/cloud-kernel": ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native", "@pulumi/kubernetes", "cli-table3"],
     "packages/core-kernel": ["@pulumi/pulumi", "@pulumi/kubernetes", "@strata/cloud-kernel", "trino-client"],
     // cron-parser: cron expressions in time zones (validation and the local scheduler); pg: the runs Database;
-    // yaml (with positions), ajv and ajv-formats: ODCS contract files read and checked against the standard's JSON Schema.
-    "packages/user-kernel": ["@pulumi/pulumi", "@strata/core-kernel", "ajv", "ajv-formats", "cron-parser", "pg", "yaml"],
+    // yaml (with positions), ajv and ajv-formats: ODCS contract files read and checked against the standard's JSON Schema;
+    // fastify: the model API's HTTP server.
+    "packages/user-kernel": ["@pulumi/pulumi", "@strata/core-kernel", "ajv", "ajv-formats", "cron-parser", "fastify", "pg", "yaml"],
     "packages/cli": ["@pulumi/pulumi", "@strata/user-kernel", "cli-table3", "commander", "yaml"],
     "packages/policy-pack": ["@pulumi/pulumi", "@pulumi/policy"],
   };
