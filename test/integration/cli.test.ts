@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { TrinoSession } from "@strata/user-kernel";
 import { parse, stringify } from "yaml";
 import { loadTemplate, openStack } from "@strata/cli";
 
@@ -102,6 +103,37 @@ describe("the strata command", () => {
     expect(lakeSection("admin")).toContain("APAC");
     expect(lakeSection("analyst")).toContain("5 rows");
     expect(lakeSection("analyst")).not.toMatch(/\b(US|APAC)\b/);
+    // The model API as each user: the control plane's analysts see US customers only.
+    const api = out.slice(out.indexOf("== The model API"), out.indexOf("== Data contracts"));
+    const apiSection = (user: string) => api.slice(api.indexOf(`-- as ${user}`), api.indexOf("\n-- as", api.indexOf(`-- as ${user}`) + 1));
+    expect(apiSection("admin")).toMatch(/HTTP 200[\s\S]*APAC[\s\S]*EU[\s\S]*US/);
+    expect(apiSection("analyst")).toMatch(/│ US\s+│ 38000\s+│ 3\s+│ 2\s+│/);
+    expect(apiSection("analyst")).not.toMatch(/│ (EU|APAC) /);
+    // Both contracts were checked and passed.
+    expect(out).toMatch(/Contract "daily-revenue": passed/);
+    expect(out).toMatch(/Contract "orders": passed/);
+  });
+
+  test("check runs the stack's contracts: exit 1 when a blocking rule fails, 0 once repaired", async () => {
+    const passed = strata("check", "daily-revenue");
+    expect(passed.code).toBe(0);
+    expect(passed.out).toMatch(/Contract "daily-revenue": passed/);
+    const endpoint = /endpoint\s*: (http:\/\/127\.0\.0\.1:\d+)/.exec(strata("outputs").out)![1]!;
+    const admin = new TrinoSession({ endpoint, user: "admin" });
+    // A region the contract does not accept (the warehouse itself would refuse bad orders: its constraints match the contract).
+    await admin.query("INSERT INTO lake.sales.daily_revenue VALUES (DATE '2026-11-30', 'MARS', 'FRANCE', 1, 100)");
+    try {
+      const failed = strata("check", "daily-revenue");
+      expect(failed.code).toBe(1);
+      expect(failed.out).toMatch(/Contract "daily-revenue": 1 blocking rule\(s\) failed/);
+      expect(failed.out).toMatch(/invalidValues\(region\)\s*│\s*= 0 rows\s*│\s*1\s*│\s*failed/);
+    } finally {
+      await admin.query("DELETE FROM lake.sales.daily_revenue WHERE region = 'MARS'");
+    }
+    expect(strata("check").code).toBe(0);
+    const unknown = strata("check", "invoices");
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('the stack has no Contract "invoices". Fix: use one of: daily-revenue, orders');
   });
 
   test("runs, run-status and logs of the demo's workflow through the binary", () => {

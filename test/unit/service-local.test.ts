@@ -1,6 +1,7 @@
 // A Service on the local target, under mocks: the supervisor process it
 // registers (program, port, health, secrets only in the environment, the
 // leftover program's pid file), and what the local target refuses.
+import type { Output } from "@pulumi/pulumi";
 import { beforeEach, describe, expect, test } from "vitest";
 import { installMocks, promiseOf } from "../support/mocks.js";
 
@@ -15,7 +16,7 @@ beforeEach(async () => {
 
 describe("a Service on the local target (mocks)", () => {
   test("its program runs under the supervisor, on a fixed port, checked over HTTP, the Secret only in its environment", async () => {
-    let url: pulumi.Output<string> | undefined;
+    let url: Output<string> | undefined;
     await strataProgram(() => {
       const token = new Secret("api-token", { value: new pulumi.Config("strata-test").requireSecret("token") });
       url = new Service("orders-api", {
