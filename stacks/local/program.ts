@@ -249,7 +249,10 @@ async function controlPlaneOutputs(stackName: string | undefined): Promise<Contr
  * `admin` sees everything, `analyst` sees masked emails and rows of one
  * region only, `guest` is denied. The same program deploys to every target
  * (`strata:target`); on Kubernetes targets it also runs the marketing team's
- * API as a Service in its Workspace (the local target has no Service runtime).
+ * API as a Service in its Workspace. On the local target it adds a
+ * lakehouse, the daily-revenue Workflow, data contracts on the warehouse
+ * orders and the lakehouse table, the semantic Model `sales` and its model
+ * API (these need the Cluster reachable from the deployment).
  *
  * Stack config: `warehousePassword` (secret); `analystRegion` (default "EU");
  * `controlPlane` (optional): a control-plane stack (`org/strata-control-plane/prod`)

@@ -162,21 +162,35 @@ describe("the strata command", () => {
       ["strata://warehouse", "Depot", "warehouse-depot", "sales-engineering"],
       ["strata:cluster/analytics", "Cluster", "analytics", "data-platform"],
       ["strata:compute/analytics-compute", "Compute", "analytics-compute", "data-platform"],
+      ["strata:contract/daily-revenue", "Contract", "daily-revenue", "sales-engineering"],
+      ["strata:contract/orders", "Contract", "orders", "sales-engineering"],
       ["strata:database/lake-catalog", "Database", "lake-catalog", "data-platform"],
       ["strata:database/strata-runs", "Database", "strata-runs", "data-platform"],
       ["strata:database/warehouse", "Database", "warehouse", "sales-engineering"],
+      ["strata:model/sales", "Model", "sales", "sales-engineering"],
+      ["strata:modelapi/sales-api", "ModelApi", "sales-api", "sales-engineering"],
       ["strata:policy/admins", "Policy", "admins", "data-platform"],
       ["strata:policy/analysts", "Policy", "analysts", "data-platform"],
+      ["strata:policy/contract-checks", "Policy", "contract-checks", "data-platform"],
       ["strata:policy/lake-readers", "Policy", "lake-readers", "data-platform"],
+      ["strata:policy/models", "Policy", "models", "data-platform"],
       ["strata:policy/pipelines", "Policy", "pipelines", "data-platform"],
       ["strata:secret/warehouse-password", "Secret", "warehouse-password", "data-platform"],
+      ["strata:service/sales-api-service", "Service", "sales-api-service", "sales-engineering"],
       ["strata:workflow/daily-revenue", "Workflow", "daily-revenue", "sales-engineering"],
       ["strata:workspace/marketing", "Workspace", "marketing", "marketing"],
     ]);
-    // Lineage: the Cluster reads its depots, the workflow its Cluster; policies name what they govern.
+    // Lineage: the Cluster reads its depots, the workflow its Cluster and the contract it checks, a contract
+    // its table, a model its tables; policies name what they govern.
     const byAddress = new Map(catalog.map((e) => [e.address, e]));
     expect(byAddress.get("strata:cluster/analytics")!.inputs).toEqual(["strata://lake", "strata://tpch", "strata://warehouse"]);
-    expect(byAddress.get("strata:workflow/daily-revenue")!.inputs).toEqual(["strata:cluster/analytics"]);
+    expect(byAddress.get("strata:workflow/daily-revenue")!.inputs).toEqual(["strata:cluster/analytics", "strata:contract/daily-revenue"]);
+    expect(byAddress.get("strata:contract/orders")!.inputs).toEqual(["strata://warehouse/public/orders", "strata:cluster/analytics"]);
+    expect(byAddress.get("strata:model/sales")!.inputs).toEqual([
+      "strata://tpch/tiny/nation",
+      "strata://warehouse/public/customers",
+      "strata://warehouse/public/orders",
+    ]);
     expect(byAddress.get("strata:policy/analysts")!.inputs).toEqual(["strata://tpch", "strata://warehouse"]);
     expect(byAddress.get("strata://warehouse")!).toMatchObject({ domain: "sales", tags: {} });
   });

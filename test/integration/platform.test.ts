@@ -174,11 +174,13 @@ describe("the local data platform on the real engine, Trino and PostgreSQL", () 
     const pid = outputs.pid as number;
     knobs.migrations = [
       ...seed,
-      { id: "003_broken", sql: "CREATE TABLE refunds (id integer PRIMARY KEY);\nINSERT INTO refunds VALUES ('not a number');" },
+      { id: "999_broken", sql: "CREATE TABLE refunds (id integer PRIMARY KEY);\nINSERT INTO refunds VALUES ('not a number');" },
     ];
     try {
       await expect(up()).rejects.toThrow(
-        /Database "warehouse": migrations\[2\] \(id "003_broken"\) failed and was rolled back: .*invalid input syntax for type integer/,
+        new RegExp(
+          `Database "warehouse": migrations\\[${seed.length}\\] \\(id "999_broken"\\) failed and was rolled back: .*invalid input syntax for type integer`,
+        ),
       );
     } finally {
       knobs.migrations = [...seed];
@@ -193,7 +195,7 @@ describe("the local data platform on the real engine, Trino and PostgreSQL", () 
 
   test("an applied migration whose SQL was edited is refused at up, and nothing is applied", async () => {
     const edited = seed.map((m, i) => (i === 1 ? { ...m, sql: `${m.sql}\n-- edited` } : m));
-    knobs.migrations = [...edited, { id: "003_refunds", sql: "CREATE TABLE refunds (id integer PRIMARY KEY);" }];
+    knobs.migrations = [...edited, { id: "999_refunds", sql: "CREATE TABLE refunds (id integer PRIMARY KEY);" }];
     try {
       await expect(up()).rejects.toThrow(
         `Database "warehouse": migrations[1] (id "${seed[1]!.id}") was changed after it was applied. Fix: restore its SQL and add a new migration for the change`,

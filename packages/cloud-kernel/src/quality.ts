@@ -416,8 +416,9 @@ export function historyStatements(report: QualityReport, origin: string): string
   ].join("\n");
 }
 
-/** The history table: one row per rule and check. */
-export const HISTORY_SCHEMA = `CREATE SCHEMA IF NOT EXISTS strata_quality;
+/** The history table: one row per rule and check. Two first checks at once would race to create it: a lock orders them. */
+export const HISTORY_SCHEMA = `SELECT pg_advisory_xact_lock(hashtext('strata_quality'));
+CREATE SCHEMA IF NOT EXISTS strata_quality;
 CREATE TABLE IF NOT EXISTS strata_quality.results (
   checked_at timestamptz NOT NULL,
   contract text NOT NULL,
