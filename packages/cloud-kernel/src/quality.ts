@@ -223,7 +223,7 @@ export function evaluatePlan(plan: QualityPlan, live: LiveColumn[], answers: (Qu
         expected: `column ${c.property}${c.logicalType ? ` (${c.logicalType})` : ""}`,
         observed: null,
         status: c.blocking ? "failed" : "warning",
-        message: columns.length === 0 ? `${c.dataset} does not exist` : `no column ${c.property} in ${c.dataset}`,
+        message: columns.length === 0 ? missingDataset(c.dataset) : `no column ${c.property} in ${c.dataset}`,
       });
       continue;
     }
@@ -300,11 +300,16 @@ export function evaluatePlan(plan: QualityPlan, live: LiveColumn[], answers: (Qu
   return results;
 }
 
+/** A table the checking user cannot see is, to Trino, a table that does not exist. */
+function missingDataset(dataset: string): string {
+  return `${dataset} does not exist, or the checking user may not read it (grant it read access with a Policy)`;
+}
+
 function missingReason(plan: QualityPlan, query: number, live: LiveColumn[]): string {
   const q = plan.queries[query];
   if (!q) return "unknown query";
   const present = live.filter((c) => c.dataset === q.dataset);
-  if (present.length === 0) return `${q.dataset} does not exist`;
+  if (present.length === 0) return missingDataset(q.dataset);
   const missing = q.columns.filter((c) => !present.some((p) => p.column === c));
   return `${q.dataset} has no column ${missing.join(", ")}`;
 }

@@ -247,7 +247,9 @@ describe("evaluatePlan", () => {
     expect(empty.find((r) => r.rule === "r1")).toMatchObject({ observed: null, message: "no value: the dataset has no rows" });
     const missing = evaluatePlan(plan, [], [undefined]);
     expect(missing.map((r) => r.status)).toEqual(["failed", "failed", "warning"]);
-    expect(missing[1]!.message).toBe("not run: shop.public.t does not exist");
+    expect(missing[1]!.message).toBe(
+      "not run: shop.public.t does not exist, or the checking user may not read it (grant it read access with a Policy)",
+    );
   });
 
   test("between bounds are inclusive; not-between excludes them", () => {
