@@ -217,7 +217,7 @@ describe("the strata command", () => {
       .split("\n")
       .map((line) => line.split("\t"));
     expect(history.map((h) => h[0])).toEqual(Array.from({ length: before + 1 }, (_, i) => String(i + 1)));
-    expect(history.at(-1)!.slice(2, 4)).toEqual(["update", "succeeded"]);
+    expect(history.at(-1)!.slice(2, 4)).toEqual(["up", "succeeded"]);
   });
 
   test("a killed Trino: refresh through the binary shows it gone, up brings it back", () => {

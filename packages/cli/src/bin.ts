@@ -20,6 +20,7 @@ import {
 } from "./runner.js";
 import { type DemoQuery, type DemoSpec, loadTemplate } from "./template.js";
 import { cacheDir } from "./toolchain.js";
+import { listVersions, rollback, upAndRecord } from "./versions.js";
 import { type RunDetail, type RunView, findRun, listRuns, localWorkflows, runLogs, seconds, startRun, waitForRun } from "./workflows.js";
 
 // Compiled code of this command and its modules is cached on disk: later runs start faster.
@@ -71,18 +72,52 @@ const program = new Command()
   .description("Deploy and operate Strata data platforms with the Pulumi engine.")
   .showHelpAfterError();
 
-for (const operation of ["up", "preview", "refresh", "destroy"] as const satisfies readonly Operation[]) {
-  const command = withCommon(program.command(operation).description(`${operation} a stack`));
-  if (operation === "up")
-    command.option("--skip-preview", "do not preview first (faster; a program failing half-way then leaves part of it deployed)");
-  command.action(async (options: CommonOptions & { skipPreview?: boolean }) => {
-    const result = await runOperation(operation, await target(options), {
-      onOutput: (t) => process.stdout.write(t),
-      skipPreview: options.skipPreview === true,
-    });
+for (const operation of ["preview", "refresh", "destroy"] as const satisfies readonly Operation[]) {
+  withCommon(program.command(operation).description(`${operation} a stack`)).action(async (options: CommonOptions) => {
+    const result = await runOperation(operation, await target(options), { onOutput: (t) => process.stdout.write(t) });
     if (operation !== "destroy") printOutputs(result.outputs);
   });
 }
+
+withCommon(program.command("up").description("preview, then deploy a stack; every up is recorded as a version (strata history)"))
+  .option("--skip-preview", "do not preview first (faster; a program failing half-way then leaves part of it deployed)")
+  .option(
+    "--rollback-on-failure",
+    "when the deployment or a check during it (a blocking Contract, a health check) fails, deploy the last good version again",
+  )
+  .action(async (options: CommonOptions & { skipPreview?: boolean; rollbackOnFailure?: boolean }) => {
+    const stack = await target(options);
+    const run = { onOutput: (t: string) => process.stdout.write(t), skipPreview: options.skipPreview === true };
+    try {
+      printOutputs((await upAndRecord(stack, run)).outputs);
+    } catch (error) {
+      const good = listVersions(stack)
+        .filter((v) => v.result === "succeeded")
+        .at(-1);
+      if (options.rollbackOnFailure !== true || good === undefined) throw error;
+      process.stderr.write(
+        `strata: the update failed:\n${failureSummary(error)}\nstrata: deploying version ${good.version} again (the last good one)\n`,
+      );
+      const back = await rollback(stack, good.version, run);
+      process.stderr.write(`strata: rolled back to version ${good.version}, recorded as version ${back.version.version}\n`);
+      throw new Error(`the update failed and was rolled back to version ${good.version}: ${failureSummary(error)}`, { cause: error });
+    }
+  });
+
+withCommon(program.command("rollback").description("deploy an earlier version again (any number of versions back); records a new version"))
+  .requiredOption("--to <version>", "the version to go back to (strata history)")
+  .option("--allow-replace", "go on even when it replaces or deletes a resource holding data (its data is lost)")
+  .action(async (options: CommonOptions & { to: string; allowReplace?: boolean }) => {
+    const n = Number(options.to);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`--to ${options.to} is not a version. Fix: give a version number from strata history`);
+    const { result, version } = await rollback(await target(options), n, {
+      onOutput: (t) => process.stdout.write(t),
+      allowReplace: options.allowReplace === true,
+    });
+    printOutputs(result.outputs);
+    process.stdout.write(`\nRolled back to version ${n}, recorded as version ${version.version}.\n`);
+  });
 
 withCommon(program.command("outputs").description("print a stack's outputs")).action(async (options: CommonOptions) => {
   const stack = await openStack(await target(options));
@@ -97,17 +132,32 @@ withCommon(
   process.stdout.write(await runPulumiCli(await target(options), ["state", "unprotect", "--all", "--yes"]));
 });
 
-withCommon(program.command("history").description("list a stack's deployments, oldest first")).action(async (options: CommonOptions) => {
-  const stack = await openStack(await target(options));
-  const history = (await stack.history()).reverse();
-  // The file backend reports version 0 for every entry; number them ourselves.
-  history.forEach((h, i) => {
-    const changes = Object.entries(h.resourceChanges ?? {})
-      .map(([k, n]) => `${k}=${n}`)
-      .join(" ");
-    process.stdout.write(`${i + 1}\t${h.startTime}\t${h.kind}\t${h.result}\t${changes}\n`);
-  });
-});
+withCommon(program.command("history").description("list a stack's versions (every up and rollback), oldest first")).action(
+  async (options: CommonOptions) => {
+    const stack = await target(options);
+    const versions = listVersions(stack);
+    if (versions.length > 0) {
+      // Tab-separated, like the engine's history below: one line per version, easy to read by scripts.
+      for (const v of versions) {
+        const changes = Object.entries(v.changes)
+          .map(([k, n]) => `${k}=${n}`)
+          .join(" ");
+        const operation = v.operation === "rollback" ? `rollback-to-${v.rolledBackTo}` : v.operation;
+        process.stdout.write(`${v.version}\t${v.time}\t${operation}\t${v.result}\t${changes}\t${v.artefactHash.slice(0, 12)}\n`);
+      }
+      return;
+    }
+    // A stack deployed before versions were recorded: the engine's own history.
+    const history = (await (await openStack(stack)).history()).reverse();
+    // The file backend reports version 0 for every entry; number them ourselves.
+    history.forEach((h, i) => {
+      const changes = Object.entries(h.resourceChanges ?? {})
+        .map(([k, n]) => `${k}=${n}`)
+        .join(" ");
+      process.stdout.write(`${i + 1}\t${h.startTime}\t${h.kind}\t${h.result}\t${changes}\n`);
+    });
+  },
+);
 
 withCommon(program.command("demo").description("deploy the local data platform demo and show it working")).action(
   async (options: CommonOptions) => {
@@ -118,7 +168,7 @@ withCommon(program.command("demo").description("deploy the local data platform d
     if (!Object.keys(config).some((k) => k.endsWith(":warehousePassword"))) {
       await stack.setConfig("warehousePassword", { value: randomBytes(18).toString("base64url"), secret: true });
     }
-    const result = await runOperation("up", base, { onOutput: (t) => process.stdout.write(t) });
+    const result = await upAndRecord(base, { onOutput: (t) => process.stdout.write(t) });
     process.stdout.write("\n== Stack outputs\n");
     printOutputs(result.outputs);
     const file = result.outputs.warehousePassword?.value;

@@ -15,5 +15,16 @@ export {
 } from "./runner.js";
 export { type DemoSpec, type Template, bundledStacksDir, loadTemplate, templateDir } from "./template.js";
 export { type DeployedContract, checkContract, deployedContracts } from "./contracts.js";
+export {
+  type VersionRecord,
+  artefactHash,
+  dataLosses,
+  listVersions,
+  recordVersion,
+  rollback,
+  upAndRecord,
+  versionTarget,
+  versionsDir,
+} from "./versions.js";
 export { type Toolchain, cacheDir, loadToolchain } from "./toolchain.js";
 export { type RunDetail, type RunView, findRun, listRuns, localWorkflows, runLogs, startRun, waitForRun } from "./workflows.js";

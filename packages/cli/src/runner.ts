@@ -49,6 +49,8 @@ export interface RunOptions {
    * @default false
    */
   readonly skipPreview?: boolean;
+  /** Receives every engine event (steps and their operations, diagnostics). */
+  readonly onEvent?: (event: EngineEvent) => void;
 }
 
 const { LocalWorkspace, PulumiCommand } = pulumi.automation;
@@ -338,7 +340,14 @@ export async function runOperation(operation: Operation, target: StackTarget, op
     const onOutput = options.onOutput;
     await migrateLegacyState(stack, target, onOutput);
     const events = record.events;
-    const common = { onOutput, onEvent: (event: EngineEvent) => events.push(event), color: "never" as const };
+    const common = {
+      onOutput,
+      onEvent: (event: EngineEvent) => {
+        events.push(event);
+        options.onEvent?.(event);
+      },
+      color: "never" as const,
+    };
     try {
       return await runOn(stack, operation, common);
     } catch (error) {

@@ -45,7 +45,9 @@ export async function loadTemplate(nameOrPath: string): Promise<Template> {
   if (!fs.existsSync(path.join(workDir, "Pulumi.yaml")) || !fs.existsSync(module)) {
     throw new Error(`${workDir} is not a built stack template: it needs Pulumi.yaml and program.js (run npm run build).`);
   }
-  const loaded = (await import(pathToFileURL(module).href)) as { default?: unknown; demo?: DemoSpec };
+  // The file's time in the URL: a process that loads a template again after it changed gets the new program.
+  const url = `${pathToFileURL(module).href}?mtime=${fs.statSync(module).mtimeMs}`;
+  const loaded = (await import(url)) as { default?: unknown; demo?: DemoSpec };
   if (typeof loaded.default !== "function") throw new Error(`${module} has no default-exported program function`);
   return { workDir, program: loaded.default as pulumi.automation.PulumiFn, ...(loaded.demo ? { demo: loaded.demo } : {}) };
 }
