@@ -334,13 +334,48 @@ async function migrateLegacyState(stack: Stack, target: StackTarget, onOutput?: 
 
 /** Runs one engine operation on a stack and reports what it changed. */
 export async function runOperation(operation: Operation, target: StackTarget, options: RunOptions = {}): Promise<OperationResult> {
+  return withOperationStack(target, options, (stack, common) => runOn(stack, operation, common));
+}
+
+/**
+ * A preview, then — when `check` accepts what the preview would do (it
+ * throws otherwise) — the update without a second preview, on one opened
+ * stack: what a rollback runs, at the cost of about one `up`.
+ */
+export async function previewThenUp(
+  target: StackTarget,
+  options: RunOptions,
+  check: (previewEvents: EngineEvent[]) => void,
+): Promise<OperationResult> {
+  return withOperationStack(target, { ...options, skipPreview: true }, async (stack, common) => {
+    const events: EngineEvent[] = [];
+    await stack.preview({
+      ...common,
+      onEvent: (event) => {
+        events.push(event);
+        common.onEvent(event);
+      },
+    });
+    check(events);
+    return runOn(stack, "up", common);
+  });
+}
+
+type OperationCommon = { onOutput: RunOptions["onOutput"]; onEvent: (event: EngineEvent) => void; color: "never" };
+
+/** Opens the stack for one operation (private temp folder, state migration) and names failed primitives in errors. */
+async function withOperationStack(
+  target: StackTarget,
+  options: RunOptions,
+  operate: (stack: Stack, common: OperationCommon) => Promise<OperationResult>,
+): Promise<OperationResult> {
   return withPrivateTemp(target.home, async (tmpDir) => {
     const record = new OperationRecord();
     const stack = await openStack(target, { tmpDir, skipPreview: options.skipPreview === true, record });
     const onOutput = options.onOutput;
     await migrateLegacyState(stack, target, onOutput);
     const events = record.events;
-    const common = {
+    const common: OperationCommon = {
       onOutput,
       onEvent: (event: EngineEvent) => {
         events.push(event);
@@ -349,7 +384,7 @@ export async function runOperation(operation: Operation, target: StackTarget, op
       color: "never" as const,
     };
     try {
-      return await runOn(stack, operation, common);
+      return await operate(stack, common);
     } catch (error) {
       const attributed = attributeFailures(events);
       if (attributed.length === 0 || !(error instanceof Error)) throw error;
@@ -404,11 +439,7 @@ export function attributeFailures(events: EngineEvent[]): string[] {
   return [...new Set(lines)];
 }
 
-async function runOn(
-  stack: Stack,
-  operation: Operation,
-  common: { onOutput: RunOptions["onOutput"]; onEvent: (event: EngineEvent) => void; color: "never" },
-): Promise<OperationResult> {
+async function runOn(stack: Stack, operation: Operation, common: OperationCommon): Promise<OperationResult> {
   switch (operation) {
     case "up": {
       // The engine previews first (see engineCommand) unless asked not to.

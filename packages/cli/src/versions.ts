@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import { loadTemplate } from "./template.js";
-import { type OperationResult, type RunOptions, type StackTarget, projectName, runOperation } from "./runner.js";
+import { type OperationResult, type RunOptions, type StackTarget, previewThenUp, projectName, runOperation } from "./runner.js";
 
 /** What a version records. */
 export interface VersionRecord {
@@ -155,6 +155,14 @@ export function dataLosses(events: EngineEvent[]): string[] {
   return [...losses].sort();
 }
 
+/** A rollback stopped before any change (it would lose data). */
+export class RollbackRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RollbackRefused";
+  }
+}
+
 /** The target that deploys version `n`'s artefact: its program, its config file, the same stack and home. */
 export async function versionTarget(target: StackTarget, n: number): Promise<StackTarget> {
   const artefact = path.join(versionsDir(target), String(n), ARTEFACT);
@@ -184,16 +192,15 @@ export async function rollback(
   options: RunOptions & { allowReplace?: boolean } = {},
 ): Promise<{ result: OperationResult; version: VersionRecord }> {
   const old = await versionTarget(target, n);
-  const events: EngineEvent[] = [];
-  await runOperation("preview", old, { ...options, onEvent: (e) => events.push(e) });
-  const losses = dataLosses(events);
-  if (losses.length > 0 && options.allowReplace !== true)
-    throw new Error(
-      `rolling back to version ${n} would replace or delete resources holding data: ${losses.join(", ")}. ` +
-        "Fix: keep them (roll back to a later version), or pass --allow-replace to accept losing their data",
-    );
   try {
-    const result = await runOperation("up", old, options);
+    const result = await previewThenUp(old, options, (events) => {
+      const losses = dataLosses(events);
+      if (losses.length > 0 && options.allowReplace !== true)
+        throw new RollbackRefused(
+          `rolling back to version ${n} would replace or delete resources holding data: ${losses.join(", ")}. ` +
+            "Fix: keep them (roll back to a later version), or pass --allow-replace to accept losing their data",
+        );
+    });
     const version = recordVersion(target, old.workDir, {
       time: new Date().toISOString(),
       operation: "rollback",
@@ -203,6 +210,8 @@ export async function rollback(
     });
     return { result, version };
   } catch (error) {
+    // A refused rollback changed nothing: no version.
+    if (error instanceof RollbackRefused) throw error;
     recordVersion(target, old.workDir, {
       time: new Date().toISOString(),
       operation: "rollback",
