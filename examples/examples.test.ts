@@ -6,6 +6,7 @@ const mocks = await installMocks({
     "strata-test:apiToken": "t0ken",
     "strata-test:ordersPassword": "orders-pw",
     "strata-test:crmPassword": "crm-pw",
+    "strata-test:shopPassword": "shop-pw",
     "strata:dataDir": "/data/dev",
     "strata:trinoHome": "/opt/trino",
     "strata:javaHome": "/opt/jdk",
@@ -18,6 +19,7 @@ const { policyExample } = await import("./dist/policy.js");
 const { computeExample } = await import("./dist/compute.js");
 const { workspaceExample } = await import("./dist/workspace.js");
 const { contractExample } = await import("./dist/contract.js");
+const { modelExample } = await import("./dist/model.js");
 
 // The components a program builds (its local resources are `strata:local:*`).
 const types = () =>
@@ -102,6 +104,23 @@ describe("examples", () => {
       ["invalidValues(email)", true],
       ["rowCount", false],
     ]);
+  });
+
+  test("model.ts: a view per table and per metric in the lakehouse, and the model API as a supervised local process", async () => {
+    const outputs = modelExample();
+    expect(outputs.viewSchema).toBe("lake.sales");
+    expect(await promiseOf(outputs.url)).toBe("http://127.0.0.1:8642");
+    await mocks.settle();
+    const views = mocks.byName("sales-views");
+    expect(views.type).toBe("strata:local:TrinoViews");
+    expect([views.inputs.catalog, views.inputs.schema, views.inputs.trino.user]).toEqual(["lake", "sales", "model-sales"]);
+    expect(Object.keys(views.inputs.views).sort()).toEqual(["customers", "orders", "revenue_by_region"]);
+    // Each measure at its own table's grain: two subqueries joined on the region.
+    expect(views.inputs.views.revenue_by_region).toContain("FULL JOIN");
+    const api = mocks.byName("sales-api-service-process");
+    expect(api.inputs.args[1]).toBe("/data/dev/services/sales-api-service");
+    expect(api.inputs.args.slice(2, 4)).toEqual([process.execPath, expect.stringMatching(/model\/api-server\.js$/)]);
+    expect(api.inputs.health).toEqual({ kind: "http", path: "/healthz" });
   });
 
   test("workspace.ts: a directory and a schema prefix", async () => {
