@@ -304,7 +304,13 @@ describe("the model API, a local Service", () => {
     expect(await until(async () => !alive(supervisor), 5)).toBe(true);
     const refreshed = await stack.run("refresh", { password: { value: PASSWORD, secret: true } });
     expect(refreshed.changes.delete).toBe(1);
-    await stack.run("up", { password: { value: PASSWORD, secret: true } });
+    await stack.run("up", { password: { value: PASSWORD, secret: true } }).catch((error: Error) => {
+      // What the supervisors did, to tell why the start failed.
+      const log = path.join(stack.dataDir, "services", "sales-api-service", "service.log");
+      throw new Error(
+        `${error.message}\n--- service.log ---\n${fs.existsSync(log) ? fs.readFileSync(log, "utf8").slice(-4000) : "(none)"}`,
+      );
+    });
     expect(await answers()).toBe(true);
     expect((await metrics("admin", byRegion)).status).toBe(200);
   });

@@ -28,8 +28,11 @@ export function portInUse(port: number): Promise<boolean> {
     const socket = net.connect({ host: "127.0.0.1", port });
     socket.setTimeout(1000);
     socket.once("connect", () => {
+      // Nothing listening, the kernel may still connect a socket to itself when it picks the same
+      // port as the socket's own (ports chosen by FreePort are in the ephemeral range): that is not in use.
+      const self = socket.localPort === port;
       socket.destroy();
-      resolve(true);
+      resolve(!self);
     });
     socket.once("timeout", () => {
       socket.destroy();
@@ -37,6 +40,33 @@ export function portInUse(port: number): Promise<boolean> {
     });
     socket.once("error", () => resolve(false));
   });
+}
+
+/** The process listening on 127.0.0.1:`port` (or any address), as `pid <n> (<command line>)`, when this user may see it. */
+export async function portHolder(port: number): Promise<string | undefined> {
+  const hex = port.toString(16).toUpperCase().padStart(4, "0");
+  const inodes = new Set<string>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    const text = await fs.readFile(table, "utf8").catch(() => "");
+    for (const line of text.split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is HEXIP:HEXPORT; state 0A is LISTEN; field 9 is the socket's inode.
+      if (fields[1]?.endsWith(`:${hex}`) && fields[3] === "0A" && fields[9]) inodes.add(fields[9]);
+    }
+  }
+  if (inodes.size === 0) return undefined;
+  for (const pid of (await fs.readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
+    const fds = await fs.readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      const link = await fs.readlink(`/proc/${pid}/fd/${fd}`).catch(() => "");
+      const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+      if (inode !== undefined && inodes.has(inode)) {
+        const command = (await fs.readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").join(" ").trim();
+        return `pid ${pid} (${command.length > 200 ? `${command.slice(0, 199)}…` : command})`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Asks the kernel for a free port on 127.0.0.1. */

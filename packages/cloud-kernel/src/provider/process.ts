@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ResourceType } from "./framework.js";
-import { idsFor, pickFreePort, portInUse, processStartTime, sleep } from "./os.js";
+import { idsFor, pickFreePort, portHolder, portInUse, processStartTime, sleep } from "./os.js";
 
 /** A port on 127.0.0.1 picked free at creation and then kept. */
 export const FreePort: ResourceType<Record<string, never>, { port: number }> = {
@@ -159,7 +159,10 @@ async function stopLeftover(file: string): Promise<void> {
 async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
   for (const file of inputs.leftoverPidFiles ?? []) await stopLeftover(file);
   if (await portInUse(inputs.port)) {
-    throw new Error(`port ${inputs.port} on 127.0.0.1 is already in use by another process; choose another port or stop that process`);
+    const holder = await portHolder(inputs.port);
+    throw new Error(
+      `port ${inputs.port} on 127.0.0.1 is already in use by another process${holder ? `: ${holder}` : ""}; choose another port or stop that process`,
+    );
   }
   const ids = idsFor(inputs.runAs ?? "");
   for (const file of inputs.staleFiles ?? []) fs.rmSync(file, { force: true });
