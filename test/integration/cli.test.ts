@@ -256,12 +256,17 @@ describe("the strata command", () => {
     expect(isTrino(pid)).toBe(true);
     const unprotected = strata("unprotect");
     expect(unprotected.code).toBe(0);
-    const { code } = strata("destroy");
+    const { code, out } = strata("destroy");
     expect(code).toBe(0);
     expect(isTrino(pid)).toBe(false);
+    // The engine names `pulumi stack rm`, which users may not have: the strata command follows it, and works.
+    expect(out).toMatch(/run `pulumi stack rm \S+`\.\n\s*With strata: npm run strata -- remove --stack \S+/);
     // Retained outside dev stacks: the warehouse's data and the Workspace folder stay on disk.
     expect(fs.existsSync(path.join(dataDir, "postgres", "warehouse-server", "data", "PG_VERSION"))).toBe(true);
     expect(fs.existsSync(path.join(dataDir, "workspaces", "marketing"))).toBe(true);
     expect(fs.existsSync(path.join(dataDir, "secrets", "warehouse-password"))).toBe(false);
+    const removed = strata("remove");
+    expect(removed.code).toBe(0);
+    expect(removed.out).toContain(`Removed stack ${stackName}.`);
   });
 });

@@ -20,6 +20,7 @@ import {
 } from "./runner.js";
 import { type DemoQuery, type DemoSpec, loadTemplate } from "./template.js";
 import { cacheDir } from "./toolchain.js";
+import { hintedWriter, withStrataHints } from "./hints.js";
 import { listVersions, rollback, upAndRecord } from "./versions.js";
 import { type RunDetail, type RunView, findRun, listRuns, localWorkflows, runLogs, seconds, startRun, waitForRun } from "./workflows.js";
 
@@ -60,6 +61,13 @@ function printOutputs(outputs: OperationResult["outputs"]): void {
   process.stdout.write(stringify(shown));
 }
 
+/** The engine's output, on stdout, with the strata equivalent after each `pulumi` command it names. */
+function engineOutput(options: CommonOptions): (text: string) => void {
+  const writer = hintedWriter(options.stack, (t) => process.stdout.write(t));
+  process.once("beforeExit", () => writer.flush());
+  return (text) => writer.write(text);
+}
+
 function withCommon(command: Command): Command {
   return command
     .addOption(new Option("-t, --template <name|dir>", "stack template: a bundled name or a folder").default("local"))
@@ -74,7 +82,7 @@ const program = new Command()
 
 for (const operation of ["preview", "refresh", "destroy"] as const satisfies readonly Operation[]) {
   withCommon(program.command(operation).description(`${operation} a stack`)).action(async (options: CommonOptions) => {
-    const result = await runOperation(operation, await target(options), { onOutput: (t) => process.stdout.write(t) });
+    const result = await runOperation(operation, await target(options), { onOutput: engineOutput(options) });
     if (operation !== "destroy") printOutputs(result.outputs);
   });
 }
@@ -87,7 +95,7 @@ withCommon(program.command("up").description("preview, then deploy a stack; ever
   )
   .action(async (options: CommonOptions & { skipPreview?: boolean; rollbackOnFailure?: boolean }) => {
     const stack = await target(options);
-    const run = { onOutput: (t: string) => process.stdout.write(t), skipPreview: options.skipPreview === true };
+    const run = { onOutput: engineOutput(options), skipPreview: options.skipPreview === true };
     try {
       printOutputs((await upAndRecord(stack, run)).outputs);
     } catch (error) {
@@ -112,7 +120,7 @@ withCommon(program.command("rollback").description("deploy an earlier version ag
     if (!Number.isInteger(n) || n < 1)
       throw new Error(`--to ${options.to} is not a version. Fix: give a version number from strata history`);
     const { result, version } = await rollback(await target(options), n, {
-      onOutput: (t) => process.stdout.write(t),
+      onOutput: engineOutput(options),
       allowReplace: options.allowReplace === true,
     });
     printOutputs(result.outputs);
@@ -131,6 +139,21 @@ withCommon(
 ).action(async (options: CommonOptions) => {
   process.stdout.write(await runPulumiCli(await target(options), ["state", "unprotect", "--all", "--yes"]));
 });
+
+withCommon(
+  program.command("cancel").description("stop an update of a stack that is running (or was interrupted and left the stack locked)"),
+).action(async (options: CommonOptions) => {
+  await (await openStack(await target(options))).cancel();
+  process.stdout.write(`Cancelled the running update of stack ${options.stack}.\n`);
+});
+
+withCommon(program.command("remove").description("remove a stack once destroyed: its state and config (its versions stay)"))
+  .option("--force", "remove it even though it still has resources (they keep running, unmanaged)")
+  .action(async (options: CommonOptions & { force?: boolean }) => {
+    const stack = await openStack(await target(options));
+    await stack.workspace.removeStack(options.stack, options.force === true ? { force: true } : {});
+    process.stdout.write(`Removed stack ${options.stack}.\n`);
+  });
 
 withCommon(program.command("history").description("list a stack's versions (every up and rollback), oldest first")).action(
   async (options: CommonOptions) => {
@@ -168,7 +191,7 @@ withCommon(program.command("demo").description("deploy the local data platform d
     if (!Object.keys(config).some((k) => k.endsWith(":warehousePassword"))) {
       await stack.setConfig("warehousePassword", { value: randomBytes(18).toString("base64url"), secret: true });
     }
-    const result = await upAndRecord(base, { onOutput: (t) => process.stdout.write(t) });
+    const result = await upAndRecord(base, { onOutput: engineOutput(options) });
     process.stdout.write("\n== Stack outputs\n");
     printOutputs(result.outputs);
     const file = result.outputs.warehousePassword?.value;
@@ -310,6 +333,7 @@ withCommon(
 });
 
 program.parseAsync().catch((error: unknown) => {
-  process.stderr.write(`strata: ${failureSummary(error)}\n`);
+  const stack = program.commands.map((c) => c.opts<{ stack?: string }>().stack).find((s) => s !== undefined) ?? "dev";
+  process.stderr.write(`strata: ${withStrataHints(failureSummary(error), stack)}\n`);
   process.exitCode = 1;
 });
