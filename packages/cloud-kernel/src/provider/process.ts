@@ -158,6 +158,9 @@ async function stopLeftover(file: string): Promise<void> {
 
 async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
   for (const file of inputs.leftoverPidFiles ?? []) await stopLeftover(file);
+  // A port is seen in use for a moment after its holder was stopped (ours above, or a predecessor that
+  // is exiting): it must still be in use after 5 s to be refused.
+  for (let i = 0; i < 25 && (await portInUse(inputs.port)); i++) await sleep(200);
   if (await portInUse(inputs.port)) {
     const holder = await portHolder(inputs.port);
     throw new Error(
