@@ -109,27 +109,37 @@ export function recordVersion(
   return record;
 }
 
-/** Runs `up` and records the version, whatever its result. */
-export async function upAndRecord(target: StackTarget, options: RunOptions = {}): Promise<OperationResult> {
+/**
+ * Deploys with `operate` and records a version of what it deployed (the artefact in
+ * `from`), whatever the result; a {@link RollbackRefused} changed nothing and records none.
+ */
+async function deployAndRecord(
+  target: StackTarget,
+  from: string,
+  kind: Pick<VersionRecord, "operation" | "rolledBackTo">,
+  operate: () => Promise<OperationResult>,
+): Promise<{ result: OperationResult; version: VersionRecord }> {
+  let result: OperationResult;
   try {
-    const result = await runOperation("up", target, options);
-    recordVersion(target, target.workDir, {
-      time: new Date().toISOString(),
-      operation: "up",
-      result: "succeeded",
-      changes: result.changes,
-    });
-    return result;
+    result = await operate();
   } catch (error) {
-    recordVersion(target, target.workDir, {
-      time: new Date().toISOString(),
-      operation: "up",
-      result: "failed",
-      changes: {},
-      error: (error as Error).message.split("\n")[0] ?? "",
-    });
+    if (!(error instanceof RollbackRefused))
+      recordVersion(target, from, {
+        time: new Date().toISOString(),
+        ...kind,
+        result: "failed",
+        changes: {},
+        error: (error as Error).message.split("\n")[0] ?? "",
+      });
     throw error;
   }
+  const version = recordVersion(target, from, { time: new Date().toISOString(), ...kind, result: "succeeded", changes: result.changes });
+  return { result, version };
+}
+
+/** Runs `up` and records the version, whatever its result. */
+export async function upAndRecord(target: StackTarget, options: RunOptions = {}): Promise<OperationResult> {
+  return (await deployAndRecord(target, target.workDir, { operation: "up" }, () => runOperation("up", target, options))).result;
 }
 
 /** Resource types that hold data: replacing or deleting one loses it. */
@@ -192,34 +202,14 @@ export async function rollback(
   options: RunOptions & { allowReplace?: boolean } = {},
 ): Promise<{ result: OperationResult; version: VersionRecord }> {
   const old = await versionTarget(target, n);
-  try {
-    const result = await previewThenUp(old, options, (events) => {
+  return deployAndRecord(target, old.workDir, { operation: "rollback", rolledBackTo: n }, () =>
+    previewThenUp(old, options, (events) => {
       const losses = dataLosses(events);
       if (losses.length > 0 && options.allowReplace !== true)
         throw new RollbackRefused(
           `rolling back to version ${n} would replace or delete resources holding data: ${losses.join(", ")}. ` +
             "Fix: keep them (roll back to a later version), or pass --allow-replace to accept losing their data",
         );
-    });
-    const version = recordVersion(target, old.workDir, {
-      time: new Date().toISOString(),
-      operation: "rollback",
-      rolledBackTo: n,
-      result: "succeeded",
-      changes: result.changes,
-    });
-    return { result, version };
-  } catch (error) {
-    // A refused rollback changed nothing: no version.
-    if (error instanceof RollbackRefused) throw error;
-    recordVersion(target, old.workDir, {
-      time: new Date().toISOString(),
-      operation: "rollback",
-      rolledBackTo: n,
-      result: "failed",
-      changes: {},
-      error: (error as Error).message.split("\n")[0] ?? "",
-    });
-    throw error;
-  }
+    }),
+  );
 }

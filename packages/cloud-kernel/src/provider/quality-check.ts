@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { type QualityPlan, type QualityReport, formatQualityReport, historyStatements, runQualityPlan } from "../quality.js";
 import { type Failure, type ResourceType, hasUnknowns } from "./framework.js";
 import { run } from "./os.js";
-import { trinoStatement } from "./trino.js";
+import { trinoRows } from "./trino.js";
 
 /** Where results are kept: a PostgreSQL database reached with psql over TCP as its owner (password in `password`). */
 export interface QualityHistory {
@@ -45,11 +45,7 @@ function inputsHash(inputs: QualityCheckInputs): string {
 }
 
 async function checkNow(inputs: QualityCheckInputs): Promise<QualityReport> {
-  return runQualityPlan(inputs.plan, async (sql) => {
-    const answer = await trinoStatement(inputs.trino.port, inputs.trino.user, sql);
-    if (answer.error !== undefined) throw new Error(`${answer.errorName ? `${answer.errorName}: ` : ""}${answer.error}`);
-    return answer.rows;
-  });
+  return runQualityPlan(inputs.plan, (sql) => trinoRows(inputs.trino.port, inputs.trino.user, sql));
 }
 
 async function record(inputs: QualityCheckInputs, report: QualityReport): Promise<void> {

@@ -1,7 +1,8 @@
 // TrinoViews: views of a schema on a Cluster of this machine, created,
 // replaced and dropped with the schema's other contents left alone.
 import { type Failure, type ResourceType, hasUnknowns } from "./framework.js";
-import { trinoStatement } from "./trino.js";
+import { quoteIdentifier } from "../quality.js";
+import { TrinoStatementError, trinoRows, trinoStatement } from "./trino.js";
 
 export interface TrinoViewsInputs {
   /** A running Trino on 127.0.0.1, and the user owning the views. */
@@ -21,11 +22,13 @@ export interface TrinoViewsOutputs {
   views: string[];
 }
 
-const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const q = quoteIdentifier;
 
 async function run(inputs: Pick<TrinoViewsInputs, "trino">, sql: string): Promise<void> {
-  const answer = await trinoStatement(inputs.trino.port, inputs.trino.user, sql);
-  if (answer.error !== undefined) throw new Error(`${answer.errorName ? `${answer.errorName}: ` : ""}${answer.error}\n  in: ${sql}`);
+  await trinoRows(inputs.trino.port, inputs.trino.user, sql).catch((error: unknown) => {
+    // Trino's own errors name the statement; a Cluster out of reach stays as it is (delete looks for it).
+    throw error instanceof TrinoStatementError ? new Error(`${error.message}\n  in: ${sql}`) : error;
+  });
 }
 
 async function apply(inputs: TrinoViewsInputs, previous: string[] = []): Promise<TrinoViewsOutputs> {

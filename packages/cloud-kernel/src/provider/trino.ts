@@ -1,5 +1,15 @@
 // Trino's HTTP protocol, as the plugin speaks it to a Cluster on this machine.
 
+/** An error Trino reported for a statement (not a failure to reach it): `<error name>: <message>`. */
+export class TrinoStatementError extends Error {}
+
+/** Runs one statement and returns its rows; Trino's error is thrown as a {@link TrinoStatementError}. */
+export async function trinoRows(port: number, user: string, sql: string): Promise<unknown[][]> {
+  const answer = await trinoStatement(port, user, sql);
+  if (answer.error !== undefined) throw new TrinoStatementError(`${answer.errorName ? `${answer.errorName}: ` : ""}${answer.error}`);
+  return answer.rows;
+}
+
 /** A server that has just started has no worker yet: the same statement is tried again for this long. */
 const NO_NODES_RETRY_MS = 30_000;
 

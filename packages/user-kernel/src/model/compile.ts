@@ -7,6 +7,8 @@
 // step), the subquery first keeps one row per (dimensions, primary key) and
 // aggregates that. The subqueries are then joined on the dimensions.
 
+import { quoteIdentifier, sqlString } from "@strata/core-kernel";
+
 export const TIME_GRAINS = ["day", "week", "month", "quarter", "year"] as const;
 export type TimeGrain = (typeof TIME_GRAINS)[number];
 export const DIMENSION_TYPES = ["string", "number", "boolean", "time"] as const;
@@ -97,7 +99,7 @@ export class ModelError extends Error {
 }
 
 const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
-const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const q = quoteIdentifier;
 
 /** One step of a join path: the join, and whether it is walked from its `from` side. */
 interface Step {
@@ -168,7 +170,7 @@ function source(table: string, t: ModelTable): string {
 function literal(value: string | number | boolean): string {
   if (typeof value === "number") return String(value);
   if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
-  return `'${value.replace(/'/g, "''")}'`;
+  return sqlString(value);
 }
 
 function filterSql(expression: string, f: MetricFilter, field: string): string {

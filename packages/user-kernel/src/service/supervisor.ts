@@ -1,9 +1,9 @@
 // The supervisor of a local Service: runs the service's program, and starts
 // it again when it exits, after 1 s, 2 s, 4 s ... up to 30 s (back to 1 s
 // once a run lasted a minute). Stopping the supervisor (SIGTERM) stops the
-// program. A program left over by a supervisor that was killed (its pid and
-// start time in `child.pid`) is stopped before the first start, so the port
-// is free.
+// program. It records the program's pid and start time in `child.pid`: a
+// program left over by a supervisor that was killed is stopped from that
+// file before the next supervisor starts (LocalProcess `leftoverPidFiles`).
 //
 //   node supervisor.js <folder> <program> [args...]
 import { spawn } from "node:child_process";
@@ -27,19 +27,6 @@ function startTime(pid: number): string | undefined {
   }
 }
 
-async function stopLeftover(): Promise<void> {
-  if (!fs.existsSync(pidFile)) return;
-  const [pid, started] = fs.readFileSync(pidFile, "utf8").trim().split(" ");
-  const id = Number(pid);
-  if (Number.isInteger(id) && id > 0 && startTime(id) === started) {
-    log(`stopping the program left by a previous supervisor (pid ${id})`);
-    process.kill(id, "SIGTERM");
-    for (let i = 0; i < 100 && startTime(id) === started; i++) await new Promise((r) => setTimeout(r, 100));
-    if (startTime(id) === started) process.kill(id, "SIGKILL");
-  }
-  fs.rmSync(pidFile, { force: true });
-}
-
 let stopping = false;
 let child: ReturnType<typeof spawn> | undefined;
 for (const signal of ["SIGTERM", "SIGINT"] as const)
@@ -49,7 +36,6 @@ for (const signal of ["SIGTERM", "SIGINT"] as const)
     else process.exit(0);
   });
 
-await stopLeftover();
 let delay = 1000;
 let restarts = 0;
 while (!stopping) {
