@@ -45,7 +45,9 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
 
 // ---------------------------------------------------------------- Strata
 
-async function strata(skipPreview: boolean): Promise<{ cold: number; noop: number; noopSkipPreview: number; destroy: number }> {
+async function strata(
+  skipPreview: boolean,
+): Promise<{ cold: number; noop: number; noopNoRefresh: number; noopSkipPreview: number; destroy: number }> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "strata-bench-"));
   fs.chmodSync(root, 0o711);
   const workDir = path.join(root, "work");
@@ -64,9 +66,10 @@ async function strata(skipPreview: boolean): Promise<{ cold: number; noop: numbe
       await new TrinoSession({ endpoint: result.outputs.endpoint!.value as string, user: "admin" }).query(templateModule.demo.query);
     });
     const [, noop] = await timed(() => runOperation("up", target, quiet));
-    const [, noopSkipPreview] = await timed(() => runOperation("up", target, { ...quiet, skipPreview: true }));
+    const [, noopNoRefresh] = await timed(() => runOperation("up", target, { ...quiet, refresh: false }));
+    const [, noopSkipPreview] = await timed(() => runOperation("up", target, { ...quiet, skipPreview: true, refresh: false }));
     const [, destroy] = await timed(() => runOperation("destroy", target, quiet));
-    return { cold, noop, noopSkipPreview, destroy };
+    return { cold, noop, noopNoRefresh, noopSkipPreview, destroy };
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -289,8 +292,9 @@ const rows: Array<[string, string]> = [
   ["ratio strata / floor (goal <= 1.1)", (pick("cold") / floorMs).toFixed(2)],
   ["strata: cold up --skip-preview to first query", `${seconds(median(skipped))}  (${skipped.map(seconds).join(", ")})`],
   ["ratio with --skip-preview", (median(skipped) / floorMs).toFixed(2)],
-  ["strata: no-op up, preview first (goal <= 2 s)", seconds(pick("noop"))],
-  ["strata: no-op up --skip-preview", seconds(pick("noopSkipPreview"))],
+  ["strata: no-op up, refresh and preview first (goal <= 2 s)", seconds(pick("noop"))],
+  ["strata: no-op up --no-refresh", seconds(pick("noopNoRefresh"))],
+  ["strata: no-op up --no-refresh --skip-preview", seconds(pick("noopSkipPreview"))],
   ["strata: destroy", seconds(pick("destroy"))],
 ];
-for (const [label, value] of rows) console.log(`${label.padEnd(48)} ${value}`);
+for (const [label, value] of rows) console.log(`${label.padEnd(60)} ${value}`);

@@ -30,7 +30,7 @@ import {
   renderRules,
   strataProgram,
 } from "@strata/user-kernel";
-import { FreePort, LocalDirectory, LocalFile, LocalFileSet, LocalLinks, LocalProcess } from "@strata/cloud-kernel";
+import { FreePort, LocalDirectory, LocalFile, LocalFileSet, LocalLinks, LocalProcess, socketPathFor } from "@strata/cloud-kernel";
 
 const sizes = process.argv
   .slice(2)
@@ -69,7 +69,7 @@ class Group extends pulumi.ComponentResource {
  * would register for the same result (the same pure compilers give the file
  * contents).
  */
-function handWrittenStack(n: number, dataDir: string, trinoHome: string, javaHome: string, grouped: boolean) {
+function handWrittenStack(n: number, dataDir: string, trinoHome: string, javaHome: string, supervisorHome: string, grouped: boolean) {
   // With `grouped`, every resource sits in the same components as Strata's (same types, names and parents).
   const group = (type: string, name: string, parent?: pulumi.Resource) =>
     grouped ? new Group(type, name, parent ? { parent } : {}) : undefined;
@@ -132,6 +132,11 @@ function handWrittenStack(n: number, dataDir: string, trinoHome: string, javaHom
     const server = new LocalProcess(
       "analytics-server",
       {
+        supervisor: {
+          home: supervisorHome,
+          dir: path.join(dataDir, "supervisor"),
+          socket: socketPathFor(path.join(dataDir, "supervisor")),
+        },
         command: path.join(trinoHome, "bin", "launcher"),
         args: ["run", `--etc-dir=${etc}`],
         cwd: root,
@@ -186,8 +191,14 @@ for (const n of N) {
     const dataDir = path.join(os.homedir(), ".local", "share", "strata", "strata-scale-hand", "dev");
     const runs = [
       await preview(strataStack(n), "strata-scale"),
-      await preview(handWrittenStack(n, dataDir, toolchain.trinoHome, toolchain.javaHome, true), "strata-scale-hand"),
-      await preview(handWrittenStack(n, dataDir, toolchain.trinoHome, toolchain.javaHome, false), "strata-scale-hand"),
+      await preview(
+        handWrittenStack(n, dataDir, toolchain.trinoHome, toolchain.javaHome, toolchain.supervisorHome, true),
+        "strata-scale-hand",
+      ),
+      await preview(
+        handWrittenStack(n, dataDir, toolchain.trinoHome, toolchain.javaHome, toolchain.supervisorHome, false),
+        "strata-scale-hand",
+      ),
     ];
     runs.forEach((r, i) => times[i]!.push(r.ms));
     registrations = runs.map((r) => r.registrations);

@@ -118,8 +118,10 @@ describe("examples", () => {
     // Each measure at its own table's grain: two subqueries joined on the region.
     expect(views.inputs.views.revenue_by_region).toContain("FULL JOIN");
     const api = mocks.byName("sales-api-service-process");
-    expect(api.inputs.args[1]).toBe("/data/dev/services/sales-api-service");
-    expect(api.inputs.args.slice(2, 4)).toEqual([process.execPath, expect.stringMatching(/model\/api-server\.js$/)]);
+    // Its program under the stack's supervisor: Node.js running the API server.
+    expect(api.inputs.supervisor.dir).toBe("/data/dev/supervisor");
+    expect(api.inputs.command).toBe(process.execPath);
+    expect(api.inputs.args[0]).toMatch(/model\/api-server\.js$/);
     expect(api.inputs.health).toEqual({ kind: "http", path: "/healthz" });
   });
 

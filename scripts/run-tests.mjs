@@ -43,6 +43,36 @@ run("vitest", "npx", [
   ...process.argv.slice(2),
 ]);
 
+// Every test stack is destroyed and its folder removed at the end: a local engine or supervisor still
+// running for a folder that is gone was left behind (each carries its supervisor's folder in its environment).
+function leftovers() {
+  const found = [];
+  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    let environ;
+    try {
+      environ = fs.readFileSync(`/proc/${pid}/environ`, "latin1");
+    } catch {
+      continue;
+    }
+    const dir = environ
+      .split("\0")
+      .find((v) => v.startsWith("STRATA_SUPERVISOR="))
+      ?.slice("STRATA_SUPERVISOR=".length);
+    if (dir && !fs.existsSync(dir)) found.push({ pid: Number(pid), dir });
+  }
+  return found;
+}
+const left = leftovers();
+for (const { pid, dir } of left) {
+  console.log(`[test] left running by the tests: pid ${pid} of ${dir} (stopped now)`);
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // Gone meanwhile.
+  }
+}
+checks.push(left.length === 0);
+
 let passed = checks.filter(Boolean).length;
 let failed = checks.length - passed;
 let skipped = 0;

@@ -36,6 +36,9 @@ OPENLINEAGE_CRATE=datafusion-openlineage@0.0.12
 # the standard's own Python package on PyPI ships it.
 ODCS_PACKAGE=open-data-contract-standard==3.1.2
 ODCS_SCHEMA_SHA256=2cb7dd6fe43344d2233e0406438622681dc3ebadcf8f0d606a15b40c8f6752c0
+# Supervisor (supervisord), which keeps the local target's engines running: pure Python, from PyPI.
+SUPERVISOR_VERSION=4.3.0
+SUPERVISOR_WHEEL_SHA256=0bcb763fddafba410f35cbde226aa7f8514b9fb82eb05a0c85f6588d1c13f8db
 
 KUBERNETES_TOOLS=false
 TEST_STANDARDS=false
@@ -51,7 +54,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${STRATA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/strata}
 mkdir -p "$CACHE/logs"
 CACHE=$(cd "$CACHE" && pwd)
-STEPS=9
+STEPS=10
 [ "$KUBERNETES_TOOLS" = true ] && STEPS=$((STEPS + 1))
 [ "$TEST_STANDARDS" = true ] && STEPS=$((STEPS + 1))
 STEP=0
@@ -220,6 +223,28 @@ mkdir -p "$(dirname "$ODCS_TARGET")"
 cmp -s "$ODCS_DIR/schema.json" "$ODCS_TARGET" || cp "$ODCS_DIR/schema.json" "$ODCS_TARGET"
 done_step "$FETCHED"
 
+# --- 8. Supervisor, the process supervisor of the local target's engines (a wheel checked by its sha256,
+# installed into the cache; `bin/python3` names the interpreter it runs on).
+step "Supervisor $SUPERVISOR_VERSION"
+SUPERVISOR_HOME="$CACHE/supervisor/$SUPERVISOR_VERSION"
+if [ -f "$SUPERVISOR_HOME/.complete" ] && "$SUPERVISOR_HOME/bin/python3" -c 'import sys; sys.path.insert(0, sys.argv[1]); import supervisor.xmlrpc' "$SUPERVISOR_HOME/lib" 2>/dev/null; then
+  done_step "cached"
+else
+  rm -rf "$SUPERVISOR_HOME.tmp"; mkdir -p "$SUPERVISOR_HOME.tmp/bin"
+  logged supervisor-download python3 -m pip download --no-deps --no-cache-dir --disable-pip-version-check -q "supervisor==$SUPERVISOR_VERSION" -d "$SUPERVISOR_HOME.tmp/wheel"
+  echo "$SUPERVISOR_WHEEL_SHA256  $SUPERVISOR_HOME.tmp/wheel/supervisor-$SUPERVISOR_VERSION-py2.py3-none-any.whl" | sha256sum -c --quiet - \
+    || die "the downloaded supervisor $SUPERVISOR_VERSION wheel is not the expected file"
+  # A wheel is a zip file: unpacking it is the whole installation of a pure-Python package.
+  python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
+    "$SUPERVISOR_HOME.tmp/wheel/supervisor-$SUPERVISOR_VERSION-py2.py3-none-any.whl" "$SUPERVISOR_HOME.tmp/lib"
+  rm -rf "$SUPERVISOR_HOME.tmp/wheel"
+  # The interpreter itself, not a version manager's shim in front of it (each call through a shim costs time).
+  ln -s "$(python3 -c 'import sys; print(sys.executable)')" "$SUPERVISOR_HOME.tmp/bin/python3"
+  touch "$SUPERVISOR_HOME.tmp/.complete"
+  rm -rf "$SUPERVISOR_HOME"; mv "$SUPERVISOR_HOME.tmp" "$SUPERVISOR_HOME"
+  done_step "installed"
+fi
+
 # --- Kubernetes toolchain (--kubernetes, --tests): etcd, kube-apiserver, kube-controller-manager, kubectl and
 # the Pulumi Kubernetes provider, built from the Go module proxy (no vendor downloads here).
 KUBE_ROOT="$CACHE/kubernetes/v$KUBERNETES_VERSION-etcd$ETCD_VERSION-provider$KUBERNETES_PROVIDER_VERSION"
@@ -358,6 +383,8 @@ step "toolchain.json"
     echo "  \"argoCrdDir\": \"$ARGO_CRDS\","
     echo "  \"openLineageSchemaDir\": \"$OPENLINEAGE_SCHEMAS\","
   fi
+  echo "  \"supervisorHome\": \"$SUPERVISOR_HOME\","
+  echo "  \"supervisorVersion\": \"$SUPERVISOR_VERSION\","
   echo "  \"postgresBin\": \"$PG_BIN\""
   echo "}"
 } >"$CACHE/toolchain.json.tmp"

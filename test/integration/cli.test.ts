@@ -220,18 +220,29 @@ describe("the strata command", () => {
     expect(history.at(-1)!.slice(2, 4)).toEqual(["up", "succeeded"]);
   });
 
-  test("a killed Trino: refresh through the binary shows it gone, up brings it back", () => {
+  test("a killed Trino is started again by the supervisor; strata get shows the restart and its last exit", async () => {
     const pid = trinoPid();
     process.kill(pid, "SIGKILL");
-    const refreshed = strata("refresh");
-    expect(refreshed.code).toBe(0);
-    expect(refreshed.out).toMatch(/- +1 deleted/);
-    const up = strata("up");
-    expect(up.code).toBe(0);
-    expect(up.out).toMatch(/\+ +1 created/);
+    const engineLine = () =>
+      strata("get")
+        .out.split("\n")
+        .find((line) => line.includes("analytics-server")) ?? "";
+    const deadline = Date.now() + 30_000;
+    while (!/RUNNING/.test(engineLine()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+    const line = engineLine();
+    expect(line).toMatch(/RUNNING/);
+    expect(line).toMatch(/│ 1 +│/);
+    expect(line).toContain("terminated by SIGKILL");
     const restarted = trinoPid();
     expect(restarted).not.toBe(pid);
     expect(isTrino(restarted)).toBe(true);
+    // Every engine of the stack is listed, each with its log.
+    expect(strata("get").out).toMatch(/warehouse-server-server +│ RUNNING/);
+    // Nothing to put right: up converges without recreating anything.
+    const up = strata("up");
+    expect(up.code, `${up.out}\n${up.err}`).toBe(0);
+    expect(up.out).not.toMatch(/^ +\d+ (to create|created|to replace|replaced|to delete|deleted)$/m);
+    expect(up.out).toMatch(/^ +\d+ unchanged$/m);
   });
 
   test("an unknown target is refused at preview with the fix", () => {

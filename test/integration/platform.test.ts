@@ -5,6 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterAll, describe, expect, test } from "vitest";
 import { Cluster, Compute, Database, Depot, Policy, Secret, TrinoQueryError, TrinoSession, strataProgram } from "@strata/user-kernel";
 import type { Migration } from "@strata/core-kernel";
+import { programHistory, programInfo, supervisorLog } from "@strata/user-kernel";
+import { openStack } from "@strata/cli";
 import { TestStack } from "../support/engine.js";
 
 const PASSWORD = "pw-Lk29xQ7vRt4mZ8-plaintext";
@@ -79,6 +81,21 @@ async function up() {
   const result = await stack.run("up", config);
   outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
   return result;
+}
+
+/** The PostgreSQL server's pid, from its own pid file. */
+const postmasterPid = () =>
+  Number(fs.readFileSync(path.join(stack.dataDir, "postgres", "warehouse-server", "data", "postmaster.pid"), "utf8").split("\n")[0]);
+
+/** Trino's pid as a refresh finds it. */
+async function refreshedPid(): Promise<number | undefined> {
+  await stack.run("refresh", config);
+  const resources = ((await (await openStack(stack.target())).exportStack()).deployment?.resources ?? []) as {
+    type: string;
+    urn: string;
+    outputs?: { pid?: number };
+  }[];
+  return resources.find((r) => r.type === "strata:local:Process" && r.urn.endsWith("::analytics-server"))?.outputs?.pid;
 }
 
 const query = (user: string, sql = QUERY) => new TrinoSession({ endpoint: outputs.endpoint as string, user }).query(sql);
@@ -231,30 +248,67 @@ describe("the local data platform on the real engine, Trino and PostgreSQL", () 
     expect((gone as TrinoQueryError).errorName).toBe("CATALOG_NOT_FOUND");
   });
 
-  test("a killed Trino is drift: refresh shows it, up brings it back, PostgreSQL data intact", async () => {
-    const pid = outputs.pid as number;
-    process.kill(pid, "SIGKILL");
+  test("Trino and PostgreSQL killed with SIGKILL serve again within 30 s without any command, with the same rows", async () => {
+    const trino = outputs.pid as number;
+    const postgres = postmasterPid();
+    process.kill(trino, "SIGKILL");
+    process.kill(postgres, "SIGKILL");
+    const killedAt = Date.now();
+    const counted = await eventually(
+      () => query("admin", "SELECT count(*), sum(amount) FROM warehouse.public.orders").then((r) => r.rows, String),
+      (rows) => Array.isArray(rows),
+      30,
+    );
+    expect(counted).toEqual([[10n, 159315n]]);
+    expect(Date.now() - killedAt).toBeLessThan(30_000);
+    expect(alive(trino)).toBe(false);
+    expect(postmasterPid()).not.toBe(postgres);
+    // The supervisor's own record: each engine started once more, its last exit the kill.
+    const supervision = stack.supervision;
+    const log = await supervisorLog(supervision.dir);
+    const trinoInfo = await programInfo(supervision, "analytics-server");
+    expect(trinoInfo?.statename).toBe("RUNNING");
+    expect(programHistory(log, "analytics-server", trino)).toMatchObject({
+      restarts: 1,
+      lastExit: { description: expect.stringContaining("SIGKILL") },
+    });
+  });
+
+  test("a killed supervisor: the next up starts a new one, stops what the old one left and brings every engine back", async () => {
+    const supervisorDir = path.join(stack.dataDir, "supervisor");
+    const supervisor = Number(fs.readFileSync(path.join(supervisorDir, "supervisord.pid"), "utf8"));
+    const trino = (await refreshedPid())!;
+    process.kill(supervisor, "SIGKILL");
     expect(
       await eventually(
-        async () => alive(pid),
+        async () => alive(supervisor),
         (a) => !a,
         10,
       ),
     ).toBe(false);
-    const refreshed = await stack.run("refresh");
-    expect(refreshed.changes.delete).toBe(1);
+    // Left running, unsupervised, until the next up.
+    expect(alive(trino)).toBe(true);
     const result = await up();
-    expect(result.changes.create).toBe(1);
-    expect(outputs.pid).not.toBe(pid);
+    // up refreshes first: both engines are found unsupervised and started again under a new supervisor.
+    expect(result.changes.create).toBe(2);
+    expect(alive(trino)).toBe(false);
+    expect(Number(fs.readFileSync(path.join(supervisorDir, "supervisord.pid"), "utf8"))).not.toBe(supervisor);
     const admin = await query("admin", "SELECT count(*), sum(amount) FROM warehouse.public.orders");
     expect(admin.rows).toEqual([[10n, 159315n]]);
+    // A second up finds nothing to do.
+    const again = await up();
+    expect(Object.keys(again.changes)).toEqual(["same"]);
   });
 
   test("the password is in no catalog file, command line, state file or log", () => {
-    expect(stack.filesContaining(PASSWORD).map((f) => path.relative(stack.root, f))).toEqual([
-      // The Secret's own file is the one place it is written, mode 0600.
-      path.join("home", "data", "strata-it-platform", "dev", "secrets", "warehouse-password"),
+    const files = stack.filesContaining(PASSWORD).map((f) => path.relative(stack.root, f));
+    const data = path.join("home", "data", "strata-it-platform", "dev");
+    expect(files.sort()).toEqual([
+      // The Secret's own file, and the start script the supervisor runs Trino with (its environment): both 0600.
+      path.join(data, "secrets", "warehouse-password"),
+      path.join(data, "supervisor", "programs", "analytics-server.sh"),
     ]);
+    for (const file of files) expect(fs.statSync(path.join(stack.root, file)).mode & 0o777).toBe(0o600);
     expect(stack.log).not.toContain(PASSWORD);
     const cmdlines = fs
       .readdirSync("/proc")
@@ -273,8 +327,11 @@ describe("the local data platform on the real engine, Trino and PostgreSQL", () 
   test("destroy leaves no process and no bound port", async () => {
     const pid = outputs.pid as number;
     const ports = [new URL(outputs.endpoint as string).port, outputs.postgresPort].map(Number);
+    const supervisor = Number(fs.readFileSync(path.join(stack.dataDir, "supervisor", "supervisord.pid"), "utf8"));
     await stack.run("destroy");
     expect(alive(pid)).toBe(false);
+    // The supervisor stops with the stack's last engine.
+    expect(alive(supervisor)).toBe(false);
     for (const port of ports) expect(await portOpen(port)).toBe(false);
     // A dev stack: the database's data directory goes too.
     expect(fs.existsSync(path.join(stack.dataDir, "postgres", "warehouse-server", "data"))).toBe(false);

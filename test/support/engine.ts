@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
-import { type Operation, type OperationResult, openStack, runOperation, type StackTarget } from "@strata/cli";
+import { type Operation, type OperationResult, loadToolchain, openStack, runOperation, type StackTarget } from "@strata/cli";
+import { type Supervision, socketPathFor } from "@strata/user-kernel";
 
 /**
  * A throw-away stack on the real engine: its own Strata home (file backend,
@@ -28,6 +29,12 @@ export class TestStack {
     this.workDir = path.join(this.root, "work");
     fs.mkdirSync(this.workDir, { recursive: true });
     fs.writeFileSync(path.join(this.workDir, "Pulumi.yaml"), `name: ${project}\nruntime: nodejs\n`);
+  }
+
+  /** The stack's supervisor, as its local processes are given it. */
+  get supervision(): Supervision {
+    const dir = path.join(this.dataDir, "supervisor");
+    return { home: loadToolchain().supervisorHome, dir, socket: socketPathFor(dir) };
   }
 
   /** The stack's local data directory (strata:dataDir as the runner sets it). */

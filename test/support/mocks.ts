@@ -106,7 +106,10 @@ export async function installMocks(
     constructions += 1;
     unanswered.set(key(type, name), [...(unanswered.get(key(type, name)) ?? []), record]);
   });
-  pulumi.runtime.setAllConfig({ "strata:dataDir": "/var/lib/strata/test", ...options.config }, []);
+  pulumi.runtime.setAllConfig(
+    { "strata:dataDir": "/var/lib/strata/test", "strata:supervisorHome": "/opt/supervisor", ...options.config },
+    [],
+  );
   await pulumi.runtime.setMocks(
     {
       newResource(args) {

@@ -51,7 +51,8 @@ describe("layer rule", () => {
     // yaml (with positions), ajv and ajv-formats: ODCS contract files read and checked against the standard's JSON Schema;
     // fastify: the model API's HTTP server.
     "packages/user-kernel": ["@pulumi/pulumi", "@strata/core-kernel", "ajv", "ajv-formats", "cron-parser", "fastify", "pg", "yaml"],
-    "packages/cli": ["@pulumi/pulumi", "@strata/user-kernel", "cli-table3", "commander", "yaml"],
+    // ajv: YAML manifests checked against their published JSON Schema (the same validator as the ODCS contracts).
+    "packages/cli": ["@pulumi/pulumi", "@strata/user-kernel", "ajv", "cli-table3", "commander", "yaml"],
     "packages/policy-pack": ["@pulumi/pulumi", "@pulumi/policy"],
   };
   test.each(Object.entries(allowedDeps))("%s depends only on what its layer may use", (dir, allowed) => {

@@ -1,6 +1,6 @@
-// A Service on the local target, under mocks: the supervisor process it
-// registers (program, port, health, secrets only in the environment, the
-// leftover program's pid file), and what the local target refuses.
+// A Service on the local target, under mocks: the process it registers
+// with the stack's supervisor (program, port, health, secrets only in the
+// environment), and what the local target refuses.
 import type { Output } from "@pulumi/pulumi";
 import { beforeEach, describe, expect, test } from "vitest";
 import { installMocks, promiseOf } from "../support/mocks.js";
@@ -15,7 +15,7 @@ beforeEach(async () => {
 });
 
 describe("a Service on the local target (mocks)", () => {
-  test("its program runs under the supervisor, on a fixed port, checked over HTTP, the Secret only in its environment", async () => {
+  test("its program runs under the stack's supervisor, on a fixed port, checked over HTTP, the Secret only in its environment", async () => {
     let url: Output<string> | undefined;
     await strataProgram(() => {
       const token = new Secret("api-token", { value: new pulumi.Config("strata-test").requireSecret("token") });
@@ -31,13 +31,17 @@ describe("a Service on the local target (mocks)", () => {
     expect(await promiseOf(url!)).toBe("http://127.0.0.1:9191");
     const supervisor = mocks.byName("orders-api-process");
     expect(supervisor.type).toBe("strata:local:Process");
-    expect(supervisor.inputs.command).toBe(process.execPath);
-    expect(supervisor.inputs.args.slice(1)).toEqual(["/data/dev/services/orders-api", "/usr/bin/python3", "-m", "http.server"]);
-    expect(supervisor.inputs.args[0]).toMatch(/user-kernel\/dist\/service\/supervisor\.js$/);
+    expect(supervisor.inputs.name).toBe("orders-api-process");
+    expect(supervisor.inputs.supervisor).toEqual({
+      home: "/opt/supervisor",
+      dir: "/data/dev/supervisor",
+      socket: "/data/dev/supervisor/supervisor.sock",
+    });
+    expect(supervisor.inputs.command).toBe("/usr/bin/python3");
+    expect(supervisor.inputs.args).toEqual(["-m", "http.server"]);
     expect(supervisor.inputs.port).toBe(9191);
     expect(supervisor.inputs.health).toEqual({ kind: "http", path: "/" });
     expect(supervisor.inputs.logFile).toBe("/data/dev/services/orders-api/service.log");
-    expect(supervisor.inputs.leftoverPidFiles).toEqual(["/data/dev/services/orders-api/child.pid"]);
     expect(supervisor.inputs.env).toEqual({ PORT: "9191", HOST: "127.0.0.1" });
     // Kept secret in state (the engine's secret wrapper).
     expect(supervisor.inputs.secretEnv).toEqual({

@@ -117,6 +117,7 @@ async function deploy(target: Target): Promise<Registered[]> {
     {
       "strata:target": target,
       "strata:dataDir": "/var/lib/strata/test",
+      "strata:supervisorHome": "/opt/supervisor",
       "aws:region": "eu-west-1",
       "gcp:project": "acme-data",
       "gcp:region": "europe-west1",

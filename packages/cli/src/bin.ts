@@ -18,10 +18,13 @@ import {
   stackDataDir,
   type StackTarget,
 } from "./runner.js";
-import { type DemoQuery, type DemoSpec, loadTemplate } from "./template.js";
+import { type DemoQuery, type DemoSpec, loadTemplate, templateDir } from "./template.js";
+import { ManifestError, isManifestFolder, loadManifestStack, stackFolderOf } from "./manifest/index.js";
+import { newProject } from "./new.js";
 import { cacheDir } from "./toolchain.js";
 import { hintedWriter, withStrataHints } from "./hints.js";
 import { listVersions, rollback, upAndRecord } from "./versions.js";
+import { formatDuration, localEngines } from "./engines.js";
 import { type RunDetail, type RunView, findRun, listRuns, localWorkflows, runLogs, seconds, startRun, waitForRun } from "./workflows.js";
 
 // Compiled code of this command and its modules is cached on disk: later runs start faster.
@@ -31,11 +34,33 @@ interface CommonOptions {
   template: string;
   stack: string;
   home: string;
+  /** YAML manifests: a file or a folder of them (`-f`). */
+  file?: string;
 }
 
-async function target(options: CommonOptions): Promise<StackTarget & { demo?: DemoSpec }> {
+/**
+ * The stack a command works on: a template's program, or YAML manifests
+ * (`-f <file|dir>`, or a template folder holding manifests and no program),
+ * checked before any engine operation (a ManifestError exits 2).
+ * `program: false`: only the stack's folder is needed (rollback loads the version's own).
+ */
+async function target(
+  options: CommonOptions,
+  load: { program?: boolean } = {},
+): Promise<StackTarget & { demo?: DemoSpec; manifests?: readonly string[] }> {
+  const home = path.resolve(options.home);
+  const folder = templateDir(options.template);
+  const manifests = options.file ?? (isManifestFolder(folder) ? folder : undefined);
+  if (manifests !== undefined) {
+    if (load.program === false) {
+      const notLoaded = () => Promise.reject(new Error("the manifests are not loaded for this command"));
+      return { workDir: stackFolderOf(manifests), program: notLoaded, stackName: options.stack, home };
+    }
+    const stack = loadManifestStack(manifests);
+    return { workDir: stack.workDir, program: stack.program, manifests: stack.manifests, stackName: options.stack, home };
+  }
   const template = await loadTemplate(options.template);
-  return { ...template, stackName: options.stack, home: path.resolve(options.home) };
+  return { ...template, stackName: options.stack, home };
 }
 
 /** Runs the demo query as each user and prints what each one gets. */
@@ -72,7 +97,13 @@ function withCommon(command: Command): Command {
   return command
     .addOption(new Option("-t, --template <name|dir>", "stack template: a bundled name or a folder").default("local"))
     .addOption(new Option("-s, --stack <name>", "stack (environment) name").default("dev"))
-    .addOption(new Option("--home <dir>", "state, passphrase and local data").env("STRATA_HOME").default(".strata"));
+    .addOption(new Option("--home <dir>", "state, passphrase and local data").env("STRATA_HOME").default(".strata"))
+    .addOption(
+      new Option(
+        "-f, --file <file|dir>",
+        "YAML manifests instead of a template: a file, or a folder of *.yaml (its stack folder holds Pulumi.yaml)",
+      ),
+    );
 }
 
 const program = new Command()
@@ -82,35 +113,44 @@ const program = new Command()
 
 for (const operation of ["preview", "refresh", "destroy"] as const satisfies readonly Operation[]) {
   withCommon(program.command(operation).description(`${operation} a stack`)).action(async (options: CommonOptions) => {
-    const result = await runOperation(operation, await target(options), { onOutput: engineOutput(options) });
+    // A destroy needs the stack's state, not its program (nor valid manifests).
+    const stack = await target(options, { program: operation !== "destroy" });
+    const result = await runOperation(operation, stack, { onOutput: engineOutput(options) });
     if (operation !== "destroy") printOutputs(result.outputs);
   });
 }
 
-withCommon(program.command("up").description("preview, then deploy a stack; every up is recorded as a version (strata history)"))
-  .option("--skip-preview", "do not preview first (faster; a program failing half-way then leaves part of it deployed)")
-  .option(
-    "--rollback-on-failure",
-    "when the deployment or a check during it (a blocking Contract, a health check) fails, deploy the last good version again",
-  )
-  .action(async (options: CommonOptions & { skipPreview?: boolean; rollbackOnFailure?: boolean }) => {
-    const stack = await target(options);
-    const run = { onOutput: engineOutput(options), skipPreview: options.skipPreview === true };
-    try {
-      printOutputs((await upAndRecord(stack, run)).outputs);
-    } catch (error) {
-      const good = listVersions(stack)
-        .filter((v) => v.result === "succeeded")
-        .at(-1);
-      if (options.rollbackOnFailure !== true || good === undefined) throw error;
-      process.stderr.write(
-        `strata: the update failed:\n${failureSummary(error)}\nstrata: deploying version ${good.version} again (the last good one)\n`,
-      );
-      const back = await rollback(stack, good.version, run);
-      process.stderr.write(`strata: rolled back to version ${good.version}, recorded as version ${back.version.version}\n`);
-      throw new Error(`the update failed and was rolled back to version ${good.version}: ${failureSummary(error)}`, { cause: error });
-    }
-  });
+for (const [name, description] of [
+  ["up", "preview, then deploy a stack; every up is recorded as a version (strata history)"],
+  ["apply", "preview, then deploy YAML manifests (-f <file|dir>), as up; exits 2 on a manifest error, before anything is deployed"],
+] as const)
+  withCommon(program.command(name).description(description))
+    .option("--skip-preview", "do not preview first (faster; a program failing half-way then leaves part of it deployed)")
+    .option("--no-refresh", "do not read the live state of every resource first (faster; what died or was changed by hand stays so)")
+    .option(
+      "--rollback-on-failure",
+      "when the deployment or a check during it (a blocking Contract, a health check) fails, deploy the last good version again",
+    )
+    .action(async (options: CommonOptions & { skipPreview?: boolean; refresh: boolean; rollbackOnFailure?: boolean }) => {
+      if (name === "apply" && options.file === undefined)
+        throw new ManifestError(["strata apply: no manifests given. Fix: name a manifest file or a folder of them with -f <file|dir>"]);
+      const stack = await target(options);
+      const run = { onOutput: engineOutput(options), skipPreview: options.skipPreview === true, refresh: options.refresh };
+      try {
+        printOutputs((await upAndRecord(stack, run)).outputs);
+      } catch (error) {
+        const good = listVersions(stack)
+          .filter((v) => v.result === "succeeded")
+          .at(-1);
+        if (options.rollbackOnFailure !== true || good === undefined) throw error;
+        process.stderr.write(
+          `strata: the update failed:\n${failureSummary(error)}\nstrata: deploying version ${good.version} again (the last good one)\n`,
+        );
+        const back = await rollback(stack, good.version, run);
+        process.stderr.write(`strata: rolled back to version ${good.version}, recorded as version ${back.version.version}\n`);
+        throw new Error(`the update failed and was rolled back to version ${good.version}: ${failureSummary(error)}`, { cause: error });
+      }
+    });
 
 withCommon(program.command("rollback").description("deploy an earlier version again (any number of versions back); records a new version"))
   .requiredOption("--to <version>", "the version to go back to (strata history)")
@@ -119,7 +159,7 @@ withCommon(program.command("rollback").description("deploy an earlier version ag
     const n = Number(options.to);
     if (!Number.isInteger(n) || n < 1)
       throw new Error(`--to ${options.to} is not a version. Fix: give a version number from strata history`);
-    const { result, version } = await rollback(await target(options), n, {
+    const { result, version } = await rollback(await target(options, { program: false }), n, {
       onOutput: engineOutput(options),
       allowReplace: options.allowReplace === true,
     });
@@ -127,8 +167,40 @@ withCommon(program.command("rollback").description("deploy an earlier version ag
     process.stdout.write(`\nRolled back to version ${n}, recorded as version ${version.version}.\n`);
   });
 
+withCommon(
+  program
+    .command("get")
+    .description("show each local engine of a stack: its state under the supervisor, pid, uptime, restarts and last exit"),
+).action(async (options: CommonOptions) => {
+  const engines = await localEngines(await openStack(await target(options)));
+  if (engines.length === 0) {
+    process.stdout.write("No local engines in this stack.\n");
+    return;
+  }
+  const table = new Table({
+    head: ["engine", "state", "pid", "up for", "restarts", "last exit", "log"],
+    style: { head: [], border: [] },
+  });
+  for (const e of engines) {
+    const lastExit = e.lastExit ? `${e.lastExit.time} ${e.lastExit.description}` : "";
+    table.push([
+      e.name,
+      e.state,
+      e.pid ? String(e.pid) : "",
+      e.upSeconds === undefined ? "" : formatDuration(e.upSeconds),
+      String(e.restarts),
+      lastExit,
+      e.logFile,
+    ]);
+  }
+  process.stdout.write(`${table.toString()}\n`);
+  if (engines.some((e) => e.state === "not supervised")) {
+    process.stdout.write("The stack's supervisor is not running: strata up starts it and every engine again.\n");
+  }
+});
+
 withCommon(program.command("outputs").description("print a stack's outputs")).action(async (options: CommonOptions) => {
-  const stack = await openStack(await target(options));
+  const stack = await openStack(await target(options, { program: false }));
   printOutputs(await stack.outputs());
 });
 
@@ -137,27 +209,27 @@ withCommon(
     .command("unprotect")
     .description("remove protection from every resource of a stack, to destroy a non-dev stack on purpose (its data is still retained)"),
 ).action(async (options: CommonOptions) => {
-  process.stdout.write(await runPulumiCli(await target(options), ["state", "unprotect", "--all", "--yes"]));
+  process.stdout.write(await runPulumiCli(await target(options, { program: false }), ["state", "unprotect", "--all", "--yes"]));
 });
 
 withCommon(
   program.command("cancel").description("stop an update of a stack that is running (or was interrupted and left the stack locked)"),
 ).action(async (options: CommonOptions) => {
-  await (await openStack(await target(options))).cancel();
+  await (await openStack(await target(options, { program: false }))).cancel();
   process.stdout.write(`Cancelled the running update of stack ${options.stack}.\n`);
 });
 
 withCommon(program.command("remove").description("remove a stack once destroyed: its state and config (its versions stay)"))
   .option("--force", "remove it even though it still has resources (they keep running, unmanaged)")
   .action(async (options: CommonOptions & { force?: boolean }) => {
-    const stack = await openStack(await target(options));
+    const stack = await openStack(await target(options, { program: false }));
     await stack.workspace.removeStack(options.stack, options.force === true ? { force: true } : {});
     process.stdout.write(`Removed stack ${options.stack}.\n`);
   });
 
 withCommon(program.command("history").description("list a stack's versions (every up and rollback), oldest first")).action(
   async (options: CommonOptions) => {
-    const stack = await target(options);
+    const stack = await target(options, { program: false });
     const versions = listVersions(stack);
     if (versions.length > 0) {
       // Tab-separated, like the engine's history below: one line per version, easy to read by scripts.
@@ -210,6 +282,16 @@ withCommon(program.command("demo").description("deploy the local data platform d
       printRun(run);
       if (run.status !== "Succeeded") throw new Error(`the demo workflow ${workflow.name} ended ${run.status}; see strata logs ${run.id}`);
       await showQueries(endpoint, workflow);
+    }
+    if (base.manifests && !base.demo) {
+      // YAML manifests have no demo spec: run each local workflow once, so the contracts checked below have their data.
+      const workflows = localWorkflows(stackDataDir(base));
+      for (const name of [...workflows.keys()].sort()) {
+        process.stdout.write(`\n== Workflow "${name}", run once now:\n`);
+        const run = await waitForRun(workflows, (await startRun(workflows, name)).id);
+        printRun(run);
+        if (run.status !== "Succeeded") throw new Error(`the workflow ${name} ended ${run.status}; see strata logs ${run.id}`);
+      }
     }
     const modelApi = base.demo?.modelApi;
     const apiUrl = modelApi ? result.outputs[modelApi.output]?.value : undefined;
@@ -332,7 +414,28 @@ withCommon(
   process.stdout.write(await runLogs(await workflowsOf(options), id, step));
 });
 
+program
+  .command("new")
+  .description("create a project from a stack template (TypeScript or YAML) in a new or empty folder")
+  .argument("<template>", "a bundled template name (e.g. starter, local) or a template folder")
+  .argument("[dir]", "the project's folder (default: the template's name)")
+  .action((template: string, dir: string | undefined) => {
+    const created = newProject(template, dir ?? path.basename(template));
+    const relative = path.relative(process.cwd(), created.dir) || ".";
+    process.stdout.write(`Created ${created.dir} from template ${template}: ${created.files.join(", ")}\n\nNext:\n  cd ${relative}\n`);
+    process.stdout.write(created.kind === "typescript" ? "  npm install && npx tsc\n" : "  npm install\n");
+    if (/^\s+warehousePassword:/m.test(fs.readFileSync(path.join(created.dir, "Pulumi.yaml"), "utf8")))
+      process.stdout.write("  npx strata demo -t .   # the first time: sets a random warehousePassword (encrypted), deploys, shows it\n");
+    process.stdout.write("  npx strata up -t .\n");
+  });
+
 program.parseAsync().catch((error: unknown) => {
+  if (error instanceof ManifestError) {
+    // Nothing ran: the manifests were refused before any engine operation.
+    process.stderr.write(`strata: ${error.message}\nstrata: nothing was deployed\n`);
+    process.exitCode = 2;
+    return;
+  }
   const stack = program.commands.map((c) => c.opts<{ stack?: string }>().stack).find((s) => s !== undefined) ?? "dev";
   process.stderr.write(`strata: ${withStrataHints(failureSummary(error), stack)}\n`);
   process.exitCode = 1;

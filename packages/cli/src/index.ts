@@ -17,6 +17,7 @@ export { type DemoSpec, type Template, bundledStacksDir, loadTemplate, templateD
 export { type DeployedContract, checkContract, deployedContracts } from "./contracts.js";
 export {
   type VersionRecord,
+  type VersionedTarget,
   artefactHash,
   dataLosses,
   listVersions,
@@ -27,4 +28,30 @@ export {
   versionsDir,
 } from "./versions.js";
 export { type Toolchain, cacheDir, loadToolchain } from "./toolchain.js";
+export {
+  MANIFEST_SCHEMA_FILE,
+  type Manifest,
+  ManifestError,
+  type ManifestStack,
+  type ResolvedManifest,
+  createPrimitives,
+  isManifestFolder,
+  loadManifestSources,
+  loadManifestStack,
+  loadManifests,
+  manifestFiles,
+  manifestProgram,
+  stackFolderOf,
+} from "./manifest/index.js";
+export {
+  type NewProject,
+  type ProjectVersions,
+  TYPESCRIPT_VERSION,
+  TYPES_NODE_VERSION,
+  bundledTemplates,
+  isTemplateSource,
+  newProject,
+  runningVersions,
+  templateSources,
+} from "./new.js";
 export { type RunDetail, type RunView, findRun, listRuns, localWorkflows, runLogs, startRun, waitForRun } from "./workflows.js";

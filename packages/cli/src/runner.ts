@@ -51,6 +51,13 @@ export interface RunOptions {
   readonly skipPreview?: boolean;
   /** Receives every engine event (steps and their operations, diagnostics). */
   readonly onEvent?: (event: EngineEvent) => void;
+  /**
+   * `up`: read every resource's live state first, in the same engine run
+   * (`pulumi up --refresh`), so what died or was changed by hand is put right
+   * (e.g. the engines of a supervisor that was killed are started again).
+   * @default true
+   */
+  readonly refresh?: boolean;
 }
 
 const { LocalWorkspace, PulumiCommand } = pulumi.automation;
@@ -132,7 +139,8 @@ function stackConfigKeys(workDir: string, stackName: string): Record<string, str
 
 /** Where a stack's local data goes unless its `strata:dataDir` says otherwise: `<home>/data/<project>/<stack>`. */
 function defaultDataDir(target: Pick<StackTarget, "workDir" | "stackName" | "home">): string {
-  return path.join(target.home, "data", projectName(target.workDir), target.stackName);
+  // Absolute even when the home is given relative (the program refuses a relative data folder).
+  return path.resolve(target.home, "data", projectName(target.workDir), target.stackName);
 }
 
 /** The local data folder of a stack: its `strata:dataDir` config, else {@link defaultDataDir}. */
@@ -292,6 +300,7 @@ export async function openStack(
     "strata:postgresBin": toolchain.postgresBin,
     "strata:trinoHome": toolchain.trinoHome,
     "strata:javaHome": toolchain.javaHome,
+    "strata:supervisorHome": toolchain.supervisorHome,
   };
   const config: ConfigMap = { ...target.config };
   for (const [key, value] of Object.entries(defaults)) {
@@ -361,7 +370,12 @@ export async function previewThenUp(
   });
 }
 
-type OperationCommon = { onOutput: RunOptions["onOutput"]; onEvent: (event: EngineEvent) => void; color: "never" };
+type OperationCommon = {
+  onOutput: RunOptions["onOutput"];
+  onEvent: (event: EngineEvent) => void;
+  color: "never";
+  refresh: boolean;
+};
 
 /** Opens the stack for one operation (private temp folder, state migration) and names failed primitives in errors. */
 async function withOperationStack(
@@ -382,6 +396,7 @@ async function withOperationStack(
         options.onEvent?.(event);
       },
       color: "never" as const,
+      refresh: options.refresh ?? true,
     };
     try {
       return await operate(stack, common);
@@ -451,14 +466,14 @@ async function runOn(stack: Stack, operation: Operation, common: OperationCommon
       return { operation, changes: { ...result.changeSummary }, outputs: outputsOf(await stack.outputs()) };
     }
     case "refresh": {
-      const result = await stack.refresh(common);
+      const result = await stack.refresh({ onOutput: common.onOutput, onEvent: common.onEvent, color: common.color });
       return { operation, changes: changesOf(result.summary), outputs: outputsOf(await stack.outputs()) };
     }
     case "destroy": {
       // Previewed first too (see engineCommand): a protected resource (stateful data outside dev
       // stacks) then refuses the destroy before anything is deleted. Without it the engine deletes every
       // resource it may and fails only when it reaches a protected one.
-      const result = await stack.destroy(common);
+      const result = await stack.destroy({ ...common, refresh: false });
       return { operation, changes: changesOf(result.summary), outputs: {} };
     }
   }
@@ -474,8 +489,15 @@ export function failureSummary(error: unknown): string {
   const lines = text
     .split("\n")
     .map((line) => line.trim())
-    // `error: ...` from the engine; `Kind "name": field=value ... Fix: ...` and `N problems:` from our validators.
-    .filter((line) => /^error: /.test(line) || /^(- )?[A-Z][A-Za-z ]* ".*": \S+=.* Fix: /.test(line) || /^\d+ problems:$/.test(line))
+    // `error: ...` from the engine; `Kind "name": field=value ... Fix: ...` and `N problems:` from our validators;
+    // `file:line:column Kind "name": spec.field=value ... Fix: ...` from YAML manifests (a primitive's own check, located).
+    .filter(
+      (line) =>
+        /^error: /.test(line) ||
+        /^(- )?[A-Z][A-Za-z ]* ".*": \S+=.* Fix: /.test(line) ||
+        /^\S+:\d+:\d+ [A-Z][A-Za-z]* ".*": \S+.* Fix: /.test(line) ||
+        /^\d+ problems:$/.test(line),
+    )
     .map((line) => line.replace(/^error: (error: )?/, "").replace(/^Unhandled exception: \w*Error: /, ""))
     .filter((line) => !/^update failed$|^preview failed$|^an unhandled error occurred/i.test(line));
   const unique = [...new Set(lines)];

@@ -27,9 +27,23 @@ export interface DemoSpec extends DemoQuery {
   readonly modelApi?: { readonly output: string; readonly path: string; readonly users: DemoQuery["users"] };
 }
 
-/** The repository's `stacks/` folder, next to `packages/cli`. */
+/**
+ * The bundled templates: the repository's `stacks/` folder, next to
+ * `packages/cli`, in a checkout; the package's own `stacks/` (copied there
+ * when it is packed) once installed from npm.
+ */
 export function bundledStacksDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "stacks");
+  const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+  const repository = path.resolve(pkg, "..", "..", "stacks");
+  return isStrataStacks(repository) || !fs.existsSync(path.join(pkg, "stacks")) ? repository : path.join(pkg, "stacks");
+}
+
+function isStrataStacks(dir: string): boolean {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: unknown }).name === "@strata/stacks";
+  } catch {
+    return false;
+  }
 }
 
 /** Resolves `local` to the bundled `stacks/local`, or takes a folder path as given. */

@@ -12,6 +12,8 @@ export interface Toolchain {
   /** Unpacked Trino server. */
   readonly trinoHome: string;
   readonly trinoVersion: string;
+  /** Supervisor (supervisord), which keeps local engines running: `lib/` and `bin/python3`. */
+  readonly supervisorHome: string;
   /** PostgreSQL server binaries (initdb, pg_ctl, postgres). */
   readonly postgresBin: string;
   /** Kubernetes test toolchain: etcd, kube-apiserver, kube-controller-manager, kubectl. */

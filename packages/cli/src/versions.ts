@@ -3,10 +3,13 @@
 // encrypted) — with its time, result, resource changes and hashes, under
 // `<home>/versions/<project>/<stack>/<n>/`. A rollback deploys an earlier
 // artefact through the normal preview-then-up path and records a new version.
+// A stack of YAML manifests (`strata apply`) records its folder the same way,
+// and which manifest files were applied: a rollback loads those again.
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
+import { loadManifestStack } from "./manifest/index.js";
 import { loadTemplate } from "./template.js";
 import { type OperationResult, type RunOptions, type StackTarget, previewThenUp, projectName, runOperation } from "./runner.js";
 
@@ -27,7 +30,12 @@ export interface VersionRecord {
   lockHash?: string;
   /** The failure, for a failed operation. */
   error?: string;
+  /** A stack of YAML manifests: the manifest files applied, relative to the artefact (the stack folder). */
+  manifests?: string[];
 }
+
+/** A stack target, with the manifest files its program comes from when it is a stack of YAML manifests. */
+export type VersionedTarget = StackTarget & { readonly manifests?: readonly string[] };
 
 const ARTEFACT = "artefact";
 
@@ -116,7 +124,7 @@ export function recordVersion(
 async function deployAndRecord(
   target: StackTarget,
   from: string,
-  kind: Pick<VersionRecord, "operation" | "rolledBackTo">,
+  kind: Pick<VersionRecord, "operation" | "rolledBackTo" | "manifests">,
   operate: () => Promise<OperationResult>,
 ): Promise<{ result: OperationResult; version: VersionRecord }> {
   let result: OperationResult;
@@ -138,8 +146,9 @@ async function deployAndRecord(
 }
 
 /** Runs `up` and records the version, whatever its result. */
-export async function upAndRecord(target: StackTarget, options: RunOptions = {}): Promise<OperationResult> {
-  return (await deployAndRecord(target, target.workDir, { operation: "up" }, () => runOperation("up", target, options))).result;
+export async function upAndRecord(target: VersionedTarget, options: RunOptions = {}): Promise<OperationResult> {
+  const kind = { operation: "up" as const, ...(target.manifests ? { manifests: [...target.manifests] } : {}) };
+  return (await deployAndRecord(target, target.workDir, kind, () => runOperation("up", target, options))).result;
 }
 
 /** Resource types that hold data: replacing or deleting one loses it. */
@@ -173,8 +182,8 @@ export class RollbackRefused extends Error {
   }
 }
 
-/** The target that deploys version `n`'s artefact: its program, its config file, the same stack and home. */
-export async function versionTarget(target: StackTarget, n: number): Promise<StackTarget> {
+/** The target that deploys version `n`'s artefact: its program (or manifests), its config file, the same stack and home. */
+export async function versionTarget(target: StackTarget, n: number): Promise<VersionedTarget> {
   const artefact = path.join(versionsDir(target), String(n), ARTEFACT);
   if (!fs.existsSync(artefact)) {
     const known = listVersions(target).map((v) => v.version);
@@ -186,6 +195,11 @@ export async function versionTarget(target: StackTarget, n: number): Promise<Sta
   const packages = packagesOf(target.workDir);
   const link = path.join(artefact, "node_modules");
   if (packages && !fs.existsSync(link)) fs.symlinkSync(packages, link, "dir");
+  const recorded = listVersions(target).find((v) => v.version === n);
+  if (recorded?.manifests) {
+    const stack = loadManifestStack(artefact, recorded.manifests);
+    return { ...target, workDir: artefact, program: stack.program, manifests: stack.manifests };
+  }
   const template = await loadTemplate(artefact);
   return { ...target, workDir: artefact, program: template.program };
 }
@@ -202,7 +216,8 @@ export async function rollback(
   options: RunOptions & { allowReplace?: boolean } = {},
 ): Promise<{ result: OperationResult; version: VersionRecord }> {
   const old = await versionTarget(target, n);
-  return deployAndRecord(target, old.workDir, { operation: "rollback", rolledBackTo: n }, () =>
+  const kind = { operation: "rollback" as const, rolledBackTo: n, ...(old.manifests ? { manifests: [...old.manifests] } : {}) };
+  return deployAndRecord(target, old.workDir, kind, () =>
     previewThenUp(old, options, (events) => {
       const losses = dataLosses(events);
       if (losses.length > 0 && options.allowReplace !== true)

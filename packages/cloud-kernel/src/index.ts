@@ -60,6 +60,7 @@ export type {
 } from "./capabilities.js";
 export { storeAccessIssues } from "./capabilities.js";
 export { capabilitiesFor, cloudCapabilities, kubernetesCapabilities, localCapabilities } from "./targets.js";
+export { MissingPeerError, OPTIONAL_PEERS, type OptionalPeer } from "./base/peer.js";
 export * as aws from "./aws/index.js";
 export * as gcp from "./gcp/index.js";
 export * as azure from "./azure/index.js";
@@ -72,7 +73,8 @@ export { LocalPostgresServer, type LocalPostgresServerArgs, validateLocalPostgre
 export { LocalSecretStore, type LocalSecretStoreArgs, validateLocalSecretStoreArgs } from "./local/secret-store.js";
 export { LocalDirectory, LocalFile, type LocalFileArgs, LocalFileSet, LocalLinks } from "./local/file.js";
 export { FreePort } from "./local/port.js";
-export { type HealthCheck, LocalProcess, type LocalProcessArgs } from "./local/process.js";
+export { type HealthCheck, LocalProcess, type LocalProcessArgs, type Supervision, supervisionFor } from "./local/process.js";
+export { type ProgramHistory, type ProgramInfo, programHistory, programInfo, socketPathFor, supervisorLog } from "./provider/supervisor.js";
 export { type Migration, type PostgresAdminAccess, PostgresDataDirectory, PostgresDatabase, PostgresMigrations } from "./local/postgres.js";
 export { type ColumnReference, PolicyCheck, type PolicyCheckDepot, type PostgresSchemaAccess, type SqlMask } from "./local/policy-check.js";
 export { QualityCheck, type QualityHistory } from "./local/quality-check.js";

@@ -141,6 +141,14 @@ export {
   type HelmReleaseExport,
   installProviderPlugin,
   isDevEnvironment,
+  type ProgramHistory,
+  type ProgramInfo,
+  programHistory,
+  programInfo,
+  socketPathFor,
+  supervisorLog,
+  type Supervision,
+  supervisionFor,
   IssueCollector,
   type KubernetesPlatform,
   labelIssues,
@@ -241,3 +249,6 @@ export {
   type WorkspaceArgs,
   type WorkspaceNative,
 } from "@strata/core-kernel";
+
+// Where a field of a YAML document is written (contracts and manifests locate their problems with it).
+export { type YamlPath, yamlLocator, yamlPosition } from "./yaml-position.js";

@@ -1,12 +1,20 @@
 import { platformProviderArgs } from "../kubernetes/platform.js";
-import * as ec2 from "@pulumi/aws/ec2/index.js";
-import * as eks from "@pulumi/aws/eks/index.js";
-import * as iam from "@pulumi/aws/iam/index.js";
-import * as kms from "@pulumi/aws/kms/index.js";
-import { Provider } from "@pulumi/kubernetes/provider.js";
+import type * as ec2 from "@pulumi/aws/ec2/index.js";
+import type * as eks from "@pulumi/aws/eks/index.js";
+import type * as iam from "@pulumi/aws/iam/index.js";
+import type * as kms from "@pulumi/aws/kms/index.js";
+import type { Provider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import { type KubernetesCluster, type KubernetesClusterArgs, kubernetesClusterIssues } from "../capabilities.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const ec2Sdk = lazyPeer<typeof ec2>("@pulumi/aws", "@pulumi/aws/ec2/index.js");
+const eksSdk = lazyPeer<typeof eks>("@pulumi/aws", "@pulumi/aws/eks/index.js");
+const iamSdk = lazyPeer<typeof iam>("@pulumi/aws", "@pulumi/aws/iam/index.js");
+const kmsSdk = lazyPeer<typeof kms>("@pulumi/aws", "@pulumi/aws/kms/index.js");
+const providerSdk = lazyPeer<typeof import("@pulumi/kubernetes/provider.js")>("@pulumi/kubernetes", "@pulumi/kubernetes/provider.js");
 
 /** Checks the arguments of an {@link AwsKubernetesCluster}. Pure. */
 export function validateAwsKubernetesClusterArgs(name: string, args: KubernetesClusterArgs): ValidationIssue[] {
@@ -92,7 +100,7 @@ export class AwsKubernetesCluster extends StrataComponent implements KubernetesC
     const privateEndpoint = args.privateEndpoint ?? true;
     const dev = isDevEnvironment(this.context.environment);
 
-    this.role = new iam.Role(
+    this.role = new iamSdk.Role(
       this.childName("role"),
       {
         assumeRolePolicy: JSON.stringify({
@@ -102,7 +110,7 @@ export class AwsKubernetesCluster extends StrataComponent implements KubernetesC
       },
       this.childOptions(),
     );
-    const clusterPolicy = new iam.RolePolicyAttachment(
+    const clusterPolicy = new iamSdk.RolePolicyAttachment(
       this.childName("role-cluster-policy"),
       {
         role: this.role.name,
@@ -111,7 +119,7 @@ export class AwsKubernetesCluster extends StrataComponent implements KubernetesC
       this.childOptions(),
     );
 
-    this.secretsKey = new kms.Key(
+    this.secretsKey = new kmsSdk.Key(
       this.childName("secrets-key"),
       {
         description: `Encrypts the Kubernetes secrets of ${name}`,
@@ -120,7 +128,7 @@ export class AwsKubernetesCluster extends StrataComponent implements KubernetesC
       },
       this.statefulChildOptions(),
     );
-    const keyUse = new iam.RolePolicy(
+    const keyUse = new iamSdk.RolePolicy(
       this.childName("role-secrets-key"),
       {
         role: this.role.id,
@@ -134,7 +142,7 @@ export class AwsKubernetesCluster extends StrataComponent implements KubernetesC
       this.childOptions(),
     );
 
-    this.apiSecurityGroup = new ec2.SecurityGroup(
+    this.apiSecurityGroup = new ec2Sdk.SecurityGroup(
       this.childName("api-sg"),
       {
         description: `Kubernetes API of ${name}, from inside the network`,
@@ -144,7 +152,7 @@ export class AwsKubernetesCluster extends StrataComponent implements KubernetesC
       this.childOptions(),
     );
 
-    this.cluster = new eks.Cluster(
+    this.cluster = new eksSdk.Cluster(
       this.childName("cluster"),
       {
         roleArn: this.role.arn,
@@ -176,7 +184,7 @@ export class AwsKubernetesCluster extends StrataComponent implements KubernetesC
         ),
     );
 
-    this.oidcProvider = new iam.OpenIdConnectProvider(
+    this.oidcProvider = new iamSdk.OpenIdConnectProvider(
       this.childName("oidc"),
       {
         url: this.oidcIssuer,
@@ -184,7 +192,7 @@ export class AwsKubernetesCluster extends StrataComponent implements KubernetesC
       },
       this.childOptions(),
     );
-    this.cniRole = new iam.Role(
+    this.cniRole = new iamSdk.Role(
       this.childName("cni-role"),
       {
         assumeRolePolicy: pulumi
@@ -193,7 +201,7 @@ export class AwsKubernetesCluster extends StrataComponent implements KubernetesC
       },
       this.childOptions(),
     );
-    const cniPolicy = new iam.RolePolicyAttachment(
+    const cniPolicy = new iamSdk.RolePolicyAttachment(
       this.childName("cni-role-policy"),
       {
         role: this.cniRole.name,
@@ -201,7 +209,7 @@ export class AwsKubernetesCluster extends StrataComponent implements KubernetesC
       },
       this.childOptions(),
     );
-    new eks.Addon(
+    new eksSdk.Addon(
       this.childName("vpc-cni"),
       {
         clusterName: this.cluster.name,
@@ -213,7 +221,7 @@ export class AwsKubernetesCluster extends StrataComponent implements KubernetesC
       this.childOptions({ dependsOn: [cniPolicy] }),
     );
 
-    this.provider = new Provider(this.childName("provider"), platformProviderArgs(this.kubeconfig), this.childOptions());
+    this.provider = new providerSdk.Provider(this.childName("provider"), platformProviderArgs(this.kubeconfig), this.childOptions());
     this.finish({ clusterName: this.clusterName, endpoint: this.endpoint, kubeconfig: this.kubeconfig, oidcIssuer: this.oidcIssuer });
   }
 }

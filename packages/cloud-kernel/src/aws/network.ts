@@ -1,9 +1,16 @@
-import * as ec2 from "@pulumi/aws/ec2/index.js";
-import { getAvailabilityZonesOutput } from "@pulumi/aws/getAvailabilityZones.js";
+import type * as ec2 from "@pulumi/aws/ec2/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import type { Network, NetworkArgs } from "../capabilities.js";
 import { hasHostBits, parseCidr, subnetCidr } from "../cidr.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const ec2Sdk = lazyPeer<typeof ec2>("@pulumi/aws", "@pulumi/aws/ec2/index.js");
+const getAvailabilityZonesSdk = lazyPeer<typeof import("@pulumi/aws/getAvailabilityZones.js")>(
+  "@pulumi/aws",
+  "@pulumi/aws/getAvailabilityZones.js",
+);
 
 /** Arguments of an {@link AwsNetwork}. */
 export interface AwsNetworkArgs extends NetworkArgs {
@@ -87,7 +94,7 @@ export class AwsNetwork extends StrataComponent implements Network {
     const tags = (role: string) => ({ Name: this.childName(role) });
 
     // Local Zones are left out: they have no NAT gateways and cost extra.
-    const zones = getAvailabilityZonesOutput(
+    const zones = getAvailabilityZonesSdk.getAvailabilityZonesOutput(
       { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
       { parent: this },
     );
@@ -101,7 +108,7 @@ export class AwsNetwork extends StrataComponent implements Network {
       }),
     );
 
-    this.vpc = new ec2.Vpc(
+    this.vpc = new ec2Sdk.Vpc(
       this.childName("vpc"),
       {
         cidrBlock: this.cidr,
@@ -111,10 +118,14 @@ export class AwsNetwork extends StrataComponent implements Network {
       },
       this.childOptions(),
     );
-    new ec2.DefaultSecurityGroup(this.childName("default-sg"), { vpcId: this.vpc.id, tags: tags("default-sg") }, this.childOptions());
+    new ec2Sdk.DefaultSecurityGroup(this.childName("default-sg"), { vpcId: this.vpc.id, tags: tags("default-sg") }, this.childOptions());
 
-    this.internetGateway = new ec2.InternetGateway(this.childName("igw"), { vpcId: this.vpc.id, tags: tags("igw") }, this.childOptions());
-    const publicRoutes = new ec2.RouteTable(
+    this.internetGateway = new ec2Sdk.InternetGateway(
+      this.childName("igw"),
+      { vpcId: this.vpc.id, tags: tags("igw") },
+      this.childOptions(),
+    );
+    const publicRoutes = new ec2Sdk.RouteTable(
       this.childName("public-rt"),
       {
         vpcId: this.vpc.id,
@@ -125,7 +136,7 @@ export class AwsNetwork extends StrataComponent implements Network {
     );
 
     this.publicSubnets = layout.public.map((cidrBlock, i) => {
-      const subnet = new ec2.Subnet(
+      const subnet = new ec2Sdk.Subnet(
         this.childName(`public-${i + 1}`),
         {
           vpcId: this.vpc.id,
@@ -136,7 +147,7 @@ export class AwsNetwork extends StrataComponent implements Network {
         },
         this.childOptions(),
       );
-      new ec2.RouteTableAssociation(
+      new ec2Sdk.RouteTableAssociation(
         this.childName(`public-${i + 1}-rt-link`),
         { subnetId: subnet.id, routeTableId: publicRoutes.id },
         this.childOptions(),
@@ -145,8 +156,8 @@ export class AwsNetwork extends StrataComponent implements Network {
     });
 
     this.natGateways = this.publicSubnets.slice(0, dev ? 1 : zoneCount).map((subnet, i) => {
-      const eip = new ec2.Eip(this.childName(`nat-${i + 1}-ip`), { domain: "vpc", tags: tags(`nat-${i + 1}-ip`) }, this.childOptions());
-      return new ec2.NatGateway(
+      const eip = new ec2Sdk.Eip(this.childName(`nat-${i + 1}-ip`), { domain: "vpc", tags: tags(`nat-${i + 1}-ip`) }, this.childOptions());
+      return new ec2Sdk.NatGateway(
         this.childName(`nat-${i + 1}`),
         {
           allocationId: eip.id,
@@ -159,7 +170,7 @@ export class AwsNetwork extends StrataComponent implements Network {
 
     this.privateRouteTables = [];
     this.privateSubnets = layout.private.map((cidrBlock, i) => {
-      const subnet = new ec2.Subnet(
+      const subnet = new ec2Sdk.Subnet(
         this.childName(`private-${i + 1}`),
         {
           vpcId: this.vpc.id,
@@ -172,7 +183,7 @@ export class AwsNetwork extends StrataComponent implements Network {
         this.childOptions(),
       );
       const nat = this.natGateways[Math.min(i, this.natGateways.length - 1)]!;
-      const routes = new ec2.RouteTable(
+      const routes = new ec2Sdk.RouteTable(
         this.childName(`private-${i + 1}-rt`),
         {
           vpcId: this.vpc.id,
@@ -181,7 +192,7 @@ export class AwsNetwork extends StrataComponent implements Network {
         },
         this.childOptions(),
       );
-      new ec2.RouteTableAssociation(
+      new ec2Sdk.RouteTableAssociation(
         this.childName(`private-${i + 1}-rt-link`),
         { subnetId: subnet.id, routeTableId: routes.id },
         this.childOptions(),
@@ -190,7 +201,7 @@ export class AwsNetwork extends StrataComponent implements Network {
       return subnet;
     });
 
-    this.s3Endpoint = new ec2.VpcEndpoint(
+    this.s3Endpoint = new ec2Sdk.VpcEndpoint(
       this.childName("s3-endpoint"),
       {
         vpcId: this.vpc.id,

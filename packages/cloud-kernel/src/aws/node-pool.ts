@@ -1,9 +1,15 @@
-import * as ec2 from "@pulumi/aws/ec2/index.js";
-import * as eks from "@pulumi/aws/eks/index.js";
-import * as iam from "@pulumi/aws/iam/index.js";
+import type * as ec2 from "@pulumi/aws/ec2/index.js";
+import type * as eks from "@pulumi/aws/eks/index.js";
+import type * as iam from "@pulumi/aws/iam/index.js";
 import type * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
 import { nodePoolIssues, smallestMachine, type NodePool, type NodePoolArgs, type Taint } from "../capabilities.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const ec2Sdk = lazyPeer<typeof ec2>("@pulumi/aws", "@pulumi/aws/ec2/index.js");
+const eksSdk = lazyPeer<typeof eks>("@pulumi/aws", "@pulumi/aws/eks/index.js");
+const iamSdk = lazyPeer<typeof iam>("@pulumi/aws", "@pulumi/aws/iam/index.js");
 
 /** General-purpose EC2 instance types (m7i) the machine type is chosen from. */
 export const AWS_MACHINE_TYPES = [
@@ -68,7 +74,7 @@ export class AwsNodePool extends StrataComponent implements NodePool {
     this.labels = { ...args.labels };
     this.taints = args.taints.map((t) => ({ ...t }));
 
-    this.role = new iam.Role(
+    this.role = new iamSdk.Role(
       this.childName("role"),
       {
         assumeRolePolicy: JSON.stringify({
@@ -80,10 +86,10 @@ export class AwsNodePool extends StrataComponent implements NodePool {
     );
     const attachments = Object.entries(AWS_NODE_POLICIES).map(
       ([role, policyArn]) =>
-        new iam.RolePolicyAttachment(this.childName(`role-${role}`), { role: this.role.name, policyArn }, this.childOptions()),
+        new iamSdk.RolePolicyAttachment(this.childName(`role-${role}`), { role: this.role.name, policyArn }, this.childOptions()),
     );
 
-    this.launchTemplate = new ec2.LaunchTemplate(
+    this.launchTemplate = new ec2Sdk.LaunchTemplate(
       this.childName("template"),
       {
         description: `Nodes of ${name}`,
@@ -98,7 +104,7 @@ export class AwsNodePool extends StrataComponent implements NodePool {
       this.childOptions(),
     );
 
-    this.nodeGroup = new eks.NodeGroup(
+    this.nodeGroup = new eksSdk.NodeGroup(
       this.childName("nodes"),
       {
         clusterName: args.cluster!.clusterName,

@@ -1,8 +1,13 @@
-import * as kms from "@pulumi/aws/kms/index.js";
-import * as s3 from "@pulumi/aws/s3/index.js";
+import type * as kms from "@pulumi/aws/kms/index.js";
+import type * as s3 from "@pulumi/aws/s3/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { StrataComponent, isDevEnvironment } from "../base/index.js";
 import type { ObjectStore, ObjectStoreArgs } from "../capabilities.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const kmsSdk = lazyPeer<typeof kms>("@pulumi/aws", "@pulumi/aws/kms/index.js");
+const s3Sdk = lazyPeer<typeof s3>("@pulumi/aws", "@pulumi/aws/s3/index.js");
 
 /** Bucket policy refusing any request without TLS 1.2 or later. Pure. */
 export function tlsOnlyBucketPolicy(bucketArn: string): string {
@@ -50,7 +55,7 @@ export class AwsObjectStore extends StrataComponent implements ObjectStore {
     super({ layer: "cloud", kind: "AwsObjectStore" }, name, args, opts, []);
     const dev = isDevEnvironment(this.context.environment);
 
-    this.key = new kms.Key(
+    this.key = new kmsSdk.Key(
       this.childName("key"),
       {
         description: `Encrypts the objects of ${name}`,
@@ -59,9 +64,9 @@ export class AwsObjectStore extends StrataComponent implements ObjectStore {
       },
       this.statefulChildOptions(),
     );
-    this.bucket = new s3.Bucket(this.childName("bucket"), { forceDestroy: dev }, this.statefulChildOptions());
+    this.bucket = new s3Sdk.Bucket(this.childName("bucket"), { forceDestroy: dev }, this.statefulChildOptions());
 
-    const publicAccess = new s3.BucketPublicAccessBlock(
+    const publicAccess = new s3Sdk.BucketPublicAccessBlock(
       this.childName("public-access"),
       {
         bucket: this.bucket.id,
@@ -72,7 +77,7 @@ export class AwsObjectStore extends StrataComponent implements ObjectStore {
       },
       this.childOptions(),
     );
-    new s3.BucketOwnershipControls(
+    new s3Sdk.BucketOwnershipControls(
       this.childName("ownership"),
       {
         bucket: this.bucket.id,
@@ -80,7 +85,7 @@ export class AwsObjectStore extends StrataComponent implements ObjectStore {
       },
       this.childOptions(),
     );
-    new s3.BucketServerSideEncryptionConfiguration(
+    new s3Sdk.BucketServerSideEncryptionConfiguration(
       this.childName("encryption"),
       {
         bucket: this.bucket.id,
@@ -94,7 +99,7 @@ export class AwsObjectStore extends StrataComponent implements ObjectStore {
       },
       this.childOptions(),
     );
-    new s3.BucketVersioning(
+    new s3Sdk.BucketVersioning(
       this.childName("versioning"),
       {
         bucket: this.bucket.id,
@@ -103,7 +108,7 @@ export class AwsObjectStore extends StrataComponent implements ObjectStore {
       },
       this.childOptions(),
     );
-    new s3.BucketPolicy(
+    new s3Sdk.BucketPolicy(
       this.childName("policy"),
       {
         bucket: this.bucket.id,

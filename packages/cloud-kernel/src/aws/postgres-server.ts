@@ -1,9 +1,15 @@
-import * as ec2 from "@pulumi/aws/ec2/index.js";
-import * as kms from "@pulumi/aws/kms/index.js";
-import * as rds from "@pulumi/aws/rds/index.js";
+import type * as ec2 from "@pulumi/aws/ec2/index.js";
+import type * as kms from "@pulumi/aws/kms/index.js";
+import type * as rds from "@pulumi/aws/rds/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import { networkIssues, smallestMachine, type PostgresServer, type PostgresServerArgs } from "../capabilities.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const ec2Sdk = lazyPeer<typeof ec2>("@pulumi/aws", "@pulumi/aws/ec2/index.js");
+const kmsSdk = lazyPeer<typeof kms>("@pulumi/aws", "@pulumi/aws/kms/index.js");
+const rdsSdk = lazyPeer<typeof rds>("@pulumi/aws", "@pulumi/aws/rds/index.js");
 
 /** General-purpose RDS instance classes (Graviton m7g) the server's class is chosen from. */
 export const AWS_DB_INSTANCE_CLASSES = [
@@ -112,7 +118,7 @@ export class AwsPostgresServer extends StrataComponent implements PostgresServer
     const version = args.version ?? "15";
     this.instanceClass = smallestMachine(AWS_DB_INSTANCE_CLASSES, args.cpus ?? 2, args.memoryMb ?? 8192)!.name;
 
-    this.key = new kms.Key(
+    this.key = new kmsSdk.Key(
       this.childName("key"),
       {
         description: `Encrypts the storage and backups of ${name}`,
@@ -121,7 +127,7 @@ export class AwsPostgresServer extends StrataComponent implements PostgresServer
       },
       this.statefulChildOptions(),
     );
-    this.subnetGroup = new rds.SubnetGroup(
+    this.subnetGroup = new rdsSdk.SubnetGroup(
       this.childName("subnets"),
       {
         description: `Private subnets of ${name}`,
@@ -129,7 +135,7 @@ export class AwsPostgresServer extends StrataComponent implements PostgresServer
       },
       this.childOptions(),
     );
-    this.securityGroup = new ec2.SecurityGroup(
+    this.securityGroup = new ec2Sdk.SecurityGroup(
       this.childName("sg"),
       {
         description: `PostgreSQL of ${name}, from inside the network`,
@@ -138,7 +144,7 @@ export class AwsPostgresServer extends StrataComponent implements PostgresServer
       },
       this.childOptions(),
     );
-    this.parameterGroup = new rds.ParameterGroup(
+    this.parameterGroup = new rdsSdk.ParameterGroup(
       this.childName("params"),
       {
         description: `TLS-only settings of ${name}`,
@@ -151,7 +157,7 @@ export class AwsPostgresServer extends StrataComponent implements PostgresServer
       this.childOptions(),
     );
 
-    this.instance = new rds.Instance(
+    this.instance = new rdsSdk.Instance(
       this.childName("db"),
       {
         engine: "postgres",

@@ -1,8 +1,13 @@
-import * as kms from "@pulumi/aws/kms/index.js";
-import * as secretsmanager from "@pulumi/aws/secretsmanager/index.js";
+import type * as kms from "@pulumi/aws/kms/index.js";
+import type * as secretsmanager from "@pulumi/aws/secretsmanager/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import type { SecretStore, SecretStoreArgs } from "../capabilities.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const kmsSdk = lazyPeer<typeof kms>("@pulumi/aws", "@pulumi/aws/kms/index.js");
+const secretsmanagerSdk = lazyPeer<typeof secretsmanager>("@pulumi/aws", "@pulumi/aws/secretsmanager/index.js");
 
 // Secrets Manager's limit on a secret value.
 const MAX_BYTES = 65536;
@@ -40,7 +45,7 @@ export class AwsSecretStore extends StrataComponent implements SecretStore {
     super({ layer: "cloud", kind: "AwsSecretStore" }, name, args, opts, validateAwsSecretStoreArgs(name, args));
     const dev = isDevEnvironment(this.context.environment);
 
-    this.key = new kms.Key(
+    this.key = new kmsSdk.Key(
       this.childName("key"),
       {
         description: `Encrypts the secret ${name}`,
@@ -49,7 +54,7 @@ export class AwsSecretStore extends StrataComponent implements SecretStore {
       },
       this.statefulChildOptions(),
     );
-    this.secret = new secretsmanager.Secret(
+    this.secret = new secretsmanagerSdk.Secret(
       this.childName("secret"),
       {
         description: `Secret ${name}`,
@@ -60,7 +65,7 @@ export class AwsSecretStore extends StrataComponent implements SecretStore {
     );
     // Not protected: a new value replaces the version, which protection would refuse. Said explicitly,
     // since a child inherits `protect` from this component, which a Secret protects outside dev stacks.
-    new secretsmanager.SecretVersion(
+    new secretsmanagerSdk.SecretVersion(
       this.childName("value"),
       {
         secretId: this.secret.id,

@@ -1,9 +1,13 @@
-import * as iam from "@pulumi/aws/iam/index.js";
+import type * as iam from "@pulumi/aws/iam/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { StrataComponent } from "../base/index.js";
 import { type StoreAccess, type StoreAccessArgs, storeAccessIssues } from "../capabilities.js";
 import { AwsKubernetesCluster, irsaTrustPolicy } from "./kubernetes-cluster.js";
 import { AwsObjectStore } from "./object-store.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const iamSdk = lazyPeer<typeof iam>("@pulumi/aws", "@pulumi/aws/iam/index.js");
 
 /**
  * What the role may do: list its buckets, read, write and delete their
@@ -48,7 +52,7 @@ export class AwsStoreAccess extends StrataComponent implements StoreAccess {
     );
     const cluster = args.cluster as AwsKubernetesCluster;
     const stores = args.stores as AwsObjectStore[];
-    this.role = new iam.Role(
+    this.role = new iamSdk.Role(
       this.childName("role"),
       {
         description: `Workload identity of ${args.serviceAccount}: read and write of its object stores`,
@@ -58,7 +62,7 @@ export class AwsStoreAccess extends StrataComponent implements StoreAccess {
       },
       this.childOptions(),
     );
-    this.policy = new iam.RolePolicy(
+    this.policy = new iamSdk.RolePolicy(
       this.childName("policy"),
       {
         role: this.role.name,

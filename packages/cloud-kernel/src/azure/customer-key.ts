@@ -1,12 +1,31 @@
-import { ManagementLockByScope } from "@pulumi/azure-native/authorization/managementLockByScope.js";
-import { RoleAssignment } from "@pulumi/azure-native/authorization/roleAssignment.js";
-import { Key } from "@pulumi/azure-native/keyvault/key.js";
-import { Vault } from "@pulumi/azure-native/keyvault/vault.js";
+import type { ManagementLockByScope } from "@pulumi/azure-native/authorization/managementLockByScope.js";
+import type { RoleAssignment } from "@pulumi/azure-native/authorization/roleAssignment.js";
+import type { Key } from "@pulumi/azure-native/keyvault/key.js";
+import type { Vault } from "@pulumi/azure-native/keyvault/vault.js";
 import type * as pulumi from "@pulumi/pulumi";
 import { StrataComponent, isDevEnvironment } from "../base/index.js";
 import type { CloudArgs } from "../capabilities.js";
 import type { AzureNetwork } from "./network.js";
 import { AZURE_ROLES, globalName, roleDefinitionId } from "./shared.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const managementLockByScopeSdk = lazyPeer<typeof import("@pulumi/azure-native/authorization/managementLockByScope.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/authorization/managementLockByScope.js",
+);
+const roleAssignmentSdk = lazyPeer<typeof import("@pulumi/azure-native/authorization/roleAssignment.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/authorization/roleAssignment.js",
+);
+const keySdk = lazyPeer<typeof import("@pulumi/azure-native/keyvault/key.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/keyvault/key.js",
+);
+const vaultSdk = lazyPeer<typeof import("@pulumi/azure-native/keyvault/vault.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/keyvault/vault.js",
+);
 
 /** Arguments of an {@link AzureCustomerKey}. */
 export interface AzureCustomerKeyArgs extends CloudArgs {
@@ -55,7 +74,7 @@ export class AzureCustomerKey extends StrataComponent {
     const network = args.network;
     const dev = isDevEnvironment(this.context.environment);
 
-    this.vault = new Vault(
+    this.vault = new vaultSdk.Vault(
       this.childName("vault"),
       {
         resourceGroupName: network.resourceGroupName,
@@ -74,7 +93,7 @@ export class AzureCustomerKey extends StrataComponent {
       this.statefulChildOptions(),
     );
 
-    this.key = new Key(
+    this.key = new keySdk.Key(
       this.childName("key"),
       {
         resourceGroupName: network.resourceGroupName,
@@ -91,7 +110,7 @@ export class AzureCustomerKey extends StrataComponent {
     );
 
     const role = args.use === "wrap" ? AZURE_ROLES.keyVaultCryptoServiceEncryptionUser : AZURE_ROLES.keyVaultCryptoUser;
-    this.roleAssignment = new RoleAssignment(
+    this.roleAssignment = new roleAssignmentSdk.RoleAssignment(
       this.childName("key-access"),
       {
         scope: this.key.id,
@@ -104,7 +123,7 @@ export class AzureCustomerKey extends StrataComponent {
     );
 
     if (!dev) {
-      this.lock = new ManagementLockByScope(
+      this.lock = new managementLockByScopeSdk.ManagementLockByScope(
         this.childName("lock"),
         {
           scope: this.vault.id,

@@ -1,17 +1,43 @@
 import { platformProviderArgs } from "../kubernetes/platform.js";
-import { RoleAssignment } from "@pulumi/azure-native/authorization/roleAssignment.js";
-import { listManagedClusterUserCredentialsOutput } from "@pulumi/azure-native/containerservice/listManagedClusterUserCredentials.js";
-import { ManagedCluster } from "@pulumi/azure-native/containerservice/managedCluster.js";
-import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity.js";
-import { DiagnosticSetting } from "@pulumi/azure-native/monitor/diagnosticSetting.js";
-import { Workspace } from "@pulumi/azure-native/operationalinsights/workspace.js";
-import { Provider } from "@pulumi/kubernetes/provider.js";
+import type { RoleAssignment } from "@pulumi/azure-native/authorization/roleAssignment.js";
+import type { ManagedCluster } from "@pulumi/azure-native/containerservice/managedCluster.js";
+import type { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity.js";
+import type { DiagnosticSetting } from "@pulumi/azure-native/monitor/diagnosticSetting.js";
+import type { Workspace } from "@pulumi/azure-native/operationalinsights/workspace.js";
+import type { Provider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import { type KubernetesCluster, type KubernetesClusterArgs, kubernetesClusterIssues } from "../capabilities.js";
 import { AzureCustomerKey } from "./customer-key.js";
 import { AKS_DNS_SERVICE_IP, AKS_POD_CIDR, AKS_SERVICE_CIDR, AzureNetwork, azureNetworkIssue } from "./network.js";
 import { AKS_NODE_HARDENING, AZURE_ROLES, roleDefinitionId } from "./shared.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const roleAssignmentSdk = lazyPeer<typeof import("@pulumi/azure-native/authorization/roleAssignment.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/authorization/roleAssignment.js",
+);
+const listManagedClusterUserCredentialsSdk = lazyPeer<
+  typeof import("@pulumi/azure-native/containerservice/listManagedClusterUserCredentials.js")
+>("@pulumi/azure-native", "@pulumi/azure-native/containerservice/listManagedClusterUserCredentials.js");
+const managedClusterSdk = lazyPeer<typeof import("@pulumi/azure-native/containerservice/managedCluster.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/containerservice/managedCluster.js",
+);
+const userAssignedIdentitySdk = lazyPeer<typeof import("@pulumi/azure-native/managedidentity/userAssignedIdentity.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/managedidentity/userAssignedIdentity.js",
+);
+const diagnosticSettingSdk = lazyPeer<typeof import("@pulumi/azure-native/monitor/diagnosticSetting.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/monitor/diagnosticSetting.js",
+);
+const workspaceSdk = lazyPeer<typeof import("@pulumi/azure-native/operationalinsights/workspace.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/operationalinsights/workspace.js",
+);
+const providerSdk = lazyPeer<typeof import("@pulumi/kubernetes/provider.js")>("@pulumi/kubernetes", "@pulumi/kubernetes/provider.js");
 
 /** Arguments of an {@link AzureKubernetesCluster}. */
 export interface AzureKubernetesClusterArgs extends KubernetesClusterArgs {
@@ -80,10 +106,18 @@ export class AzureKubernetesCluster extends StrataComponent implements Kubernete
     this.version = args.version ?? DEFAULT_VERSION;
     const placement = { resourceGroupName: network.resourceGroupName, location: network.location };
 
-    this.controlPlaneIdentity = new UserAssignedIdentity(this.childName("identity"), placement, this.childOptions());
-    this.kubeletIdentity = new UserAssignedIdentity(this.childName("kubelet-identity"), placement, this.childOptions());
+    this.controlPlaneIdentity = new userAssignedIdentitySdk.UserAssignedIdentity(
+      this.childName("identity"),
+      placement,
+      this.childOptions(),
+    );
+    this.kubeletIdentity = new userAssignedIdentitySdk.UserAssignedIdentity(
+      this.childName("kubelet-identity"),
+      placement,
+      this.childOptions(),
+    );
     const grant = (role: string, definition: string, scope: pulumi.Input<string>, description: string) =>
-      new RoleAssignment(
+      new roleAssignmentSdk.RoleAssignment(
         this.childName(role),
         {
           scope,
@@ -122,7 +156,7 @@ export class AzureKubernetesCluster extends StrataComponent implements Kubernete
       this.childOptions(),
     );
 
-    this.cluster = new ManagedCluster(
+    this.cluster = new managedClusterSdk.ManagedCluster(
       this.childName("cluster"),
       {
         ...placement,
@@ -186,7 +220,7 @@ export class AzureKubernetesCluster extends StrataComponent implements Kubernete
       this.childOptions({ dependsOn: [...this.roleAssignments, this.secretsKey] }),
     );
 
-    this.auditWorkspace = new Workspace(
+    this.auditWorkspace = new workspaceSdk.Workspace(
       this.childName("audit-logs"),
       {
         ...placement,
@@ -197,7 +231,7 @@ export class AzureKubernetesCluster extends StrataComponent implements Kubernete
       this.childOptions(),
     );
     // kube-audit-admin leaves out get and list requests: the audit trail of changes at a fraction of the volume.
-    this.auditLogs = new DiagnosticSetting(
+    this.auditLogs = new diagnosticSettingSdk.DiagnosticSetting(
       this.childName("audit"),
       {
         resourceUri: this.cluster.id,
@@ -215,7 +249,7 @@ export class AzureKubernetesCluster extends StrataComponent implements Kubernete
     const host = privateEndpoint ? this.cluster.privateFQDN : this.cluster.fqdn;
     this.endpoint = pulumi.interpolate`https://${host}:443`;
     this.oidcIssuer = this.cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL ?? "");
-    const credentials = listManagedClusterUserCredentialsOutput(
+    const credentials = listManagedClusterUserCredentialsSdk.listManagedClusterUserCredentialsOutput(
       { resourceGroupName: network.resourceGroupName, resourceName: this.cluster.name },
       { parent: this },
     );
@@ -224,7 +258,7 @@ export class AzureKubernetesCluster extends StrataComponent implements Kubernete
         .all([this.cluster.name, this.endpoint, credentials.kubeconfigs])
         .apply(([cluster, endpoint, kubeconfigs]) => azureKubeconfig(cluster, endpoint, clusterCertificate(kubeconfigs[0]?.value ?? ""))),
     );
-    this.provider = new Provider(this.childName("provider"), platformProviderArgs(this.kubeconfig), this.childOptions());
+    this.provider = new providerSdk.Provider(this.childName("provider"), platformProviderArgs(this.kubeconfig), this.childOptions());
 
     this.finish({
       clusterName: this.clusterName,

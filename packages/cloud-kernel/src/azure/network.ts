@@ -1,15 +1,45 @@
-import { getClientConfigOutput } from "@pulumi/azure-native/authorization/getClientConfig.js";
-import { NatGateway } from "@pulumi/azure-native/network/natGateway.js";
-import { NetworkSecurityGroup } from "@pulumi/azure-native/network/networkSecurityGroup.js";
-import { PublicIPAddress } from "@pulumi/azure-native/network/publicIPAddress.js";
-import { Subnet } from "@pulumi/azure-native/network/subnet.js";
-import { VirtualNetwork } from "@pulumi/azure-native/network/virtualNetwork.js";
-import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup.js";
+import type { NatGateway } from "@pulumi/azure-native/network/natGateway.js";
+import type { NetworkSecurityGroup } from "@pulumi/azure-native/network/networkSecurityGroup.js";
+import type { PublicIPAddress } from "@pulumi/azure-native/network/publicIPAddress.js";
+import type { Subnet } from "@pulumi/azure-native/network/subnet.js";
+import type { VirtualNetwork } from "@pulumi/azure-native/network/virtualNetwork.js";
+import type { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
 import type { Network, NetworkArgs } from "../capabilities.js";
 import { hasHostBits, overlaps, parseCidr, subnetCidr, within } from "../cidr.js";
 import { kindOf } from "./shared.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const getClientConfigSdk = lazyPeer<typeof import("@pulumi/azure-native/authorization/getClientConfig.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/authorization/getClientConfig.js",
+);
+const natGatewaySdk = lazyPeer<typeof import("@pulumi/azure-native/network/natGateway.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/network/natGateway.js",
+);
+const networkSecurityGroupSdk = lazyPeer<typeof import("@pulumi/azure-native/network/networkSecurityGroup.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/network/networkSecurityGroup.js",
+);
+const publicIPAddressSdk = lazyPeer<typeof import("@pulumi/azure-native/network/publicIPAddress.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/network/publicIPAddress.js",
+);
+const subnetSdk = lazyPeer<typeof import("@pulumi/azure-native/network/subnet.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/network/subnet.js",
+);
+const virtualNetworkSdk = lazyPeer<typeof import("@pulumi/azure-native/network/virtualNetwork.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/network/virtualNetwork.js",
+);
+const resourceGroupSdk = lazyPeer<typeof import("@pulumi/azure-native/resources/resourceGroup.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/resources/resourceGroup.js",
+);
 
 /** Arguments of an {@link AzureNetwork}. */
 export interface AzureNetworkArgs extends NetworkArgs {
@@ -125,17 +155,17 @@ export class AzureNetwork extends StrataComponent implements Network {
     this.cidr = args.cidr ?? DEFAULT_CIDR;
     const layout = azureSubnetLayout(this.cidr);
 
-    const client = getClientConfigOutput({ parent: this });
+    const client = getClientConfigSdk.getClientConfigOutput({ parent: this });
     this.tenantId = client.tenantId;
     this.subscriptionId = client.subscriptionId;
 
-    this.resourceGroup = new ResourceGroup(this.childName("rg"), { location: args.location }, this.childOptions());
+    this.resourceGroup = new resourceGroupSdk.ResourceGroup(this.childName("rg"), { location: args.location }, this.childOptions());
     this.resourceGroupName = this.resourceGroup.name;
     this.resourceGroupId = this.resourceGroup.id;
     this.location = this.resourceGroup.location;
     const placement = { resourceGroupName: this.resourceGroupName, location: this.location };
 
-    this.securityGroup = new NetworkSecurityGroup(
+    this.securityGroup = new networkSecurityGroupSdk.NetworkSecurityGroup(
       this.childName("nsg"),
       {
         ...placement,
@@ -157,7 +187,7 @@ export class AzureNetwork extends StrataComponent implements Network {
       this.childOptions(),
     );
 
-    this.natPublicIp = new PublicIPAddress(
+    this.natPublicIp = new publicIPAddressSdk.PublicIPAddress(
       this.childName("nat-ip"),
       {
         ...placement,
@@ -167,7 +197,7 @@ export class AzureNetwork extends StrataComponent implements Network {
       },
       this.childOptions(),
     );
-    this.natGateway = new NatGateway(
+    this.natGateway = new natGatewaySdk.NatGateway(
       this.childName("nat"),
       {
         ...placement,
@@ -179,7 +209,7 @@ export class AzureNetwork extends StrataComponent implements Network {
     );
 
     // Subnets are separate resources (none inline), so a change to one never rewrites the others.
-    this.virtualNetwork = new VirtualNetwork(
+    this.virtualNetwork = new virtualNetworkSdk.VirtualNetwork(
       this.childName("vnet"),
       {
         ...placement,
@@ -189,7 +219,7 @@ export class AzureNetwork extends StrataComponent implements Network {
     );
     const inVnet = { resourceGroupName: this.resourceGroupName, virtualNetworkName: this.virtualNetwork.name };
 
-    this.nodeSubnet = new Subnet(
+    this.nodeSubnet = new subnetSdk.Subnet(
       this.childName("nodes"),
       {
         ...inVnet,
@@ -204,7 +234,7 @@ export class AzureNetwork extends StrataComponent implements Network {
       this.childOptions(),
     );
     // Azure serialises changes to the subnets of one VNet; concurrent ones fail.
-    this.databaseSubnet = new Subnet(
+    this.databaseSubnet = new subnetSdk.Subnet(
       this.childName("database"),
       {
         ...inVnet,

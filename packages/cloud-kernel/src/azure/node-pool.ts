@@ -1,11 +1,18 @@
 import { createHash } from "node:crypto";
-import { AgentPool } from "@pulumi/azure-native/containerservice/agentPool.js";
+import type { AgentPool } from "@pulumi/azure-native/containerservice/agentPool.js";
 import type * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
 import { nodePoolIssues, smallestMachine, type NodePool, type NodePoolArgs, type Taint } from "../capabilities.js";
 import { AzureKubernetesCluster } from "./kubernetes-cluster.js";
 import { type AzureNetwork, azureNetworkIssue } from "./network.js";
 import { AKS_NODE_HARDENING, kindOf } from "./shared.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const agentPoolSdk = lazyPeer<typeof import("@pulumi/azure-native/containerservice/agentPool.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/containerservice/agentPool.js",
+);
 
 /** Arguments of an {@link AzureNodePool}. */
 export interface AzureNodePoolArgs extends NodePoolArgs {
@@ -105,7 +112,7 @@ export class AzureNodePool extends StrataComponent implements NodePool {
     this.labels = { ...args.labels };
     this.taints = [...(args.taints ?? [])];
 
-    this.agentPool = new AgentPool(
+    this.agentPool = new agentPoolSdk.AgentPool(
       this.childName("pool"),
       {
         resourceGroupName: network.resourceGroupName,

@@ -1,14 +1,37 @@
-import { ManagementLockByScope } from "@pulumi/azure-native/authorization/managementLockByScope.js";
-import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity.js";
-import { BlobContainer } from "@pulumi/azure-native/storage/blobContainer.js";
-import { BlobServiceProperties } from "@pulumi/azure-native/storage/blobServiceProperties.js";
-import { StorageAccount } from "@pulumi/azure-native/storage/storageAccount.js";
+import type { ManagementLockByScope } from "@pulumi/azure-native/authorization/managementLockByScope.js";
+import type { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity.js";
+import type { BlobContainer } from "@pulumi/azure-native/storage/blobContainer.js";
+import type { BlobServiceProperties } from "@pulumi/azure-native/storage/blobServiceProperties.js";
+import type { StorageAccount } from "@pulumi/azure-native/storage/storageAccount.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import type { ObjectStore, ObjectStoreArgs } from "../capabilities.js";
 import { AzureCustomerKey } from "./customer-key.js";
 import { type AzureNetwork, azureNetworkIssue } from "./network.js";
 import { globalName } from "./shared.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const managementLockByScopeSdk = lazyPeer<typeof import("@pulumi/azure-native/authorization/managementLockByScope.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/authorization/managementLockByScope.js",
+);
+const userAssignedIdentitySdk = lazyPeer<typeof import("@pulumi/azure-native/managedidentity/userAssignedIdentity.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/managedidentity/userAssignedIdentity.js",
+);
+const blobContainerSdk = lazyPeer<typeof import("@pulumi/azure-native/storage/blobContainer.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/storage/blobContainer.js",
+);
+const blobServicePropertiesSdk = lazyPeer<typeof import("@pulumi/azure-native/storage/blobServiceProperties.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/storage/blobServiceProperties.js",
+);
+const storageAccountSdk = lazyPeer<typeof import("@pulumi/azure-native/storage/storageAccount.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/storage/storageAccount.js",
+);
 
 /** The container every object store keeps its objects in; the storage account is the unit of access. */
 export const LAKE_CONTAINER = "lake";
@@ -55,7 +78,7 @@ export class AzureObjectStore extends StrataComponent implements ObjectStore {
     const retentionDays = dev ? 7 : 30;
     const placement = { resourceGroupName: network.resourceGroupName, location: network.location };
 
-    this.identity = new UserAssignedIdentity(this.childName("identity"), placement, this.childOptions());
+    this.identity = new userAssignedIdentitySdk.UserAssignedIdentity(this.childName("identity"), placement, this.childOptions());
     this.encryptionKey = new AzureCustomerKey(
       this.childName("key"),
       {
@@ -69,7 +92,7 @@ export class AzureObjectStore extends StrataComponent implements ObjectStore {
     );
 
     const accountName = globalName(network.resourceGroupId, name, 24, false);
-    this.account = new StorageAccount(
+    this.account = new storageAccountSdk.StorageAccount(
       this.childName("account"),
       {
         ...placement,
@@ -104,7 +127,7 @@ export class AzureObjectStore extends StrataComponent implements ObjectStore {
       this.statefulChildOptions({ dependsOn: [this.encryptionKey] }),
     );
 
-    this.blobService = new BlobServiceProperties(
+    this.blobService = new blobServicePropertiesSdk.BlobServiceProperties(
       this.childName("blob-service"),
       {
         resourceGroupName: network.resourceGroupName,
@@ -117,7 +140,7 @@ export class AzureObjectStore extends StrataComponent implements ObjectStore {
       this.childOptions(),
     );
 
-    this.container = new BlobContainer(
+    this.container = new blobContainerSdk.BlobContainer(
       this.childName("container"),
       {
         resourceGroupName: network.resourceGroupName,
@@ -129,7 +152,7 @@ export class AzureObjectStore extends StrataComponent implements ObjectStore {
     );
 
     if (!dev) {
-      this.lock = new ManagementLockByScope(
+      this.lock = new managementLockByScopeSdk.ManagementLockByScope(
         this.childName("lock"),
         {
           scope: this.account.id,

@@ -1,15 +1,42 @@
-import { ManagementLockByScope } from "@pulumi/azure-native/authorization/managementLockByScope.js";
-import { Configuration } from "@pulumi/azure-native/dbforpostgresql/configuration.js";
-import { Server } from "@pulumi/azure-native/dbforpostgresql/server.js";
-import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity.js";
-import { PrivateZone } from "@pulumi/azure-native/privatedns/privateZone.js";
-import { VirtualNetworkLink } from "@pulumi/azure-native/privatedns/virtualNetworkLink.js";
+import type { ManagementLockByScope } from "@pulumi/azure-native/authorization/managementLockByScope.js";
+import type { Configuration } from "@pulumi/azure-native/dbforpostgresql/configuration.js";
+import type { Server } from "@pulumi/azure-native/dbforpostgresql/server.js";
+import type { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity.js";
+import type { PrivateZone } from "@pulumi/azure-native/privatedns/privateZone.js";
+import type { VirtualNetworkLink } from "@pulumi/azure-native/privatedns/virtualNetworkLink.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import { smallestMachine, type PostgresServer, type PostgresServerArgs } from "../capabilities.js";
 import { AzureCustomerKey } from "./customer-key.js";
 import { type AzureNetwork, azureNetworkIssue } from "./network.js";
 import { globalName, integerIssue } from "./shared.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const managementLockByScopeSdk = lazyPeer<typeof import("@pulumi/azure-native/authorization/managementLockByScope.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/authorization/managementLockByScope.js",
+);
+const configurationSdk = lazyPeer<typeof import("@pulumi/azure-native/dbforpostgresql/configuration.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/dbforpostgresql/configuration.js",
+);
+const serverSdk = lazyPeer<typeof import("@pulumi/azure-native/dbforpostgresql/server.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/dbforpostgresql/server.js",
+);
+const userAssignedIdentitySdk = lazyPeer<typeof import("@pulumi/azure-native/managedidentity/userAssignedIdentity.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/managedidentity/userAssignedIdentity.js",
+);
+const privateZoneSdk = lazyPeer<typeof import("@pulumi/azure-native/privatedns/privateZone.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/privatedns/privateZone.js",
+);
+const virtualNetworkLinkSdk = lazyPeer<typeof import("@pulumi/azure-native/privatedns/virtualNetworkLink.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/privatedns/virtualNetworkLink.js",
+);
 
 /** Flexible server compute: general purpose (D) and memory optimised (E) of the v5 generation. */
 export const AZURE_POSTGRES_SKUS = [
@@ -115,7 +142,7 @@ export class AzurePostgresServer extends StrataComponent implements PostgresServ
     this.sku = sku.name;
     const placement = { resourceGroupName: network.resourceGroupName, location: network.location };
 
-    this.identity = new UserAssignedIdentity(this.childName("identity"), placement, this.childOptions());
+    this.identity = new userAssignedIdentitySdk.UserAssignedIdentity(this.childName("identity"), placement, this.childOptions());
     this.encryptionKey = new AzureCustomerKey(
       this.childName("key"),
       {
@@ -128,7 +155,7 @@ export class AzurePostgresServer extends StrataComponent implements PostgresServ
       this.childOptions(),
     );
 
-    this.dnsZone = new PrivateZone(
+    this.dnsZone = new privateZoneSdk.PrivateZone(
       this.childName("dns"),
       {
         resourceGroupName: network.resourceGroupName,
@@ -137,7 +164,7 @@ export class AzurePostgresServer extends StrataComponent implements PostgresServ
       },
       this.childOptions(),
     );
-    this.dnsLink = new VirtualNetworkLink(
+    this.dnsLink = new virtualNetworkLinkSdk.VirtualNetworkLink(
       this.childName("dns-link"),
       {
         resourceGroupName: network.resourceGroupName,
@@ -149,7 +176,7 @@ export class AzurePostgresServer extends StrataComponent implements PostgresServ
       this.childOptions(),
     );
 
-    this.server = new Server(
+    this.server = new serverSdk.Server(
       this.childName("server"),
       {
         ...placement,
@@ -185,7 +212,7 @@ export class AzurePostgresServer extends StrataComponent implements PostgresServ
     for (const [role, parameter, value] of SERVER_PARAMETERS) {
       const previous = this.parameters.at(-1);
       this.parameters.push(
-        new Configuration(
+        new configurationSdk.Configuration(
           this.childName(role),
           {
             resourceGroupName: network.resourceGroupName,
@@ -200,7 +227,7 @@ export class AzurePostgresServer extends StrataComponent implements PostgresServ
     }
 
     if (!dev) {
-      this.lock = new ManagementLockByScope(
+      this.lock = new managementLockByScopeSdk.ManagementLockByScope(
         this.childName("lock"),
         {
           scope: this.server.id,

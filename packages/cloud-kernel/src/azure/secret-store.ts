@@ -1,11 +1,26 @@
-import { ManagementLockByScope } from "@pulumi/azure-native/authorization/managementLockByScope.js";
-import { Secret } from "@pulumi/azure-native/keyvault/secret.js";
-import { Vault } from "@pulumi/azure-native/keyvault/vault.js";
+import type { ManagementLockByScope } from "@pulumi/azure-native/authorization/managementLockByScope.js";
+import type { Secret } from "@pulumi/azure-native/keyvault/secret.js";
+import type { Vault } from "@pulumi/azure-native/keyvault/vault.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import type { SecretStore, SecretStoreArgs } from "../capabilities.js";
 import { type AzureNetwork, azureNetworkIssue } from "./network.js";
 import { globalName } from "./shared.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const managementLockByScopeSdk = lazyPeer<typeof import("@pulumi/azure-native/authorization/managementLockByScope.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/authorization/managementLockByScope.js",
+);
+const secretSdk = lazyPeer<typeof import("@pulumi/azure-native/keyvault/secret.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/keyvault/secret.js",
+);
+const vaultSdk = lazyPeer<typeof import("@pulumi/azure-native/keyvault/vault.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/keyvault/vault.js",
+);
 
 /** Checks the arguments of an {@link AzureSecretStore}. Pure. */
 export function validateAzureSecretStoreArgs(name: string, args: SecretStoreArgs): ValidationIssue[] {
@@ -37,7 +52,7 @@ export class AzureSecretStore extends StrataComponent implements SecretStore {
     const network = args.network as AzureNetwork;
     const dev = isDevEnvironment(this.context.environment);
 
-    this.vault = new Vault(
+    this.vault = new vaultSdk.Vault(
       this.childName("vault"),
       {
         resourceGroupName: network.resourceGroupName,
@@ -61,7 +76,7 @@ export class AzureSecretStore extends StrataComponent implements SecretStore {
       this.statefulChildOptions(),
     );
 
-    this.secret = new Secret(
+    this.secret = new secretSdk.Secret(
       this.childName("secret"),
       {
         resourceGroupName: network.resourceGroupName,
@@ -73,7 +88,7 @@ export class AzureSecretStore extends StrataComponent implements SecretStore {
     );
 
     if (!dev) {
-      this.lock = new ManagementLockByScope(
+      this.lock = new managementLockByScopeSdk.ManagementLockByScope(
         this.childName("lock"),
         {
           scope: this.vault.id,

@@ -1,6 +1,6 @@
-import { RoleAssignment } from "@pulumi/azure-native/authorization/roleAssignment.js";
-import { FederatedIdentityCredential } from "@pulumi/azure-native/managedidentity/federatedIdentityCredential.js";
-import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity.js";
+import type { RoleAssignment } from "@pulumi/azure-native/authorization/roleAssignment.js";
+import type { FederatedIdentityCredential } from "@pulumi/azure-native/managedidentity/federatedIdentityCredential.js";
+import type { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent } from "../base/index.js";
 import { type StoreAccess, type StoreAccessArgs, storeAccessIssues } from "../capabilities.js";
@@ -8,6 +8,21 @@ import { AzureKubernetesCluster } from "./kubernetes-cluster.js";
 import { AzureNetwork } from "./network.js";
 import { AzureObjectStore } from "./object-store.js";
 import { AZURE_ROLES, roleDefinitionId } from "./shared.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const roleAssignmentSdk = lazyPeer<typeof import("@pulumi/azure-native/authorization/roleAssignment.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/authorization/roleAssignment.js",
+);
+const federatedIdentityCredentialSdk = lazyPeer<typeof import("@pulumi/azure-native/managedidentity/federatedIdentityCredential.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/managedidentity/federatedIdentityCredential.js",
+);
+const userAssignedIdentitySdk = lazyPeer<typeof import("@pulumi/azure-native/managedidentity/userAssignedIdentity.js")>(
+  "@pulumi/azure-native",
+  "@pulumi/azure-native/managedidentity/userAssignedIdentity.js",
+);
 
 /** The audience Entra ID expects of Kubernetes service-account tokens it exchanges. */
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
@@ -41,12 +56,12 @@ export class AzureStoreAccess extends StrataComponent implements StoreAccess {
     });
     const network = args.network as AzureNetwork;
     const cluster = args.cluster as AzureKubernetesCluster;
-    this.identity = new UserAssignedIdentity(
+    this.identity = new userAssignedIdentitySdk.UserAssignedIdentity(
       this.childName("identity"),
       { resourceGroupName: network.resourceGroupName, location: network.location },
       this.childOptions(),
     );
-    this.credential = new FederatedIdentityCredential(
+    this.credential = new federatedIdentityCredentialSdk.FederatedIdentityCredential(
       this.childName("federated-credential"),
       {
         resourceGroupName: network.resourceGroupName,
@@ -59,7 +74,7 @@ export class AzureStoreAccess extends StrataComponent implements StoreAccess {
     );
     this.roleAssignments = (args.stores as AzureObjectStore[]).map(
       (store, i) =>
-        new RoleAssignment(
+        new roleAssignmentSdk.RoleAssignment(
           this.childName(`container-${i}`),
           {
             scope: store.container.id,

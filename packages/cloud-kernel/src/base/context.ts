@@ -97,6 +97,11 @@ export interface LocalTools {
   readonly trinoHome?: string;
   /** JDK >= 24 for Trino. Config `strata:javaHome`. @default none: a Cluster requires it */
   readonly javaHome?: string;
+  /**
+   * Supervisor (supervisord) installed by scripts/setup.sh: `lib/` and `bin/python3`.
+   * Config `strata:supervisorHome`. @default none: every local process requires it
+   */
+  readonly supervisorHome?: string;
 }
 
 /** The stack config a context is read from; `pulumi.Config` satisfies it. */
@@ -133,6 +138,7 @@ export function contextFromConfig(config: ConfigSource, project: string, stack: 
     postgresBin: config.get("postgresBin") ?? "/usr/lib/postgresql/15/bin",
     ...(config.get("trinoHome") === undefined ? {} : { trinoHome: config.get("trinoHome") }),
     ...(config.get("javaHome") === undefined ? {} : { javaHome: config.get("javaHome") }),
+    ...(config.get("supervisorHome") === undefined ? {} : { supervisorHome: config.get("supervisorHome") }),
   };
   const kubernetes = kubernetesSettings(config, checks);
   for (const [key, value] of Object.entries(tools)) {

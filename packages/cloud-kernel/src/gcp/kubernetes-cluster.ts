@@ -1,12 +1,18 @@
 import { platformProviderArgs } from "../kubernetes/platform.js";
-import * as container from "@pulumi/gcp/container/index.js";
-import * as organizations from "@pulumi/gcp/organizations/index.js";
-import { Provider } from "@pulumi/kubernetes/provider.js";
+import type * as container from "@pulumi/gcp/container/index.js";
+import type * as organizations from "@pulumi/gcp/organizations/index.js";
+import type { Provider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import { type KubernetesCluster, type KubernetesClusterArgs, kubernetesClusterIssues } from "../capabilities.js";
 import { GcpNetwork } from "./network.js";
 import { NODE_OAUTH_SCOPES, customerManagedKey, nodeIdentity, type CustomerManagedKey, type NodeIdentity } from "./shared.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const containerSdk = lazyPeer<typeof container>("@pulumi/gcp", "@pulumi/gcp/container/index.js");
+const organizationsSdk = lazyPeer<typeof organizations>("@pulumi/gcp", "@pulumi/gcp/organizations/index.js");
+const providerSdk = lazyPeer<typeof import("@pulumi/kubernetes/provider.js")>("@pulumi/kubernetes", "@pulumi/kubernetes/provider.js");
 
 const DEFAULT_VERSION = "1.33";
 /** GKE cluster names are at most 40 characters; auto-naming appends 8 to `<name>-cluster`. */
@@ -66,13 +72,13 @@ export class GcpKubernetesCluster extends StrataComponent implements KubernetesC
     const children = this.childFactory();
 
     // The GKE service agent is named after the project number, which only the project lookup gives.
-    const project = organizations.getProjectOutput({}, { parent: this });
+    const project = organizationsSdk.getProjectOutput({}, { parent: this });
     const gkeAgent = pulumi.interpolate`serviceAccount:service-${project.number}@container-engine-robot.iam.gserviceaccount.com`;
     this.secretsKey = customerManagedKey(children, network.region, gkeAgent);
     this.bootstrapNodes = nodeIdentity(children, network.project, `bootstrap pool of ${name}`);
     this.workloadPool = pulumi.interpolate`${network.project}.svc.id.goog`;
 
-    this.cluster = new container.Cluster(
+    this.cluster = new containerSdk.Cluster(
       this.childName("cluster"),
       {
         location: network.region,
@@ -124,7 +130,7 @@ export class GcpKubernetesCluster extends StrataComponent implements KubernetesC
         .all([this.cluster.name, this.endpoint, this.cluster.masterAuth.clusterCaCertificate])
         .apply(([clusterName, server, ca]) => gkeKubeconfig(clusterName, server, ca ?? "")),
     );
-    this.provider = new Provider(this.childName("provider"), platformProviderArgs(this.kubeconfig), this.childOptions());
+    this.provider = new providerSdk.Provider(this.childName("provider"), platformProviderArgs(this.kubeconfig), this.childOptions());
     this.finish({
       clusterName: this.clusterName,
       endpoint: this.endpoint,

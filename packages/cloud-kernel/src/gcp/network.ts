@@ -1,10 +1,16 @@
-import * as compute from "@pulumi/gcp/compute/index.js";
-import * as organizations from "@pulumi/gcp/organizations/index.js";
-import * as servicenetworking from "@pulumi/gcp/servicenetworking/index.js";
+import type * as compute from "@pulumi/gcp/compute/index.js";
+import type * as organizations from "@pulumi/gcp/organizations/index.js";
+import type * as servicenetworking from "@pulumi/gcp/servicenetworking/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
 import type { Network, NetworkArgs } from "../capabilities.js";
 import { formatCidr, hasHostBits, parseCidr, subnetCidr, within } from "../cidr.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const computeSdk = lazyPeer<typeof compute>("@pulumi/gcp", "@pulumi/gcp/compute/index.js");
+const organizationsSdk = lazyPeer<typeof organizations>("@pulumi/gcp", "@pulumi/gcp/organizations/index.js");
+const servicenetworkingSdk = lazyPeer<typeof servicenetworking>("@pulumi/gcp", "@pulumi/gcp/servicenetworking/index.js");
 
 const DEFAULT_CIDR = "10.40.0.0/16";
 /** Below /20 the node subnet would be a /24 and the pod range too small for a useful pool. */
@@ -108,16 +114,16 @@ export class GcpNetwork extends StrataComponent implements Network {
     this.cidr = args.cidr ?? DEFAULT_CIDR;
     this.addressPlan = gcpAddressPlan(this.cidr);
     // The caller's provider decides region and project; reading them back keeps every child in step with it.
-    const client = organizations.getClientConfigOutput({ parent: this });
+    const client = organizationsSdk.getClientConfigOutput({ parent: this });
     this.region = client.region;
     this.project = client.project;
 
-    this.network = new compute.Network(
+    this.network = new computeSdk.Network(
       this.childName("network"),
       { autoCreateSubnetworks: false, routingMode: "REGIONAL", description: `Strata network ${name}` },
       this.childOptions(),
     );
-    this.subnetwork = new compute.Subnetwork(
+    this.subnetwork = new computeSdk.Subnetwork(
       this.childName("subnet"),
       {
         network: this.network.id,
@@ -134,8 +140,8 @@ export class GcpNetwork extends StrataComponent implements Network {
       },
       this.childOptions(),
     );
-    this.router = new compute.Router(this.childName("router"), { network: this.network.id, region: this.region }, this.childOptions());
-    this.nat = new compute.RouterNat(
+    this.router = new computeSdk.Router(this.childName("router"), { network: this.network.id, region: this.region }, this.childOptions());
+    this.nat = new computeSdk.RouterNat(
       this.childName("nat"),
       {
         router: this.router.name,
@@ -147,7 +153,7 @@ export class GcpNetwork extends StrataComponent implements Network {
       },
       this.childOptions(),
     );
-    this.privateServicesRange = new compute.GlobalAddress(
+    this.privateServicesRange = new computeSdk.GlobalAddress(
       this.childName("private-services-range"),
       {
         network: this.network.id,
@@ -158,7 +164,7 @@ export class GcpNetwork extends StrataComponent implements Network {
       },
       this.childOptions(),
     );
-    this.privateServices = new servicenetworking.Connection(
+    this.privateServices = new servicenetworkingSdk.Connection(
       this.childName("private-services"),
       {
         network: this.network.id,

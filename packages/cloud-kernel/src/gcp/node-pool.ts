@@ -1,10 +1,14 @@
-import * as container from "@pulumi/gcp/container/index.js";
+import type * as container from "@pulumi/gcp/container/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
 import { nodePoolIssues, smallestMachine, type NodePool, type NodePoolArgs, type Taint } from "../capabilities.js";
 import { GcpKubernetesCluster } from "./kubernetes-cluster.js";
 import { GcpNetwork } from "./network.js";
 import { NODE_OAUTH_SCOPES, nodeIdentity, type NodeIdentity } from "./shared.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const containerSdk = lazyPeer<typeof container>("@pulumi/gcp", "@pulumi/gcp/container/index.js");
 
 /** A GCP machine type and its size. */
 export interface GcpMachineType {
@@ -91,7 +95,7 @@ export class GcpNodePool extends StrataComponent implements NodePool {
     const children = this.childFactory();
 
     this.identity = nodeIdentity(children, network.project, `pool ${name}`);
-    this.nodePool = new container.NodePool(
+    this.nodePool = new containerSdk.NodePool(
       this.childName("pool"),
       {
         cluster: cluster.clusterName,

@@ -1,9 +1,13 @@
-import * as storage from "@pulumi/gcp/storage/index.js";
+import type * as storage from "@pulumi/gcp/storage/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import type { ObjectStore, ObjectStoreArgs } from "../capabilities.js";
 import { GcpNetwork } from "./network.js";
 import { customerManagedKey, type CustomerManagedKey } from "./shared.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const storageSdk = lazyPeer<typeof storage>("@pulumi/gcp", "@pulumi/gcp/storage/index.js");
 
 /** Arguments of a {@link GcpObjectStore}: the common ones and one GCP setting. */
 export interface GcpObjectStoreArgs extends ObjectStoreArgs {
@@ -72,10 +76,10 @@ export class GcpObjectStore extends StrataComponent implements ObjectStore {
 
     if (args.customerManagedKey ?? true) {
       // Looking the agent up also creates it: it does not exist until a project first needs it.
-      const agent = storage.getProjectServiceAccountOutput({}, { parent: this });
+      const agent = storageSdk.getProjectServiceAccountOutput({}, { parent: this });
       this.key = customerManagedKey(children, network.region, agent.member);
     }
-    this.bucket = new storage.Bucket(
+    this.bucket = new storageSdk.Bucket(
       this.childName("bucket"),
       {
         location: network.region,

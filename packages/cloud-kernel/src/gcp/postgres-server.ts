@@ -1,10 +1,15 @@
-import * as projects from "@pulumi/gcp/projects/index.js";
-import * as sql from "@pulumi/gcp/sql/index.js";
+import type * as projects from "@pulumi/gcp/projects/index.js";
+import type * as sql from "@pulumi/gcp/sql/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import type { PostgresServer, PostgresServerArgs } from "../capabilities.js";
 import { GcpNetwork } from "./network.js";
 import { customerManagedKey, type CustomerManagedKey } from "./shared.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const projectsSdk = lazyPeer<typeof projects>("@pulumi/gcp", "@pulumi/gcp/projects/index.js");
+const sqlSdk = lazyPeer<typeof sql>("@pulumi/gcp", "@pulumi/gcp/sql/index.js");
 
 const DEFAULTS = { adminUser: "strata_admin", version: "15", cpus: 2, memoryMb: 8192, storageGb: 50 };
 /** Major versions Cloud SQL for PostgreSQL runs and still supports. */
@@ -113,13 +118,13 @@ export class GcpPostgresServer extends StrataComponent implements PostgresServer
     const cpus = args.cpus ?? DEFAULTS.cpus;
     const memoryMb = args.memoryMb ?? DEFAULTS.memoryMb;
 
-    this.serviceAgent = new projects.ServiceIdentity(
+    this.serviceAgent = new projectsSdk.ServiceIdentity(
       this.childName("sql-agent"),
       { service: "sqladmin.googleapis.com" },
       this.childOptions(),
     );
     this.key = customerManagedKey(children, network.region, this.serviceAgent.member);
-    this.instance = new sql.DatabaseInstance(
+    this.instance = new sqlSdk.DatabaseInstance(
       this.childName("server"),
       {
         region: network.region,
@@ -154,7 +159,7 @@ export class GcpPostgresServer extends StrataComponent implements PostgresServer
       },
       this.statefulChildOptions({ dependsOn: [this.key.grant, network.privateServices] }),
     );
-    this.admin = new sql.User(
+    this.admin = new sqlSdk.User(
       this.childName("admin"),
       {
         instance: this.instance.name,

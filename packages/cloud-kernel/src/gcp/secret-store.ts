@@ -1,10 +1,15 @@
-import * as projects from "@pulumi/gcp/projects/index.js";
-import * as secretmanager from "@pulumi/gcp/secretmanager/index.js";
+import type * as projects from "@pulumi/gcp/projects/index.js";
+import type * as secretmanager from "@pulumi/gcp/secretmanager/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, isDevEnvironment, type ValidationIssue } from "../base/index.js";
 import type { SecretStore, SecretStoreArgs } from "../capabilities.js";
 import { GcpNetwork } from "./network.js";
 import { customerManagedKey, type CustomerManagedKey } from "./shared.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const projectsSdk = lazyPeer<typeof projects>("@pulumi/gcp", "@pulumi/gcp/projects/index.js");
+const secretmanagerSdk = lazyPeer<typeof secretmanager>("@pulumi/gcp", "@pulumi/gcp/secretmanager/index.js");
 
 /** Checks the arguments of a {@link GcpSecretStore}. Pure. */
 export function validateGcpSecretStoreArgs(name: string, args: SecretStoreArgs): ValidationIssue[] {
@@ -45,13 +50,13 @@ export class GcpSecretStore extends StrataComponent implements SecretStore {
     const dev = isDevEnvironment(this.context.environment);
     const children = this.childFactory();
 
-    this.serviceAgent = new projects.ServiceIdentity(
+    this.serviceAgent = new projectsSdk.ServiceIdentity(
       this.childName("secrets-agent"),
       { service: "secretmanager.googleapis.com" },
       this.childOptions(),
     );
     this.key = customerManagedKey(children, network.region, this.serviceAgent.member);
-    this.secret = new secretmanager.Secret(
+    this.secret = new secretmanagerSdk.Secret(
       this.childName("secret"),
       {
         // User-managed replication keeps the value in one region, encrypted with a key of that region.
@@ -64,7 +69,7 @@ export class GcpSecretStore extends StrataComponent implements SecretStore {
     );
     // Versions are immutable: a new value replaces the version, which protection would refuse.
     // It is retained instead, so the replaced value stays in the secret's history.
-    this.version = new secretmanager.SecretVersion(
+    this.version = new secretmanagerSdk.SecretVersion(
       this.childName("value"),
       { secret: this.secret.id, secretData: pulumi.secret(args.value) },
       this.childOptions({ protect: false, retainOnDelete: !dev }),

@@ -2,11 +2,17 @@
 // Cloud KMS key a Google service agent may use, and a least-privilege
 // service account for GKE nodes.
 import { createHash } from "node:crypto";
-import * as kms from "@pulumi/gcp/kms/index.js";
-import * as projects from "@pulumi/gcp/projects/index.js";
-import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
+import type * as kms from "@pulumi/gcp/kms/index.js";
+import type * as projects from "@pulumi/gcp/projects/index.js";
+import type * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { ChildFactory } from "../base/index.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const kmsSdk = lazyPeer<typeof kms>("@pulumi/gcp", "@pulumi/gcp/kms/index.js");
+const projectsSdk = lazyPeer<typeof projects>("@pulumi/gcp", "@pulumi/gcp/projects/index.js");
+const serviceaccountSdk = lazyPeer<typeof serviceaccount>("@pulumi/gcp", "@pulumi/gcp/serviceaccount/index.js");
 
 /** Keys rotate every 90 days, the longest period CIS GCP 1.10 accepts. */
 export const KEY_ROTATION_PERIOD = "7776000s";
@@ -31,13 +37,13 @@ export function customerManagedKey(
   serviceAgent: pulumi.Input<string>,
 ): CustomerManagedKey {
   // Key rings can never be deleted in GCP: auto-naming keeps a re-created stack from colliding with the old ring.
-  const keyRing = new kms.KeyRing(children.name("keyring"), { location }, children.statefulOptions());
-  const cryptoKey = new kms.CryptoKey(
+  const keyRing = new kmsSdk.KeyRing(children.name("keyring"), { location }, children.statefulOptions());
+  const cryptoKey = new kmsSdk.CryptoKey(
     children.name("key"),
     { keyRing: keyRing.id, purpose: "ENCRYPT_DECRYPT", rotationPeriod: KEY_ROTATION_PERIOD },
     children.statefulOptions(),
   );
-  const grant = new kms.CryptoKeyIAMMember(
+  const grant = new kmsSdk.CryptoKeyIAMMember(
     children.name("key-grant"),
     { cryptoKeyId: cryptoKey.id, role: ENCRYPTER_DECRYPTER, member: serviceAgent },
     children.options(),
@@ -76,7 +82,7 @@ export interface NodeIdentity {
 /** Creates the service account GKE nodes run as, with {@link NODE_ROLES} only. */
 export function nodeIdentity(children: ChildFactory, project: pulumi.Input<string>, purpose: string): NodeIdentity {
   const name = children.name("nodes");
-  const account = new serviceaccount.Account(
+  const account = new serviceaccountSdk.Account(
     name,
     { accountId: serviceAccountId(name), displayName: `GKE nodes: ${purpose}`.slice(0, 100) },
     children.options(),
@@ -85,7 +91,7 @@ export function nodeIdentity(children: ChildFactory, project: pulumi.Input<strin
   const email = pulumi.interpolate`${account.accountId}@${project}.iam.gserviceaccount.com`;
   const roles = NODE_ROLES.map(
     (role) =>
-      new projects.IAMMember(
+      new projectsSdk.IAMMember(
         children.name(
           `nodes-${role
             .replace(/^roles\//, "")

@@ -1,10 +1,15 @@
-import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
-import * as storage from "@pulumi/gcp/storage/index.js";
+import type * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
+import type * as storage from "@pulumi/gcp/storage/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { StrataComponent } from "../base/index.js";
 import { type StoreAccess, type StoreAccessArgs, storeAccessIssues } from "../capabilities.js";
 import { GcpKubernetesCluster } from "./kubernetes-cluster.js";
 import { GcpObjectStore } from "./object-store.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const serviceaccountSdk = lazyPeer<typeof serviceaccount>("@pulumi/gcp", "@pulumi/gcp/serviceaccount/index.js");
+const storageSdk = lazyPeer<typeof storage>("@pulumi/gcp", "@pulumi/gcp/storage/index.js");
 
 /** Read, write and delete objects (and list them), nothing about the bucket itself. */
 export const OBJECT_USER = "roles/storage.objectUser";
@@ -43,7 +48,7 @@ export class GcpStoreAccess extends StrataComponent implements StoreAccess {
       .replace(/[^a-z0-9-]/g, "-")
       .slice(0, 30)
       .replace(/-+$/, "");
-    this.account = new serviceaccount.Account(
+    this.account = new serviceaccountSdk.Account(
       this.childName("account"),
       { accountId, displayName: `Workload identity of ${args.serviceAccount}`, description: "Reads and writes its object stores only" },
       this.childOptions(),
@@ -51,13 +56,13 @@ export class GcpStoreAccess extends StrataComponent implements StoreAccess {
     const member = pulumi.interpolate`serviceAccount:${this.account.email}`;
     this.bucketGrants = (args.stores as GcpObjectStore[]).map(
       (store, i) =>
-        new storage.BucketIAMMember(
+        new storageSdk.BucketIAMMember(
           this.childName(`bucket-${i}`),
           { bucket: store.bucket.name, role: OBJECT_USER, member },
           this.childOptions(),
         ),
     );
-    this.impersonation = new serviceaccount.IAMMember(
+    this.impersonation = new serviceaccountSdk.IAMMember(
       this.childName("workload-identity"),
       {
         serviceAccountId: this.account.name,

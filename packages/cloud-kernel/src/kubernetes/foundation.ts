@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Namespace } from "@pulumi/kubernetes/core/v1/index.js";
-import { Provider } from "@pulumi/kubernetes/provider.js";
+import type { Namespace } from "@pulumi/kubernetes/core/v1/index.js";
+import type { Provider } from "@pulumi/kubernetes/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import {
   type CloudTargetName,
@@ -15,6 +15,14 @@ import {
 import type { KubernetesCluster, Network } from "../capabilities.js";
 import { cloudCapabilities } from "../targets.js";
 import { type KubernetesPlatform, type PostgresEndpoint, platformProviderArgs } from "./platform.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const coreV1Sdk = lazyPeer<typeof import("@pulumi/kubernetes/core/v1/index.js")>(
+  "@pulumi/kubernetes",
+  "@pulumi/kubernetes/core/v1/index.js",
+);
+const providerSdk = lazyPeer<typeof import("@pulumi/kubernetes/provider.js")>("@pulumi/kubernetes", "@pulumi/kubernetes/provider.js");
 
 /** Arguments of a {@link PlatformFoundation}. Every field defaults to stack config (namespace `strata`). */
 export interface PlatformFoundationArgs extends PrimitiveArgs {
@@ -159,7 +167,11 @@ export class PlatformFoundation extends StrataComponent {
     let provider: Provider;
     let cloud: KubernetesPlatform["cloud"];
     if (this.context.target === "kubernetes") {
-      provider = new Provider(this.childName("provider"), platformProviderArgs(pulumi.secret(args.kubeconfig!)), this.childOptions());
+      provider = new providerSdk.Provider(
+        this.childName("provider"),
+        platformProviderArgs(pulumi.secret(args.kubeconfig!)),
+        this.childOptions(),
+      );
     } else {
       const capabilities = cloudCapabilities(this.context.target as CloudTargetName);
       this.network = new capabilities.Network(this.childName("network"), { platform: this.platform }, this.childOptions());
@@ -177,7 +189,7 @@ export class PlatformFoundation extends StrataComponent {
       provider = this.kubernetesCluster.provider;
       cloud = { network: this.network, cluster: this.kubernetesCluster };
     }
-    this.namespace = new Namespace(
+    this.namespace = new coreV1Sdk.Namespace(
       this.childName("namespace"),
       {
         metadata: {

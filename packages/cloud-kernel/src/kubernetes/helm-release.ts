@@ -1,7 +1,14 @@
-import { Release } from "@pulumi/kubernetes/helm/v3/index.js";
+import type { Release } from "@pulumi/kubernetes/helm/v3/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { StrataComponent, type PrimitiveArgs } from "../base/index.js";
 import { platformIssues } from "../platform.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const helmV3Sdk = lazyPeer<typeof import("@pulumi/kubernetes/helm/v3/index.js")>(
+  "@pulumi/kubernetes",
+  "@pulumi/kubernetes/helm/v3/index.js",
+);
 
 /** A chart in a Helm repository, at a pinned version. */
 export interface ChartReference {
@@ -41,7 +48,7 @@ export class HelmChartRelease extends StrataComponent {
     this.values = pulumi.output(args.values) as unknown as pulumi.Output<Record<string, unknown>>;
     const cluster = this.platform.kubernetes!;
     if (cluster.settings.helmCharts === "install") {
-      this.release = new Release(
+      this.release = new helmV3Sdk.Release(
         this.childName("release"),
         {
           name: args.releaseName,

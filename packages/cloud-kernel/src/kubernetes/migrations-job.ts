@@ -4,12 +4,23 @@
 // changed applied migration is refused). The script and file names are pure
 // (tested without Pulumi); `migrationsJob` creates the objects.
 import { createHash } from "node:crypto";
-import { Job } from "@pulumi/kubernetes/batch/v1/index.js";
-import { ConfigMap, Secret as KubernetesSecret } from "@pulumi/kubernetes/core/v1/index.js";
+import type { Job } from "@pulumi/kubernetes/batch/v1/index.js";
+import type { ConfigMap, Secret as KubernetesSecret } from "@pulumi/kubernetes/core/v1/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { ChildFactory } from "../base/index.js";
 import type { Migration } from "../provider/postgres.js";
 import { type Placement, awaitAnnotations, restrictedContainerSecurity, strataLabels } from "./placement.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const batchV1Sdk = lazyPeer<typeof import("@pulumi/kubernetes/batch/v1/index.js")>(
+  "@pulumi/kubernetes",
+  "@pulumi/kubernetes/batch/v1/index.js",
+);
+const coreV1Sdk = lazyPeer<typeof import("@pulumi/kubernetes/core/v1/index.js")>(
+  "@pulumi/kubernetes",
+  "@pulumi/kubernetes/core/v1/index.js",
+);
 
 /** The client image of the Job: the PostgreSQL major the platform runs. */
 export const MIGRATIONS_IMAGE = "postgres:15-alpine";
@@ -114,7 +125,7 @@ export function migrationsJob(
   const cluster = children.platform.kubernetes!;
   const k8s = (extra: pulumi.CustomResourceOptions = {}) => children.options({ provider: cluster.provider, ...extra });
   const labels = strataLabels("Database", args.name);
-  const credentials = new KubernetesSecret(
+  const credentials = new coreV1Sdk.Secret(
     children.name("credentials"),
     {
       metadata: { name: `${args.name}-postgres`, namespace: args.namespace, labels },
@@ -123,7 +134,7 @@ export function migrationsJob(
     },
     k8s(),
   );
-  const files = new ConfigMap(
+  const files = new coreV1Sdk.ConfigMap(
     children.name("migration-files"),
     {
       metadata: { name: `${args.name}-migrations`, namespace: args.namespace, labels },
@@ -132,7 +143,7 @@ export function migrationsJob(
     k8s(),
   );
   const secretKey = (key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: credentials.metadata.name, key } } });
-  const job = new Job(
+  const job = new batchV1Sdk.Job(
     children.name("migrate"),
     {
       metadata: {

@@ -2,12 +2,30 @@
 // cluster. Each creates its objects as children of the primitive (through
 // its child factory, with the cluster's provider), so child names and URNs
 // are the primitive's own.
-import { ConfigMap, Namespace, ResourceQuota, Secret as KubernetesSecret, ServiceAccount } from "@pulumi/kubernetes/core/v1/index.js";
-import { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/index.js";
-import { Role, RoleBinding } from "@pulumi/kubernetes/rbac/v1/index.js";
-import { CustomResource, type CustomResourceArgs } from "@pulumi/kubernetes/apiextensions/index.js";
+import type { ConfigMap, Secret as KubernetesSecret } from "@pulumi/kubernetes/core/v1/index.js";
+import type { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/index.js";
+import type { CustomResource, CustomResourceArgs } from "@pulumi/kubernetes/apiextensions/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { ChildFactory } from "../base/index.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const coreV1Sdk = lazyPeer<typeof import("@pulumi/kubernetes/core/v1/index.js")>(
+  "@pulumi/kubernetes",
+  "@pulumi/kubernetes/core/v1/index.js",
+);
+const networkingV1Sdk = lazyPeer<typeof import("@pulumi/kubernetes/networking/v1/index.js")>(
+  "@pulumi/kubernetes",
+  "@pulumi/kubernetes/networking/v1/index.js",
+);
+const rbacV1Sdk = lazyPeer<typeof import("@pulumi/kubernetes/rbac/v1/index.js")>(
+  "@pulumi/kubernetes",
+  "@pulumi/kubernetes/rbac/v1/index.js",
+);
+const apiextensionsSdk = lazyPeer<typeof import("@pulumi/kubernetes/apiextensions/index.js")>(
+  "@pulumi/kubernetes",
+  "@pulumi/kubernetes/apiextensions/index.js",
+);
 
 /** An object's name, namespace and labels. */
 export interface ObjectMeta {
@@ -27,7 +45,7 @@ export function secretObject(
   meta: ObjectMeta,
   stringData: pulumi.Input<Record<string, pulumi.Input<string>>>,
 ): KubernetesSecret {
-  return new KubernetesSecret(
+  return new coreV1Sdk.Secret(
     children.name(role),
     { metadata: meta, type: "Opaque", stringData: pulumi.secret(stringData) },
     withProvider(children),
@@ -41,7 +59,7 @@ export function configMapObject(
   meta: ObjectMeta,
   data: pulumi.Input<Record<string, pulumi.Input<string>>>,
 ): ConfigMap {
-  return new ConfigMap(children.name(role), { metadata: meta, data }, withProvider(children));
+  return new coreV1Sdk.ConfigMap(children.name(role), { metadata: meta, data }, withProvider(children));
 }
 
 /** What the team's service account may do inside its namespace, and nothing outside it. */
@@ -89,13 +107,13 @@ export interface WorkspaceNamespaceArgs {
 export function workspaceNamespace(children: ChildFactory, args: WorkspaceNamespaceArgs) {
   const provider = children.platform.kubernetes!.provider;
   const labels = args.labels;
-  const namespaceObject = new Namespace(
+  const namespaceObject = new coreV1Sdk.Namespace(
     children.name("namespace"),
     { metadata: { name: args.namespace, labels } },
     children.statefulOptions({ provider }),
   );
   const namespace = namespaceObject.metadata.name;
-  const quota = new ResourceQuota(
+  const quota = new coreV1Sdk.ResourceQuota(
     children.name("quota"),
     {
       metadata: { name: "workspace", namespace, labels },
@@ -111,17 +129,17 @@ export function workspaceNamespace(children: ChildFactory, args: WorkspaceNamesp
     },
     withProvider(children),
   );
-  const account = new ServiceAccount(
+  const account = new coreV1Sdk.ServiceAccount(
     children.name("service-account"),
     { metadata: { name: args.serviceAccount, namespace, labels }, automountServiceAccountToken: false },
     withProvider(children),
   );
-  const role = new Role(
+  const role = new rbacV1Sdk.Role(
     children.name("role"),
     { metadata: { name: "workspace-member", namespace, labels }, rules: WORKSPACE_ROLE_RULES },
     withProvider(children),
   );
-  const binding = new RoleBinding(
+  const binding = new rbacV1Sdk.RoleBinding(
     children.name("role-binding"),
     {
       metadata: { name: "workspace-member", namespace, labels },
@@ -130,7 +148,7 @@ export function workspaceNamespace(children: ChildFactory, args: WorkspaceNamesp
     },
     withProvider(children),
   );
-  const defaultDeny = new NetworkPolicy(
+  const defaultDeny = new networkingV1Sdk.NetworkPolicy(
     children.name("default-deny"),
     {
       metadata: { name: "default-deny", namespace, labels },
@@ -183,7 +201,7 @@ export function egressPolicy(children: ChildFactory, role: string, args: EgressP
       ? [{ to: addresses.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: addresses.ports.map((port) => ({ protocol: "TCP", port })) }]
       : []),
   ]);
-  return new NetworkPolicy(
+  return new networkingV1Sdk.NetworkPolicy(
     children.name(role),
     { metadata: args.meta, spec: { podSelector: { matchLabels: args.podLabels }, policyTypes: ["Egress"], egress } },
     withProvider(children),
@@ -198,5 +216,5 @@ export function customObject(
   extra: pulumi.CustomResourceOptions = {},
 ): CustomResource {
   const args: CustomResourceArgs & { spec: pulumi.Input<unknown> } = { ...object };
-  return new CustomResource(children.name(role), args, withProvider(children, extra));
+  return new apiextensionsSdk.CustomResource(children.name(role), args, withProvider(children, extra));
 }

@@ -1,11 +1,30 @@
-import { Deployment } from "@pulumi/kubernetes/apps/v1/index.js";
-import { HorizontalPodAutoscaler } from "@pulumi/kubernetes/autoscaling/v2/index.js";
-import { Service } from "@pulumi/kubernetes/core/v1/index.js";
-import { Ingress } from "@pulumi/kubernetes/networking/v1/index.js";
+import type { Deployment } from "@pulumi/kubernetes/apps/v1/index.js";
+import type { HorizontalPodAutoscaler } from "@pulumi/kubernetes/autoscaling/v2/index.js";
+import type { Service } from "@pulumi/kubernetes/core/v1/index.js";
+import type { Ingress } from "@pulumi/kubernetes/networking/v1/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { StrataComponent, type PrimitiveArgs } from "../base/index.js";
 import { type Placement, restrictedContainerSecurity, restrictedPodSecurity, awaitAnnotations, strataLabels } from "./placement.js";
 import { platformIssues } from "../platform.js";
+import { lazyPeer } from "../base/peer.js";
+
+// Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
+const appsV1Sdk = lazyPeer<typeof import("@pulumi/kubernetes/apps/v1/index.js")>(
+  "@pulumi/kubernetes",
+  "@pulumi/kubernetes/apps/v1/index.js",
+);
+const autoscalingV2Sdk = lazyPeer<typeof import("@pulumi/kubernetes/autoscaling/v2/index.js")>(
+  "@pulumi/kubernetes",
+  "@pulumi/kubernetes/autoscaling/v2/index.js",
+);
+const coreV1Sdk = lazyPeer<typeof import("@pulumi/kubernetes/core/v1/index.js")>(
+  "@pulumi/kubernetes",
+  "@pulumi/kubernetes/core/v1/index.js",
+);
+const networkingV1Sdk = lazyPeer<typeof import("@pulumi/kubernetes/networking/v1/index.js")>(
+  "@pulumi/kubernetes",
+  "@pulumi/kubernetes/networking/v1/index.js",
+);
 
 /** An environment variable read from a key of a Kubernetes Secret. */
 export interface SecretKeyReference {
@@ -69,7 +88,7 @@ export class ServiceWorkload extends StrataComponent {
         valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
       })),
     ];
-    this.deployment = new Deployment(
+    this.deployment = new appsV1Sdk.Deployment(
       this.childName("deployment"),
       {
         metadata: { name: objectName, namespace: args.namespace, labels, annotations: awaitAnnotations(cluster.settings.awaitWorkloads) },
@@ -106,7 +125,7 @@ export class ServiceWorkload extends StrataComponent {
       // The autoscaler owns the replica count once running.
       this.childOptions({ provider, ignoreChanges: ["spec.replicas"] }),
     );
-    this.service = new Service(
+    this.service = new coreV1Sdk.Service(
       this.childName("service"),
       {
         metadata: { name: objectName, namespace: args.namespace, labels },
@@ -114,7 +133,7 @@ export class ServiceWorkload extends StrataComponent {
       },
       this.childOptions({ provider }),
     );
-    this.autoscaler = new HorizontalPodAutoscaler(
+    this.autoscaler = new autoscalingV2Sdk.HorizontalPodAutoscaler(
       this.childName("autoscaler"),
       {
         metadata: { name: objectName, namespace: args.namespace, labels },
@@ -130,7 +149,7 @@ export class ServiceWorkload extends StrataComponent {
       this.childOptions({ provider, dependsOn: [this.deployment] }),
     );
     if (args.ingressHost !== undefined) {
-      this.ingress = new Ingress(
+      this.ingress = new networkingV1Sdk.Ingress(
         this.childName("ingress"),
         {
           metadata: {

@@ -6,7 +6,7 @@ import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/i
 import type { PostgresServer, PostgresServerArgs } from "../capabilities.js";
 import { FreePort } from "./port.js";
 import { type PostgresAdminAccess, PostgresDataDirectory } from "./postgres.js";
-import { LocalProcess } from "./process.js";
+import { LocalProcess, supervisionFor } from "./process.js";
 
 /** Arguments of a {@link LocalPostgresServer}: the capability's, and the local target's own. */
 export interface LocalPostgresServerArgs extends Partial<PostgresServerArgs> {
@@ -92,6 +92,7 @@ export class LocalPostgresServer extends StrataComponent implements PostgresServ
     this.process = new LocalProcess(
       this.childName("server"),
       {
+        supervisor: supervisionFor(this.context),
         command: path.join(binDir, "postgres"),
         args: pulumi
           .all([this.dataDirectory.directory, this.dataDirectory.socketDirectory, this.port])

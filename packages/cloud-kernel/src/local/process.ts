@@ -1,11 +1,37 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import type { StrataContext } from "../base/context.js";
+import { StrataValidationError } from "../base/errors.js";
 import type { HealthCheck } from "../provider/process.js";
+import { type Supervision, programName, socketPathFor } from "../provider/supervisor.js";
 import { LocalResource } from "./resource.js";
 
 export type { HealthCheck } from "../provider/process.js";
+export type { Supervision } from "../provider/supervisor.js";
+
+/** The stack's supervisor: Supervisor from `strata:supervisorHome`, its folder in the stack's data folder. */
+export function supervisionFor(context: StrataContext): Supervision {
+  const home = context.tools.supervisorHome;
+  if (!home) {
+    throw new StrataValidationError([
+      {
+        primitive: "Stack config",
+        name: context.environment,
+        field: "strata:supervisorHome",
+        value: undefined,
+        problem: "is not set: local processes run under Supervisor (supervisord)",
+        fix: "run scripts/setup.sh and deploy with the strata command (it sets it), or set strata:supervisorHome to the folder setup.sh prints",
+      },
+    ]);
+  }
+  const dir = path.join(context.dataDir, "supervisor");
+  return { home, dir, socket: socketPathFor(dir) };
+}
 
 /** Inputs of a {@link LocalProcess}. */
 export interface LocalProcessArgs {
+  /** The stack's supervisor ({@link supervisionFor}). */
+  supervisor: Supervision;
   /** Absolute path of the executable. */
   command: pulumi.Input<string>;
   /** Arguments. Never put credentials here: command lines are world-readable in /proc. */
@@ -39,21 +65,16 @@ export interface LocalProcessArgs {
    * resource then fills in. @default {}
    */
   initialFiles?: Record<string, string>;
-  /**
-   * Pid files (`<pid> <start time>`) of programs this process starts: a
-   * program still running from a predecessor that was killed is stopped
-   * before a start, so its port is free. @default []
-   */
-  leftoverPidFiles?: string[];
 }
 
 /**
- * A long-running process on this machine, supervised by the engine: create
- * starts it (detached, logs to a file) and waits until it is healthy; delete
- * stops it and waits for its port to close; refresh reports a dead process
- * as gone so the next up starts it again; a change of any input restarts it.
- * Identity is the pid plus its start time, so a reused pid is never mistaken
- * for ours or killed.
+ * A long-running process on this machine, kept running by the stack's
+ * supervisor (Supervisor): create adds it there (logs to a file) and waits
+ * until it is healthy; when it exits or crashes the supervisor starts it
+ * again within seconds, without anyone running a command; delete stops it
+ * and waits for its port to close; refresh reports it gone when the
+ * supervisor no longer keeps it (the supervisor was killed), so the next up
+ * starts it again; a change of any input restarts it.
  */
 export class LocalProcess extends LocalResource {
   declare readonly pid: pulumi.Output<number>;
@@ -66,6 +87,8 @@ export class LocalProcess extends LocalResource {
       "Process",
       name,
       {
+        name: programName(name),
+        supervisor: args.supervisor,
         command: args.command,
         cwd: args.cwd,
         logFile: args.logFile,
@@ -80,7 +103,6 @@ export class LocalProcess extends LocalResource {
         ...(args.restartTrigger === undefined ? {} : { restartTrigger: args.restartTrigger }),
         ...(args.staleFiles?.length ? { staleFiles: args.staleFiles } : {}),
         ...(args.initialFiles && Object.keys(args.initialFiles).length > 0 ? { initialFiles: args.initialFiles } : {}),
-        ...(args.leftoverPidFiles && args.leftoverPidFiles.length > 0 ? { leftoverPidFiles: args.leftoverPidFiles } : {}),
         pid: undefined,
         startTime: undefined,
       },

@@ -1,9 +1,9 @@
-// FreePort and Process: ports picked once, and supervised local processes.
-import { spawn } from "node:child_process";
+// FreePort and Process: ports picked once, and local processes kept running by the stack's supervisor.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ResourceType } from "./framework.js";
 import { idsFor, pickFreePort, portHolder, portInUse, processStartTime, sleep } from "./os.js";
+import { LIVE_STATES, type Supervision, addProgram, ensureSupervisor, programInfo, removeProgram } from "./supervisor.js";
 
 /** A port on 127.0.0.1 picked free at creation and then kept. */
 export const FreePort: ResourceType<Record<string, never>, { port: number }> = {
@@ -28,6 +28,9 @@ export type HealthCheck =
 
 /** A process's inputs; fields at their default are left out (they would only take room in state). */
 export interface ProcessInputs {
+  /** The program's name in the stack's supervisor (unique in the stack). */
+  name: string;
+  supervisor: Supervision;
   command: string;
   args?: string[];
   cwd: string;
@@ -43,10 +46,16 @@ export interface ProcessInputs {
   restartTrigger?: string;
   staleFiles?: string[];
   initialFiles?: Record<string, string>;
-  leftoverPidFiles?: string[];
 }
 
 export interface ProcessOutputs {
+  /** Its name in the supervisor; absent for a process an earlier plugin started by itself (stopped by pid). */
+  program?: string;
+  supervisor?: Supervision;
+  /** How a refresh tells that a program the supervisor restarted is ready again. */
+  health?: HealthCheck;
+  startTimeoutSeconds?: number;
+  /** The running program's pid (a restart by the supervisor changes it; refresh records the new one). */
   pid: number;
   /** Start time in clock ticks since boot (/proc/PID/stat field 22): with the pid, proof of identity. */
   startTime: string;
@@ -135,31 +144,24 @@ export async function stopProcess(pid: number, startTime: string, port: number):
   while ((await portInUse(port)) && Date.now() < deadline) await sleep(200);
 }
 
-/**
- * Stops a process a pid file names (`<pid> <start time>`, written by the
- * process's own supervisor) when that very process still runs: a program
- * left behind by a supervisor that was killed would hold the port.
- */
-async function stopLeftover(file: string): Promise<void> {
-  let recorded: string;
+async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
   try {
-    recorded = fs.readFileSync(file, "utf8");
-  } catch {
-    return;
+    return await superviseProcess(inputs);
+  } catch (error) {
+    // Nothing of a failed start stays: not the program, nor a supervisor that has no other.
+    await removeProgram(inputs.supervisor, inputs.name).catch(() => undefined);
+    throw error;
   }
-  const [pidText, started] = recorded.trim().split(" ");
-  const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0 || started === undefined || (await processStartTime(pid)) !== started) return;
-  process.kill(pid, "SIGTERM");
-  for (let i = 0; i < 100 && (await processStartTime(pid)) === started; i++) await sleep(100);
-  if ((await processStartTime(pid)) === started) process.kill(pid, "SIGKILL");
-  for (let i = 0; i < 50 && (await processStartTime(pid)) === started; i++) await sleep(100);
 }
 
-async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
-  for (const file of inputs.leftoverPidFiles ?? []) await stopLeftover(file);
-  // A port is seen in use for a moment after its holder was stopped (ours above, or a predecessor that
-  // is exiting): it must still be in use after 5 s to be refused.
+async function superviseProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
+  const supervision = inputs.supervisor;
+  // First the supervisor: starting again after it was killed, it stops the programs it left holding their ports.
+  await ensureSupervisor(supervision);
+  // A program of that name the supervisor still runs (state lost, say) would hold the port.
+  if (await programInfo(supervision, inputs.name)) await removeProgram(supervision, inputs.name);
+  // A port is seen in use for a moment after its holder was stopped (a predecessor that is exiting):
+  // it must still be in use after 5 s to be refused.
   for (let i = 0; i < 25 && (await portInUse(inputs.port)); i++) await sleep(200);
   if (await portInUse(inputs.port)) {
     const holder = await portHolder(inputs.port);
@@ -168,7 +170,6 @@ async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
     );
   }
   const ids = idsFor(inputs.runAs ?? "");
-  for (const file of inputs.staleFiles ?? []) fs.rmSync(file, { force: true });
   for (const [file, content] of Object.entries(inputs.initialFiles ?? {})) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     try {
@@ -178,41 +179,69 @@ async function startProcess(inputs: ProcessInputs): Promise<ProcessOutputs> {
     }
   }
   fs.mkdirSync(path.dirname(inputs.logFile), { recursive: true, mode: 0o700 });
-  const log = fs.openSync(inputs.logFile, "a", 0o600);
-  if (ids.uid !== undefined) fs.fchownSync(log, ids.uid, ids.gid ?? ids.uid);
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: process.env.LANG ?? "C.UTF-8", ...inputs.env, ...inputs.secretEnv };
-  // Detached, in its own process group: it outlives the plugin process, which the engine ends after each operation.
-  const child = spawn(inputs.command, inputs.args ?? [], { cwd: inputs.cwd, env, detached: true, stdio: ["ignore", log, log], ...ids });
-  fs.closeSync(log);
-  const pid = child.pid;
-  if (pid === undefined) {
-    await new Promise((resolve) => child.once("error", resolve));
-    throw new Error(`could not start ${inputs.command}; see ${inputs.logFile}`);
-  }
-  child.unref();
-  const startTime = (await processStartTime(pid)) ?? "";
+  fs.closeSync(fs.openSync(inputs.logFile, "a", 0o600));
+  if (ids.uid !== undefined) fs.chownSync(inputs.logFile, ids.uid, ids.gid ?? ids.uid);
+  const startedAt = Date.now();
+  await addProgram(supervision, inputs.name, {
+    command: inputs.command,
+    args: inputs.args ?? [],
+    cwd: inputs.cwd,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: process.env.LANG ?? "C.UTF-8", ...inputs.env, ...inputs.secretEnv },
+    logFile: inputs.logFile,
+    runAs: inputs.runAs ?? "",
+    staleFiles: inputs.staleFiles ?? [],
+  });
   const timeout = inputs.startTimeoutSeconds ?? 120;
-  const deadline = Date.now() + timeout * 1000;
+  const deadline = startedAt + timeout * 1000;
+  let first: number | undefined;
   for (;;) {
-    if ((await processStartTime(pid)) !== startTime) {
-      throw new Error(`${inputs.command} exited during start-up. From its log (${inputs.logFile}):\n${failureExcerpt(inputs.logFile)}`);
+    const info = await programInfo(supervision, inputs.name);
+    first ??= info?.pid || undefined;
+    // During start-up an exit is a failure, not something to retry: its log says why.
+    if (!info || !["RUNNING", "STARTING"].includes(info.statename) || (first !== undefined && info.pid !== first)) {
+      throw new Error(
+        `${inputs.command} exited during start-up${info?.spawnerr ? ` (${info.spawnerr})` : ""}. From its log (${inputs.logFile}):\n${failureExcerpt(inputs.logFile)}`,
+      );
     }
-    if (await healthy(inputs.port, inputs.health)) break;
+    if (info.pid > 0 && (await healthy(inputs.port, inputs.health))) {
+      const startTime = (await processStartTime(info.pid)) ?? "";
+      return {
+        program: inputs.name,
+        supervisor: supervision,
+        health: inputs.health,
+        ...(inputs.startTimeoutSeconds === undefined ? {} : { startTimeoutSeconds: inputs.startTimeoutSeconds }),
+        pid: info.pid,
+        startTime,
+        port: inputs.port,
+        logFile: inputs.logFile,
+      };
+    }
     if (Date.now() > deadline) {
-      await stopProcess(pid, startTime, inputs.port);
       throw new Error(
         `${inputs.command} was not ready within ${timeout} s and was stopped. From its log (${inputs.logFile}):\n${failureExcerpt(inputs.logFile)}`,
       );
     }
     await sleep(250);
   }
-  return { pid, startTime, port: inputs.port, logFile: inputs.logFile };
+}
+
+/** Stops a process: through its supervisor, or by pid for one an earlier plugin started by itself. */
+async function stop(outs: ProcessOutputs): Promise<void> {
+  if (outs.program !== undefined && outs.supervisor !== undefined) {
+    await removeProgram(outs.supervisor, outs.program);
+    const deadline = Date.now() + 15_000;
+    while ((await portInUse(outs.port)) && Date.now() < deadline) await sleep(200);
+  } else {
+    await stopProcess(outs.pid, outs.startTime, outs.port);
+  }
 }
 
 /**
- * A long-running process, supervised by the engine: create starts it and waits
- * until healthy; any change of an input restarts it; refresh reports a dead
- * process as gone; delete stops it.
+ * A long-running process under the stack's supervisor, which starts it again
+ * whenever it exits: create adds it and waits until healthy; any change of
+ * an input restarts it; refresh reports it gone when the supervisor no
+ * longer keeps it (the supervisor was killed, or gave up), so the next up
+ * starts it again; delete stops it.
  */
 export const Process: ResourceType<ProcessInputs, ProcessOutputs> = {
   name: "Process",
@@ -220,15 +249,30 @@ export const Process: ResourceType<ProcessInputs, ProcessOutputs> = {
     const outs = await startProcess(inputs);
     return { id: `${outs.pid}-${outs.startTime}`, outs };
   },
-  // A process that died, or whose pid now belongs to another process, is drift.
   async read(_id, outs) {
-    return (await processStartTime(outs.pid)) === outs.startTime ? outs : undefined;
+    if (outs.program === undefined || outs.supervisor === undefined) {
+      return (await processStartTime(outs.pid)) === outs.startTime ? outs : undefined;
+    }
+    let info = await programInfo(outs.supervisor, outs.program);
+    if (!info || !LIVE_STATES.includes(info.statename)) return undefined;
+    if (info.statename === "RUNNING" && info.pid === outs.pid) return outs;
+    // Being started again by the supervisor: an up that refreshes first goes on once it is ready (its checks need it).
+    if (outs.health) {
+      const deadline = Date.now() + (outs.startTimeoutSeconds ?? 120) * 1000;
+      while (Date.now() < deadline && !(info.statename === "RUNNING" && (await healthy(outs.port, outs.health)))) {
+        await sleep(250);
+        info = await programInfo(outs.supervisor, outs.program);
+        if (!info || !LIVE_STATES.includes(info.statename)) return undefined;
+      }
+    }
+    // Restarted by the supervisor: the new pid is the one to report.
+    return info.pid > 0 ? { ...outs, pid: info.pid, startTime: (await processStartTime(info.pid)) ?? "" } : outs;
   },
   async update(_id, olds, news) {
-    await stopProcess(olds.pid, olds.startTime, olds.port);
+    await stop(olds);
     return startProcess(news);
   },
   async delete(_id, outs) {
-    await stopProcess(outs.pid, outs.startTime, outs.port);
+    await stop(outs);
   },
 };

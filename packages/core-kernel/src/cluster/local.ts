@@ -8,6 +8,7 @@ import {
   LocalFileSet,
   LocalLinks,
   LocalProcess,
+  supervisionFor,
   PolicyCheck,
   type PolicyCheckDepot,
 } from "@strata/cloud-kernel";
@@ -95,9 +96,11 @@ export function deployClusterLocally(
   const server = new LocalProcess(
     children.name("server"),
     {
+      supervisor: supervisionFor(platform.context),
       command: path.join(trinoHome, "bin", "launcher"),
       args: ["run", `--etc-dir=${etc}`, `--data-dir=${path.join(root, "data")}`, `--pid-file=${path.join(root, "launcher.pid")}`],
-      // The launcher refuses to start while its pid file names a live pid; a stopped predecessor may not be reaped yet.
+      // The launcher refuses to start while its pid file names a live pid (a stopped predecessor may not be reaped
+      // yet, or the pid of a server that crashed may be taken): removed before each start, the supervisor's too.
       staleFiles: [path.join(root, "launcher.pid")],
       cwd: root,
       env: { JAVA_HOME: javaHome, PATH: `${path.join(javaHome, "bin")}:/usr/local/bin:/usr/bin:/bin` },

@@ -10,7 +10,8 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import addFormatsModule from "ajv-formats";
 import { OPERATORS } from "@strata/core-kernel";
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
+import { yamlLocator, yamlPosition } from "../yaml-position.js";
 
 const addFormats = addFormatsModule.default;
 
@@ -221,31 +222,13 @@ export function readContractFile(file: string): LocatedDocument {
   const text = fs.readFileSync(file, "utf8");
   const lines = new LineCounter();
   const parsed = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number) => {
-    const { line, col } = lines.linePos(offset);
-    return `${file}:${line}:${col}`;
-  };
+  const at = (offset: number) => yamlPosition(file, lines, offset);
   if (parsed.errors.length > 0)
     throw new ContractDocumentError(
       file,
       parsed.errors.map((e) => `${at(e.pos[0])} ${e.message.split("\n")[0]}`),
     );
-  const locate = (path: DocumentPath): string => {
-    let node: unknown = parsed.contents;
-    let offset = (parsed.contents as YamlNode | null)?.range?.[0] ?? 0;
-    for (const segment of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && p.key.value === segment);
-        if (!pair) break;
-        offset = (pair.key as YamlNode).range?.[0] ?? offset;
-        node = pair.value;
-      } else if (isSeq(node) && typeof segment === "number" && node.items[segment]) {
-        node = node.items[segment];
-        offset = (node as YamlNode).range?.[0] ?? offset;
-      } else break;
-    }
-    return at(offset);
-  };
+  const locate = yamlLocator(file, parsed, lines);
   const document = parsed.toJS() as OdcsDocument;
   const problems = odcsSchemaProblems(document);
   if (problems.length > 0)

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { type ChildFactory, FreePort, LocalFile, LocalProcess, type PostgresSource } from "@strata/core-kernel";
+import { type ChildFactory, FreePort, LocalFile, LocalProcess, type PostgresSource, supervisionFor } from "@strata/core-kernel";
 import { compileWorkflow } from "./compile.js";
 import type { SchedulerConfig } from "./daemon-config.js";
 import type { WorkflowArgs, WorkflowNative } from "./index.js";
@@ -72,6 +72,7 @@ export function deployWorkflowLocally(children: ChildFactory, name: string, args
   const scheduler = new LocalProcess(
     children.name("scheduler"),
     {
+      supervisor: supervisionFor(context),
       command: process.execPath,
       args: [daemon, configFile],
       cwd: folder,

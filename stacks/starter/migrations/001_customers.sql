@@ -1,0 +1,14 @@
+-- Customers of the shop. nation_key joins TPC-H's nation table.
+CREATE TABLE customers (
+  id         integer PRIMARY KEY,
+  name       text    NOT NULL,
+  email      text    NOT NULL UNIQUE,
+  region     text    NOT NULL CHECK (region IN ('EU', 'US', 'APAC')),
+  nation_key integer NOT NULL
+);
+
+INSERT INTO customers (id, name, email, region, nation_key) VALUES
+  (1, 'Ada Lindqvist', 'ada.lindqvist@example.co.uk', 'EU', 23),
+  (2, 'Chloé Martin',  'chloe.martin@example.fr',     'EU',  6),
+  (3, 'Emily Carter',  'emily.carter@example.com',    'US', 24),
+  (4, 'Hiro Tanaka',   'hiro.tanaka@example.jp',      'APAC', 12);
