@@ -22,6 +22,16 @@ export async function processStartTime(pid: number): Promise<string | undefined>
   }
 }
 
+/** The parent's pid (field 4 of /proc/PID/stat), or undefined when the process is gone. */
+export async function parentPid(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** True when something accepts TCP connections on 127.0.0.1:port. */
 export function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -2,8 +2,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ResourceType } from "./framework.js";
-import { idsFor, pickFreePort, portHolder, portInUse, processStartTime, sleep } from "./os.js";
-import { LIVE_STATES, type Supervision, addProgram, ensureSupervisor, programInfo, removeProgram } from "./supervisor.js";
+import { idsFor, parentPid, pickFreePort, portHolder, portInUse, processStartTime, sleep } from "./os.js";
+import { LIVE_STATES, type Supervision, addProgram, ensureSupervisor, programInfo, removeProgram, supervisorPid } from "./supervisor.js";
 
 /** A port on 127.0.0.1 picked free at creation and then kept. */
 export const FreePort: ResourceType<Record<string, never>, { port: number }> = {
@@ -252,6 +252,11 @@ export const Process: ResourceType<ProcessInputs, ProcessOutputs> = {
   async read(_id, outs) {
     if (outs.program === undefined || outs.supervisor === undefined) {
       return (await processStartTime(outs.pid)) === outs.startTime ? outs : undefined;
+    }
+    // Still the very process deployed, a child of the running supervisor: read from /proc alone, no call to the supervisor.
+    const supervisor = await supervisorPid(outs.supervisor.dir);
+    if (supervisor !== undefined && (await processStartTime(outs.pid)) === outs.startTime && (await parentPid(outs.pid)) === supervisor) {
+      return outs;
     }
     let info = await programInfo(outs.supervisor, outs.program);
     if (!info || !LIVE_STATES.includes(info.statename)) return undefined;

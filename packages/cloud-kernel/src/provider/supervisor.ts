@@ -215,7 +215,7 @@ function serialised<T>(dir: string, body: () => Promise<T>): Promise<T> {
 }
 
 /** The supervisor's pid when its process runs (pid file plus a live process). */
-async function supervisorPid(dir: string): Promise<number | undefined> {
+export async function supervisorPid(dir: string): Promise<number | undefined> {
   const text = await fs.readFile(path.join(dir, "supervisord.pid"), "utf8").catch(() => "");
   const pid = Number(text.trim());
   return Number.isInteger(pid) && pid > 0 && (await processStartTime(pid)) !== undefined ? pid : undefined;
