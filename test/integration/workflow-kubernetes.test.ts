@@ -93,14 +93,20 @@ beforeAll(async () => {
     const applied = await cluster.kubectl(["apply", "--server-side", "-f", path.join(crds, file)]);
     if (applied.code !== 0) throw new Error(applied.stderr);
   }
-  const established = await cluster.kubectl([
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    "crd/workflowtemplates.argoproj.io",
-    "crd/cronworkflows.argoproj.io",
-  ]);
-  if (established.code !== 0) throw new Error(established.stderr);
+  // `kubectl wait` fails at once on a CRD whose status has no conditions yet (just created): asked again until 60 s.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const established = await cluster.kubectl([
+      "wait",
+      "--for=condition=Established",
+      "--timeout=60s",
+      "crd/workflowtemplates.argoproj.io",
+      "crd/cronworkflows.argoproj.io",
+    ]);
+    if (established.code === 0) break;
+    if (!/status\.conditions accessor error/.test(established.stderr) || Date.now() > deadline) throw new Error(established.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }, 180_000);
 
 afterAll(async () => {
