@@ -67,14 +67,14 @@ done_step() {
   echo "${1:-ok} ($(($(date +%s) - STEP_STARTED)) s)"
 }
 # Runs a noisy command with its output in a log; on failure shows the tail and the log's path.
-# Every 15 s it prints a progress line (what, elapsed, where the log is), so long builds are never silent.
+# Every 10 s it prints a progress line (what, elapsed, where the log is), so long builds are never silent.
 logged() {
   local name="$1" log="$CACHE/logs/$1.log"; shift
   "$@" >"$log" 2>&1 &
   local pid=$! started=$SECONDS status=0
   while kill -0 "$pid" 2>/dev/null; do
-    # 75 x 0.2 s: a quick command costs no more than a fifth of a second here.
-    for _ in $(seq 75); do
+    # 50 x 0.2 s: a quick command costs no more than a fifth of a second here.
+    for _ in $(seq 50); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.2
     done
