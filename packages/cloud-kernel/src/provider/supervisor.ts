@@ -214,21 +214,25 @@ function serialised<T>(dir: string, body: () => Promise<T>): Promise<T> {
   return next;
 }
 
-/** The supervisor's pid when its process runs (pid file plus a live process). */
+/** The supervisor's pid when it runs: the pid file names a live process carrying this supervisor's marker (not a reused pid). */
 export async function supervisorPid(dir: string): Promise<number | undefined> {
   const text = await fs.readFile(path.join(dir, "supervisord.pid"), "utf8").catch(() => "");
   const pid = Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 && (await processStartTime(pid)) !== undefined ? pid : undefined;
+  if (!Number.isInteger(pid) || pid <= 0 || (await processStartTime(pid)) === undefined) return undefined;
+  return (await hasMarker(pid, dir)) ? pid : undefined;
+}
+
+/** True when the process's environment marks it as one of this supervisor's. */
+async function hasMarker(pid: number, dir: string): Promise<boolean> {
+  const environ = await fs.readFile(`/proc/${pid}/environ`, "latin1").catch(() => "");
+  return `\0${environ}`.includes(`\0${MARKER}=${dir}\0`);
 }
 
 /** Processes carrying this supervisor's marker: its programs, left running when it was killed. */
 async function markedProcesses(dir: string): Promise<number[]> {
   const found: number[] = [];
-  const needle = `\0${MARKER}=${dir}\0`;
   for (const entry of await fs.readdir("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const environ = await fs.readFile(`/proc/${entry}/environ`, "latin1").catch(() => "");
-    if (`\0${environ}`.includes(needle)) found.push(Number(entry));
+    if (/^\d+$/.test(entry) && Number(entry) !== process.pid && (await hasMarker(Number(entry), dir))) found.push(Number(entry));
   }
   return found;
 }
