@@ -24,6 +24,7 @@ import {
   Policy,
   Secret,
   TrinoSession,
+  passwordFromFile,
   compileContract,
   runQualityPlan,
   strataProgram,
@@ -58,7 +59,7 @@ const program = strataProgram(() => {
     depots: [db.depot],
     policies: [new Policy("bench", { access: [{ users: [USER], depot: "bench", access: "read" }] })],
   });
-  return { endpoint: cluster.endpoint };
+  return { endpoint: cluster.endpoint, caFile: cluster.caFile, logins: cluster.loginFiles() };
 });
 
 /** 30 expectations: nulls (rows and percent), duplicates, required and key rules, valid values and patterns, a SQL rule, row counts, a key set and the latency. */
@@ -157,7 +158,13 @@ try {
   const up = await runOperation("up", { ...target, config: { password: { value: PASSWORD, secret: true } } }, quiet);
   process.stdout.write(`deployed with ${ROWS} rows in ${((performance.now() - seeded) / 1000).toFixed(1)} s\n`);
   const endpoint = up.outputs.endpoint!.value as string;
-  const session = new TrinoSession({ endpoint, user: USER, source: "strata-bench" });
+  const session = new TrinoSession({
+    endpoint,
+    user: USER,
+    source: "strata-bench",
+    password: passwordFromFile((up.outputs.logins!.value as Record<string, string>)[USER]!),
+    ca: fs.readFileSync(up.outputs.caFile!.value as string, "utf8"),
+  });
   const { plan, problems } = compileContract("bench", contract(), { catalog: "bench", schema: "public", enforcement: "block" });
   if (problems.length > 0) throw new Error(JSON.stringify(problems));
   const expectations = plan.expectations.length;

@@ -13,10 +13,13 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadTemplate, loadToolchain, runOperation } from "@strata/cli";
+import { writeTrinoSecurity } from "./trino-security.js";
 import {
   PLUGINS_OF,
+  SHARED_SECRET_ENV,
   TrinoSession,
   compileCatalogProperties,
+  passwordFromFile,
   ICEBERG_CATALOG_MIGRATION,
   compilePolicies,
   compileTrinoServerFiles,
@@ -63,7 +66,13 @@ async function strata(
         { ...target, config: { warehousePassword: { value: PASSWORD, secret: true } } },
         { ...quiet, skipPreview },
       );
-      await new TrinoSession({ endpoint: result.outputs.endpoint!.value as string, user: "admin" }).query(templateModule.demo.query);
+      const logins = result.outputs.logins!.value as Record<string, string>;
+      await new TrinoSession({
+        endpoint: result.outputs.endpoint!.value as string,
+        user: "admin",
+        password: passwordFromFile(logins.admin!),
+        ca: fs.readFileSync(result.outputs.caFile!.value as string, "utf8"),
+      }).query(templateModule.demo.query);
     });
     const [, noop] = await timed(() => runOperation("up", target, quiet));
     const [, noopNoRefresh] = await timed(() => runOperation("up", target, { ...quiet, refresh: false }));
@@ -174,6 +183,7 @@ async function floor(): Promise<number> {
           fs.symlinkSync(path.join(toolchain.trinoHome, "plugin", p), path.join(plugins, p));
         }
         const heapMb = Math.floor(templateModule.CLUSTER_MEMORY_MB * 0.8);
+        const security = writeTrinoSecurity(root, ["admin", "analyst", "guest"]);
         const files = compileTrinoServerFiles({
           nodeId: "analytics",
           port: trinoPort,
@@ -183,6 +193,9 @@ async function floor(): Promise<number> {
           pluginDir: plugins,
           rulesFile: path.join(etc, "rules.json"),
           groupsFile: path.join(etc, "groups.txt"),
+          keystoreFile: security.keystoreFile,
+          caFile: security.caFile,
+          passwordFile: security.passwordFile,
         });
         for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(etc, name), content);
         fs.writeFileSync(
@@ -239,12 +252,19 @@ async function floor(): Promise<number> {
                 JAVA_HOME: toolchain.javaHome,
                 STRATA_DEPOT_WAREHOUSE_PASSWORD: PASSWORD,
                 STRATA_DEPOT_LAKE_PASSWORD: PASSWORD,
+                [SHARED_SECRET_ENV]: security.sharedSecret,
               },
             },
           ),
         );
         // The first query is retried while Trino is starting, as any client would.
-        const session = new TrinoSession({ endpoint: `http://127.0.0.1:${trinoPort}`, user: "admin", attempts: 600 });
+        const session = new TrinoSession({
+          endpoint: `https://127.0.0.1:${trinoPort}`,
+          user: "admin",
+          password: security.passwords.admin!,
+          ca: security.ca,
+          attempts: 600,
+        });
         await until(async () => {
           try {
             await session.query(templateModule.demo.query);

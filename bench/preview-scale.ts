@@ -30,7 +30,19 @@ import {
   renderRules,
   strataProgram,
 } from "@strata/user-kernel";
-import { FreePort, LocalDirectory, LocalFile, LocalFileSet, LocalLinks, LocalProcess, socketPathFor } from "@strata/cloud-kernel";
+import {
+  FreePort,
+  LocalCertificateAuthority,
+  LocalDirectory,
+  LocalFile,
+  LocalFileSet,
+  LocalLinks,
+  LocalPasswordFile,
+  LocalProcess,
+  LocalRandomValue,
+  LocalServerCertificate,
+  socketPathFor,
+} from "@strata/cloud-kernel";
 
 const sizes = process.argv
   .slice(2)
@@ -99,10 +111,53 @@ function handWrittenStack(n: number, dataDir: string, trinoHome: string, javaHom
     const compute = group("strata:core:Compute", "analytics-compute");
     group("strata:cloud:LocalNodePool", "analytics-compute-pool", compute);
     const cluster = group("strata:core:Cluster", "analytics");
+    // Logins: a generated password Secret per user, the health check's, the shared secret, the password file, the certificate.
+    const login = (role: string) => {
+      const value = new LocalRandomValue(
+        `analytics-${role}-value`,
+        { bytes: 24 },
+        { ...under(cluster), additionalSecretOutputs: ["value"] },
+      );
+      const secret = group("strata:core:Secret", `analytics-${role}`, cluster);
+      const store = group("strata:cloud:LocalSecretStore", `analytics-${role}-store`, secret);
+      new LocalFile(
+        `analytics-${role}-store-file`,
+        { path: path.join(dataDir, "secrets", `analytics-${role}`), content: value.value, secret: true },
+        under(store),
+      );
+      return value.value;
+    };
+    const passwords: Record<string, pulumi.Output<string>> = {};
+    for (let i = 0; i < n / 4; i++) passwords[`user-${i}`] = login(`login-user-${i}`);
+    passwords[HEALTH_USER] = login("health-login");
+    new LocalRandomValue("analytics-shared-secret", { bytes: 48 }, under(cluster));
+    new LocalPasswordFile("analytics-passwords", { path: path.join(etc, "password.db"), users: passwords }, under(cluster));
+    const authority = new LocalCertificateAuthority("strata-ca", {
+      commonName: "Strata dev certificate authority",
+      keyFile: path.join(dataDir, "secrets", "strata-ca.key"),
+      certificateFile: path.join(dataDir, "tls", "ca.pem"),
+    });
+    new LocalServerCertificate(
+      "analytics-certificate",
+      {
+        authority,
+        commonName: "localhost",
+        dnsNames: ["localhost"],
+        ipAddresses: ["127.0.0.1"],
+        keystoreFile: path.join(dataDir, "secrets", "analytics-trino-keystore.pem"),
+      },
+      under(cluster),
+    );
     const port = new FreePort("analytics-port", under(cluster)).port;
     const plugins = new LocalLinks(
       "analytics-plugins",
-      { directory: path.join(root, "plugin"), links: { memory: path.join(trinoHome, "plugin", "memory") } },
+      {
+        directory: path.join(root, "plugin"),
+        links: {
+          memory: path.join(trinoHome, "plugin", "memory"),
+          "password-authenticators": path.join(trinoHome, "plugin", "password-authenticators"),
+        },
+      },
       under(cluster),
     );
     const files = port.apply((p) =>
@@ -114,6 +169,9 @@ function handWrittenStack(n: number, dataDir: string, trinoHome: string, javaHom
         dataDir: path.join(root, "data"),
         pluginDir: path.join(root, "plugin"),
         rulesFile,
+        keystoreFile: path.join(dataDir, "secrets", "analytics-trino-keystore.pem"),
+        caFile: path.join(dataDir, "tls", "ca.pem"),
+        passwordFile: path.join(etc, "password.db"),
       }),
     );
     const roles: Record<string, string> = {
@@ -122,6 +180,7 @@ function handWrittenStack(n: number, dataDir: string, trinoHome: string, javaHom
       "jvm.config": "config-jvm",
       "log.properties": "config-log",
       "access-control.properties": "config-access-control",
+      "password-authenticator.properties": "config-password-authenticator",
     };
     const written: pulumi.Resource[] = Object.entries(roles).map(
       ([file, role]) =>
@@ -143,7 +202,12 @@ function handWrittenStack(n: number, dataDir: string, trinoHome: string, javaHom
         env: { JAVA_HOME: javaHome },
         logFile: path.join(root, "server.log"),
         port,
-        health: { kind: "trino", user: HEALTH_USER },
+        health: {
+          kind: "trino",
+          user: HEALTH_USER,
+          passwordFile: path.join(dataDir, "secrets", "analytics-health-login"),
+          caFile: path.join(dataDir, "tls", "ca.pem"),
+        },
         initialFiles: { [rulesFile]: renderRules(compilePolicies([], []).rules) },
       },
       { dependsOn: [plugins, ...written], ...under(cluster) },
@@ -153,7 +217,7 @@ function handWrittenStack(n: number, dataDir: string, trinoHome: string, javaHom
       { path: rulesFile, content: renderRules(compilePolicies(specs, depots).rules), settleSeconds: RELOAD_SECONDS + 1 },
       under(cluster),
     );
-    return { endpoint: pulumi.interpolate`http://127.0.0.1:${server.port}` };
+    return { endpoint: pulumi.interpolate`https://127.0.0.1:${server.port}` };
   };
 }
 

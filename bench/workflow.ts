@@ -24,6 +24,7 @@ import {
   type SchedulerConfig,
   Secret,
   TrinoSession,
+  passwordFromFile,
   compileWorkflow,
   localRunExecutor,
   strataProgram,
@@ -44,7 +45,7 @@ const program = strataProgram(() => {
     depots: [tpch],
     policies: [new Policy("bench", { access: [{ users: [USER], depot: "tpch", access: "read" }] })],
   });
-  return { endpoint: cluster.endpoint, runsPort: runs.port };
+  return { endpoint: cluster.endpoint, caFile: cluster.caFile, logins: cluster.loginFiles(), runsPort: runs.port };
 });
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "strata-bench-workflow-"));
@@ -55,6 +56,8 @@ fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), "name: strata-bench-workflow
 const target = { workDir, program, stackName: "dev", home: path.join(root, "home") };
 const quiet = { onOutput: () => undefined };
 
+let login: { passwordFile: string; caFile: string } | undefined;
+
 function config(name: string, steps: PlannedStep[], runsPort: number): SchedulerConfig {
   return {
     workflow: name,
@@ -63,6 +66,7 @@ function config(name: string, steps: PlannedStep[], runsPort: number): Scheduler
     after: [],
     folder: path.join(root, "workflows", name),
     runs: { host: "127.0.0.1", port: runsPort, database: "runs", user: "runs_owner" },
+    logins: login ? { [USER]: login } : {},
     secretFiles: {},
     lineage: { file: path.join(root, "lineage.jsonl"), namespace: "strata://bench" },
   };
@@ -71,8 +75,16 @@ function config(name: string, steps: PlannedStep[], runsPort: number): Scheduler
 try {
   const up = await runOperation("up", { ...target, config: { password: { value: PASSWORD, secret: true } } }, quiet);
   const endpoint = up.outputs.endpoint!.value as string;
+  login = { passwordFile: (up.outputs.logins!.value as Record<string, string>)[USER]!, caFile: up.outputs.caFile!.value as string };
   const runsPort = up.outputs.runsPort!.value as number;
-  const store = await RunStore.open({ host: "127.0.0.1", port: runsPort, database: "runs", user: "runs_owner", password: PASSWORD });
+  const store = await RunStore.open({
+    host: "127.0.0.1",
+    port: runsPort,
+    database: "runs",
+    user: "runs_owner",
+    password: PASSWORD,
+    caFile: login.caFile,
+  });
   const execute = localRunExecutor(store, systemClock);
   const timedRun = async (cfg: SchedulerConfig) => {
     const run = await store.createRun(cfg.workflow, "manual", "Running", new Date());
@@ -85,7 +97,12 @@ try {
   };
 
   // Warm both paths (JIT, Trino's plan cache, connection pools).
-  const session = new TrinoSession({ endpoint, user: USER });
+  const session = new TrinoSession({
+    endpoint,
+    user: USER,
+    password: passwordFromFile(login.passwordFile),
+    ca: fs.readFileSync(login.caFile, "utf8"),
+  });
   for (let i = 0; i < 5; i++) await session.query(SQL);
   const trino = { server: endpoint, user: USER, image: "" };
   const chain = (n: number): PlannedStep[] =>

@@ -11,7 +11,7 @@ export function contractExample() {
     password,
     migrations: [{ id: "001_customers", sql: "CREATE TABLE customers (id integer PRIMARY KEY, email text NOT NULL)" }],
   });
-  const checks = new Policy("contract-checks", { access: [{ users: ["contract-customers"], depot: "crm", access: "read" }] });
+  const checks = new Policy("contract-checks", { access: [{ serviceAccounts: ["contract-customers"], depot: "crm", access: "read" }] });
   const cluster = new Cluster("crm", { depots: [crm.depot], policies: [checks] });
   const customers = new Contract("customers", {
     depot: crm.depot,

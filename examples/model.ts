@@ -17,8 +17,8 @@ export function modelExample() {
   const lake = new Depot("lake", { source: { kind: "lakehouse", metastore, storage: new LocalObjectStore("lake-files") } });
   const owner = new Policy("models", {
     access: [
-      { users: ["model-sales"], depot: "shop", access: "read" },
-      { users: ["model-sales"], depot: "lake", access: "all" },
+      { serviceAccounts: ["model-sales"], depot: "shop", access: "read" },
+      { serviceAccounts: ["model-sales"], depot: "lake", access: "all" },
     ],
   });
   const cluster = new Cluster("shop", { depots: [shop.depot, lake], policies: [owner] });

@@ -176,34 +176,34 @@ export function lakePolicies(analystRegion = "EU"): Record<string, PolicyArgs> {
     },
     pipelines: {
       access: [
-        { users: [pipeline], depot: "warehouse", access: "read" },
-        { users: [pipeline], depot: "tpch", access: "read" },
-        { users: [pipeline], depot: "lake", access: "all" },
+        { serviceAccounts: [pipeline], depot: "warehouse", access: "read" },
+        { serviceAccounts: [pipeline], depot: "tpch", access: "read" },
+        { serviceAccounts: [pipeline], depot: "lake", access: "all" },
       ],
     },
   };
 }
 
-/** Read access for the users the demo's Contracts check as (local target). */
+/** Read access for the service accounts the demo's Contracts check as (local target). */
 export function contractPolicies(): Record<string, PolicyArgs> {
   return {
     "contract-checks": {
       access: [
-        { users: ["contract-orders"], depot: "warehouse", access: "read" },
-        { users: ["contract-daily-revenue"], depot: "lake", access: "read" },
+        { serviceAccounts: ["contract-orders"], depot: "warehouse", access: "read" },
+        { serviceAccounts: ["contract-daily-revenue"], depot: "lake", access: "read" },
       ],
     },
   };
 }
 
-/** What the model `sales` needs: its user owns its views in the lakehouse and reads the tables below them. */
+/** What the model `sales` needs: its service account owns its views in the lakehouse and reads the tables below them. */
 export function modelPolicies(): Record<string, PolicyArgs> {
   return {
     models: {
       access: [
-        { users: ["model-sales"], depot: "warehouse", access: "read" },
-        { users: ["model-sales"], depot: "tpch", access: "read" },
-        { users: ["model-sales"], depot: "lake", access: "all" },
+        { serviceAccounts: ["model-sales"], depot: "warehouse", access: "read" },
+        { serviceAccounts: ["model-sales"], depot: "tpch", access: "read" },
+        { serviceAccounts: ["model-sales"], depot: "lake", access: "all" },
       ],
     },
   };
@@ -304,6 +304,8 @@ export default strataProgram(async (platform) => {
     depots: [warehouse.depot, tpch, ...(lake ? [lake] : [])],
     policies: policyList,
     groups: shared?.groups ?? groups,
+    // admin and analyst log in because the groups name them; guest is a user with no grant at all.
+    users: { guest: "generate" },
     owner: "data-platform",
   });
   const localOutputs: Record<string, unknown> = {};
@@ -368,6 +370,8 @@ export default strataProgram(async (platform) => {
     ...kubernetesOutputs,
     ...localOutputs,
     endpoint: cluster.endpoint,
+    // Local target: the authority clients trust, and each person's password file (paths only; values are not outputs).
+    ...(cluster.caFile ? { caFile: cluster.caFile, logins: cluster.loginFiles() } : {}),
     catalogs: cluster.catalogs,
     warehouse: { host: warehouse.host, port: warehouse.port, database: warehouse.databaseName, migrations: warehouse.appliedMigrations },
     // The marketing team's folder (local) or namespace (Kubernetes targets).

@@ -20,7 +20,9 @@ ORDER BY c.id`,
  * A small data platform: a PostgreSQL `warehouse` seeded by one migration,
  * a TPC-H Depot, a Trino Cluster federating both, and one Policy: `admin`
  * reads and writes everything, `analyst` reads EU customers with their
- * emails masked, anyone else is denied.
+ * emails masked, `guest` logs in and is denied. Each one logs in with a
+ * password the Cluster generates and keeps as a Secret (the `logins` output
+ * names each one's 0600 file).
  *
  * Stack config: `warehousePassword` (secret; `strata demo` sets a random one
  * the first time). On the local target the strata
@@ -50,9 +52,12 @@ export default strataProgram(() => {
     depots: [warehouse.depot, tpch],
     policies: [readers],
     groups: { admins: ["admin"], analysts: ["analyst"] },
+    users: { guest: "generate" },
   });
   return {
     endpoint: cluster.endpoint,
+    caFile: cluster.caFile,
+    logins: cluster.loginFiles(),
     catalogs: cluster.catalogs,
     warehouse: { host: warehouse.host, port: warehouse.port, database: warehouse.databaseName, migrations: warehouse.appliedMigrations },
   };

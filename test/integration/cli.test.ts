@@ -6,7 +6,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { TrinoSession } from "@strata/user-kernel";
 import { parse, stringify } from "yaml";
 import { loadTemplate, openStack } from "@strata/cli";
 
@@ -23,10 +22,15 @@ const CONTROL_PASSWORD = "cp-shared-warehouse-pw-58Kq";
 const dataDir = path.join(home, "data", "strata-local", stackName);
 
 function strata(...args: string[]) {
+  return strataWith({}, ...args);
+}
+
+/** The binary with extra environment variables. */
+function strataWith(env: Record<string, string>, ...args: string[]) {
   const stack = args.includes("--stack") ? [] : ["--stack", stackName];
   const result = spawnSync(process.execPath, [bin, ...args, ...stack, "--home", home], {
     encoding: "utf8",
-    env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
+    env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "", ...env },
   });
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
@@ -118,22 +122,46 @@ describe("the strata command", () => {
     const passed = strata("check", "daily-revenue");
     expect(passed.code).toBe(0);
     expect(passed.out).toMatch(/Contract "daily-revenue": passed/);
-    const endpoint = /endpoint\s*: (http:\/\/127\.0\.0\.1:\d+)/.exec(strata("outputs").out)![1]!;
-    const admin = new TrinoSession({ endpoint, user: "admin" });
+    // admin logs in with the password in their Secret's file, through the binary's query command.
+    const outputs = parse(strata("outputs").out) as { endpoint: string; logins: Record<string, string> };
+    expect(outputs.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const admin = (sql: string) => strata("query", "--as", "admin", "--password-file", outputs.logins.admin!, sql);
     // A region the contract does not accept (the warehouse itself would refuse bad orders: its constraints match the contract).
-    await admin.query("INSERT INTO lake.sales.daily_revenue VALUES (DATE '2026-11-30', 'MARS', 'FRANCE', 1, 100)");
+    expect(admin("INSERT INTO lake.sales.daily_revenue VALUES (DATE '2026-11-30', 'MARS', 'FRANCE', 1, 100)").code).toBe(0);
     try {
       const failed = strata("check", "daily-revenue");
       expect(failed.code).toBe(1);
       expect(failed.out).toMatch(/Contract "daily-revenue": 1 blocking rule\(s\) failed/);
       expect(failed.out).toMatch(/invalidValues\(region\)\s*│\s*= 0 rows\s*│\s*1\s*│\s*failed/);
     } finally {
-      await admin.query("DELETE FROM lake.sales.daily_revenue WHERE region = 'MARS'");
+      expect(admin("DELETE FROM lake.sales.daily_revenue WHERE region = 'MARS'").code).toBe(0);
     }
     expect(strata("check").code).toBe(0);
     const unknown = strata("check", "invoices");
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('the stack has no Contract "invoices". Fix: use one of: daily-revenue, orders');
+  });
+
+  test("query logs in with a password from a file, an environment variable or nowhere: refused without the right one", () => {
+    const outputs = parse(strata("outputs").out) as { logins: Record<string, string> };
+    const sql = "SELECT count(*) AS n FROM tpch.tiny.nation";
+    const fromFile = strata("query", "--as", "analyst", "--password-file", outputs.logins.analyst!, sql);
+    expect(fromFile.code, fromFile.err).toBe(0);
+    expect(fromFile.out).toMatch(/│ 25 │[\s\S]*1 rows/);
+    const password = fs.readFileSync(outputs.logins.analyst!, "utf8");
+    const fromEnv = strataWith({ STRATA_PASSWORD: password }, "query", "--as", "analyst", sql);
+    expect(fromEnv.code, fromEnv.err).toBe(0);
+    const wrong = strataWith({ STRATA_PASSWORD: `${password}-not` }, "query", "--as", "analyst", sql);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toMatch(/refused the login of analyst \(HTTP 401\)/);
+    // Another user's password does not log in as admin.
+    const borrowed = strataWith({ STRATA_PASSWORD: password }, "query", "--as", "admin", sql);
+    expect(borrowed.code).toBe(1);
+    expect(borrowed.err).toMatch(/refused the login of admin/);
+    // No password anywhere, and no terminal to ask on: the three ways are named.
+    const none = strataWith({ STRATA_PASSWORD: "" }, "query", "--as", "analyst", sql);
+    expect(none.code).not.toBe(0);
+    expect(none.err).toMatch(/no password for analyst\. Fix: set STRATA_PASSWORD, pass --password-file/);
   });
 
   test("runs, run-status and logs of the demo's workflow through the binary", () => {
@@ -175,6 +203,15 @@ describe("the strata command", () => {
       ["strata:policy/lake-readers", "Policy", "lake-readers", "data-platform"],
       ["strata:policy/models", "Policy", "models", "data-platform"],
       ["strata:policy/pipelines", "Policy", "pipelines", "data-platform"],
+      // The Cluster's generated logins: people, service accounts, its readiness check.
+      ["strata:secret/analytics-account-contract-daily-revenue", "Secret", "analytics-account-contract-daily-revenue", "data-platform"],
+      ["strata:secret/analytics-account-contract-orders", "Secret", "analytics-account-contract-orders", "data-platform"],
+      ["strata:secret/analytics-account-model-sales", "Secret", "analytics-account-model-sales", "data-platform"],
+      ["strata:secret/analytics-account-workflow-daily-revenue", "Secret", "analytics-account-workflow-daily-revenue", "data-platform"],
+      ["strata:secret/analytics-health-login", "Secret", "analytics-health-login", "data-platform"],
+      ["strata:secret/analytics-login-admin", "Secret", "analytics-login-admin", "data-platform"],
+      ["strata:secret/analytics-login-analyst", "Secret", "analytics-login-analyst", "data-platform"],
+      ["strata:secret/analytics-login-guest", "Secret", "analytics-login-guest", "data-platform"],
       ["strata:secret/warehouse-password", "Secret", "warehouse-password", "data-platform"],
       ["strata:service/sales-api-service", "Service", "sales-api-service", "sales-engineering"],
       ["strata:workflow/daily-revenue", "Workflow", "daily-revenue", "sales-engineering"],

@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { TrinoQueryError, TrinoSession } from "@strata/user-kernel";
+import { TrinoQueryError, TrinoSession, passwordFromFile } from "@strata/user-kernel";
 import { cacheDir } from "@strata/cli";
 
 const repo = path.resolve(import.meta.dirname, "..", "..");
@@ -168,6 +168,8 @@ describe("a project made by strata new, on the packed packages", () => {
       expect(up.code).toBe(0);
       const outputs = parse(ok(run(strata, ["outputs", "-t", "."], project), "strata outputs")) as {
         endpoint: string;
+        caFile: string;
+        logins: Record<string, string>;
         warehouse: { migrations: string[] };
       };
       expect(outputs.warehouse.migrations).toEqual(["001_customers"]);
@@ -175,19 +177,29 @@ describe("a project made by strata new, on the packed packages", () => {
       // Through Trino: the Database's rows joined with TPC-H, as each user the Policy names.
       const query =
         "SELECT c.name, c.email, n.name FROM warehouse.public.customers c JOIN tpch.tiny.nation n ON n.nationkey = c.nation_key ORDER BY c.id";
-      const admin = await new TrinoSession({ endpoint: outputs.endpoint, user: "admin" }).query(query);
+      // Each user logs in with the password the Cluster generated for them (its Secret's file).
+      const as = (user: string) =>
+        new TrinoSession({
+          endpoint: outputs.endpoint,
+          user,
+          password: passwordFromFile(outputs.logins[user]!),
+          ca: fs.readFileSync(outputs.caFile, "utf8"),
+        });
+      const admin = await as("admin").query(query);
       expect(admin.rows.map((r) => r[0])).toEqual(["Ada Lindqvist", "Chloé Martin", "Emily Carter", "Hiro Tanaka"]);
       expect(admin.rows[1]).toEqual(["Chloé Martin", "chloe.martin@example.fr", "FRANCE"]);
-      const analyst = await new TrinoSession({ endpoint: outputs.endpoint, user: "analyst" }).query(query);
+      const analyst = await as("analyst").query(query);
       expect(analyst.rows.map((r) => r[0])).toEqual(["Ada Lindqvist", "Chloé Martin"]);
       expect(analyst.rows.every((r) => r[1] !== "ada.lindqvist@example.co.uk" && r[1] !== "chloe.martin@example.fr")).toBe(true);
-      await expect(new TrinoSession({ endpoint: outputs.endpoint, user: "guest" }).query(query)).rejects.toThrow(TrinoQueryError);
+      await expect(as("guest").query(query)).rejects.toThrow(TrinoQueryError);
 
+      // Made before destroy: the authority's file goes with the stack.
+      const afterDestroy = as("admin");
       const destroy = timed(`${label}: strata destroy`, () => run(strata, ["destroy", "-t", "."], project));
       expect(destroy.err, destroy.out).toBe("");
       expect(destroy.code).toBe(0);
       projects.pop();
-      await expect(fetch(`${outputs.endpoint}/v1/info`)).rejects.toThrow();
+      await expect(afterDestroy.query("SELECT 1")).rejects.toThrow();
     },
   );
 });

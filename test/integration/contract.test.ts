@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -11,12 +13,12 @@ import {
   Policy,
   type QualityReport,
   Secret,
-  TrinoSession,
   compileContract,
   runQualityPlan,
   strataProgram,
 } from "@strata/user-kernel";
 import { TestStack } from "../support/engine.js";
+import { type Connection, clusterConnection, connectionFromResult, restGet, sessionAs } from "../support/logins.js";
 
 const PASSWORD = "pw-Ct51rQz8-plaintext";
 
@@ -75,7 +77,11 @@ const program = strataProgram(() => {
     policies: [
       new Policy("admins", { access: [{ users: ["admin"], depot: "shop", access: "all" }] }),
       new Policy("checks", {
-        access: [{ users: ["contract-gate", "contract-warned", "contract-probe"], depot: "shop", access: "read" }],
+        access: [
+          { serviceAccounts: ["contract-gate", "contract-warned"], depot: "shop", access: "read" },
+          // A person who runs probe contracts by hand.
+          { users: ["contract-probe"], depot: "shop", access: "read" },
+        ],
       }),
     ],
   });
@@ -83,18 +89,26 @@ const program = strataProgram(() => {
   new Contract("warned", { document: warned, depot: shop.depot, cluster, schema: "public", enforcement: "warn", history });
   // Created only after the gate passed.
   if (config.getBoolean("downstream")) new Secret("after-gate", { value: "created" }, { dependsOn: [checked] });
-  return { endpoint: cluster.endpoint, historyPort: history.port, gate: checked.report };
+  return { ...clusterConnection(cluster), historyPort: history.port, gate: checked.report };
 });
 
 const stack = new TestStack("strata-it-contract", program);
-let endpoint = "";
+let connection: Connection = { endpoint: "" };
 let historyPort = 0;
 let gateReport: QualityReport | undefined;
 const config = (extra: Record<string, { value: string }> = {}) => ({ shopPassword: { value: PASSWORD, secret: true }, ...extra });
-const admin = () => new TrinoSession({ endpoint, user: "admin" });
+const admin = () => sessionAs(connection, "admin");
 
 async function historyRows(sql: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ host: "127.0.0.1", port: historyPort, user: "quality_owner", password: PASSWORD, database: "quality" });
+  const client = new pg.Client({
+    host: "127.0.0.1",
+    port: historyPort,
+    user: "quality_owner",
+    password: PASSWORD,
+    database: "quality",
+    // The local server takes TCP connections over TLS only.
+    ssl: { ca: fs.readFileSync(path.join(stack.dataDir, "tls", "ca.pem"), "utf8") },
+  });
   await client.connect();
   try {
     return (await client.query(sql)).rows as Record<string, unknown>[];
@@ -105,7 +119,7 @@ async function historyRows(sql: string): Promise<Record<string, unknown>[]> {
 
 beforeAll(async () => {
   const result = await stack.run("up", config());
-  endpoint = result.outputs.endpoint!.value as string;
+  connection = connectionFromResult(result.outputs);
   historyPort = result.outputs.historyPort!.value as number;
   gateReport = result.outputs.gate!.value as QualityReport;
 }, 600_000);
@@ -122,15 +136,14 @@ async function probe(quality: OdcsQuality[], properties: NonNullable<OdcsDocumen
   expect(problems).toEqual([]);
   // A client name of its own, so Trino's query list tells this run's queries apart.
   const source = `strata-check-${Date.now()}`;
-  const session = new TrinoSession({ endpoint, user: "contract-probe", source });
+  const session = sessionAs(connection, "contract-probe", { source });
   const report = await runQualityPlan(plan, async (sql) => (await session.query(sql)).rows);
   return { report, plan, source };
 }
 
 /** Queries `user` sent from client `source`, from Trino's own query list (which a user may read for itself). */
 async function queriesSeen(user: string, source: string): Promise<string[]> {
-  const answer = await fetch(`${endpoint}/v1/query`, { headers: { "X-Trino-User": user } });
-  const list = (await answer.json()) as { query: string; session: { user: string; source?: string } }[];
+  const list = (await restGet(connection, user, "/v1/query")).body as { query: string; session: { user: string; source?: string } }[];
   return list.filter((q) => q.session.user === user && q.session.source === source).map((q) => q.query);
 }
 
@@ -298,6 +311,8 @@ describe("a Contract on a real table", () => {
     // Repaired, the same up goes through and creates what depends on the contract.
     await admin().query("DELETE FROM shop.public.measures WHERE id = 11");
     await stack.run("up", config({ downstream: { value: "true" } }));
-    expect((await stack.resourceTypes()).filter((t) => t === "strata:core:Secret")).toHaveLength(2);
+    // One Secret more than before: the one after the gate (the others are the database's and the Cluster's logins).
+    const secrets = (types: string[]) => types.filter((t) => t === "strata:core:Secret").length;
+    expect(secrets(await stack.resourceTypes())).toBe(secrets(before) + 1);
   });
 });

@@ -13,12 +13,13 @@ import {
   type ModelArgs,
   Policy,
   Secret,
-  TrinoSession,
   compileMetricQuery,
+  passwordFromFile,
   strataProgram,
 } from "@strata/user-kernel";
 import { programHistory, programInfo, supervisorLog } from "@strata/user-kernel";
 import { TestStack } from "../support/engine.js";
+import { type Connection, clusterConnection, connectionFromResult, sessionAs } from "../support/logins.js";
 
 const PASSWORD = "pw-Md62vXk4-plaintext";
 
@@ -87,6 +88,7 @@ const program = strataProgram(() => {
     compute: new Compute("analytics-compute", { memoryMb: 1536 }),
     depots: [warehouse.depot, tpch, lake],
     groups: { analysts: ["analyst"] },
+    users: { guest: "generate" },
     policies: [
       new Policy("admins", { access: read(["admin"]) }),
       new Policy("analysts", {
@@ -96,27 +98,27 @@ const program = strataProgram(() => {
       }),
       new Policy("models", {
         access: [
-          { users: ["model-sales"], depot: "warehouse", access: "read" },
-          { users: ["model-sales"], depot: "tpch", access: "read" },
-          { users: ["model-sales"], depot: "lake", access: "all" },
+          { serviceAccounts: ["model-sales"], depot: "warehouse", access: "read" },
+          { serviceAccounts: ["model-sales"], depot: "tpch", access: "read" },
+          { serviceAccounts: ["model-sales"], depot: "lake", access: "all" },
         ],
       }),
     ],
   });
   const model = new Model("sales", { cluster, depot: lake, ...sales });
   const api = new ModelApi("sales-api", { model });
-  return { endpoint: cluster.endpoint, views: model.views, api: api.url };
+  return { ...clusterConnection(cluster), views: model.views, api: api.url };
 });
 
 const stack = new TestStack("strata-it-model", program);
-let endpoint = "";
+let connection: Connection = { endpoint: "" };
 let views: string[] = [];
 let api = "";
-const rows = async (user: string, sql: string) => (await new TrinoSession({ endpoint, user }).query(sql)).rows;
+const rows = async (user: string, sql: string) => (await sessionAs(connection, user).query(sql)).rows;
 
 beforeAll(async () => {
   const result = await stack.run("up", { password: { value: PASSWORD, secret: true } });
-  endpoint = result.outputs.endpoint!.value as string;
+  connection = connectionFromResult(result.outputs);
   views = result.outputs.views!.value as string[];
   api = result.outputs.api!.value as string;
 }, 600_000);
@@ -219,8 +221,16 @@ describe("the model's views", () => {
   });
 });
 
-const metrics = (user: string | undefined, query: string) =>
-  fetch(`${api}/v1/metrics?${query}`, { headers: user === undefined ? {} : { "X-Strata-User": user } });
+/** The model API as `user`, logged in with that user's password (or `password` when given: a wrong one). */
+const metrics = (user: string | undefined, query: string, password?: string) =>
+  fetch(`${api}/v1/metrics?${query}`, {
+    headers:
+      user === undefined
+        ? {}
+        : {
+            Authorization: `Basic ${Buffer.from(`${user}:${password ?? passwordFromFile(connection.logins![user]!)}`).toString("base64")}`,
+          },
+  });
 const byRegion = "measures=orders.revenue,customers.count&dimensions=customers.region";
 
 async function answers(): Promise<boolean> {
@@ -265,8 +275,9 @@ describe("the model API, a local Service", () => {
     ]);
   });
 
-  test("no user, an unknown measure, a denied user: 401, 400, 403; its OpenAPI document is valid", async () => {
+  test("no login, a wrong password, an unknown measure, a denied user: 401, 401, 400, 403; its OpenAPI document is valid", async () => {
     expect((await metrics(undefined, byRegion)).status).toBe(401);
+    expect((await metrics("admin", byRegion, "not-the-password")).status).toBe(401);
     const unknown = await metrics("admin", "measures=orders.profit");
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { error: string }).error).toMatch(/is not a measure of the model/);

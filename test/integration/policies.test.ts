@@ -5,18 +5,9 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  Cluster,
-  Compute,
-  Database,
-  Policy,
-  type PolicyArgs,
-  Secret,
-  TrinoQueryError,
-  TrinoSession,
-  strataProgram,
-} from "@strata/user-kernel";
+import { Cluster, Compute, Database, Policy, type PolicyArgs, Secret, TrinoQueryError, strataProgram } from "@strata/user-kernel";
 import { TestStack } from "../support/engine.js";
+import { type Connection, clusterConnection, connectionFromResult, sessionAs } from "../support/logins.js";
 
 const PASSWORD = "pw-policies-Zq81mVt4";
 
@@ -139,17 +130,18 @@ const program = strataProgram(() => {
     depots: [hr.depot],
     policies,
     groups: GROUPS,
+    users: { guest: "generate" },
   });
   if (cluster.native.kind !== "local") throw new Error("this test deploys to the local target");
-  return { endpoint: cluster.endpoint, rulesFile: cluster.native.rulesFile };
+  return { ...clusterConnection(cluster), rulesFile: cluster.native.rulesFile };
 });
 
 const stack = new TestStack("strata-it-policies", program);
 const config = { password: { value: PASSWORD, secret: true } };
-let endpoint = "";
+let connection: Connection = { endpoint: "" };
 let rulesFile = "";
 
-const query = (user: string, sql: string) => new TrinoSession({ endpoint, user }).query(sql);
+const query = (user: string, sql: string) => sessionAs(connection, user).query(sql);
 const rows = async (user: string, sql: string) => (await query(user, sql)).rows;
 async function denied(user: string, sql: string): Promise<string> {
   const error = await query(user, sql).then(
@@ -164,7 +156,7 @@ const upper = (text: string) => createHash("sha256").update(text, "utf8").digest
 
 beforeAll(async () => {
   const result = await stack.run("up", config);
-  endpoint = result.outputs.endpoint!.value as string;
+  connection = connectionFromResult(result.outputs);
   rulesFile = result.outputs.rulesFile!.value as string;
 });
 

@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { TrinoSession } from "@strata/user-kernel";
 import { type StackTarget, listVersions, loadTemplate, rollback, runOperation, upAndRecord } from "@strata/cli";
+import { type Connection, connectionFromResult, sessionAs } from "../support/logins.js";
 
 const repo = path.resolve(import.meta.dirname, "..", "..");
 const bin = path.join(repo, "packages", "cli", "dist", "bin.js");
@@ -50,7 +50,7 @@ export default strataProgram(() => {
     groups: { analysts: ["analyst"] },
     policies: [
       new Policy("readers", {
-        access: [{ users: ["admin", "contract-gate"], depot: "shop", access: "all" }, { groups: ["analysts"], depot: "shop", access: "read" }],
+        access: [{ users: ["admin"], serviceAccounts: ["contract-gate"], depot: "shop", access: "all" }, { groups: ["analysts"], depot: "shop", access: "read" }],
         filters: [{ groups: ["analysts"], depot: "shop", schema: "public", table: "customers", where: "region = '${v.region}'" }],
       }),
     ],
@@ -61,7 +61,7 @@ export default strataProgram(() => {
            schema: [{ name: "customers", quality: [{ metric: "rowCount", mustBe: 999 }] }] } });`
       : ""
   }
-  return { endpoint: cluster.endpoint };
+  return { endpoint: cluster.endpoint, caFile: cluster.caFile, logins: cluster.loginFiles() };
 });
 `,
   );
@@ -70,18 +70,18 @@ export default strataProgram(() => {
 fs.writeFileSync(path.join(work, "Pulumi.yaml"), "name: strata-it-rollback\nruntime: nodejs\n");
 fs.writeFileSync(path.join(work, "Pulumi.dev.yaml"), "config: {}\n");
 
-let endpoint = "";
+let connection: Connection = { endpoint: "" };
 const config = { password: { value: PASSWORD, secret: true } };
 
 async function deploy(v: Variant): Promise<void> {
   writeProgram(v);
   const template = await loadTemplate(work);
   const result = await upAndRecord({ ...template, stackName: "dev", home, config });
-  endpoint = result.outputs.endpoint!.value as string;
+  connection = connectionFromResult(result.outputs);
 }
 
 const target = async (): Promise<StackTarget> => ({ ...(await loadTemplate(work)), stackName: "dev", home });
-const rows = async (user: string, sql: string) => (await new TrinoSession({ endpoint, user }).query(sql)).rows;
+const rows = async (user: string, sql: string) => (await sessionAs(connection, user).query(sql)).rows;
 
 beforeAll(async () => {
   await deploy({ region: "EU" }); // 1

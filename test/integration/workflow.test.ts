@@ -16,7 +16,6 @@ import {
   RunStore,
   Scheduler,
   Secret,
-  TrinoSession,
   Workflow,
   type WorkflowStep,
   compileWorkflow,
@@ -27,6 +26,7 @@ import type { Migration } from "@strata/core-kernel";
 import { type RunDetail, listRuns, localWorkflows, runLogs, startRun, waitForRun } from "@strata/cli";
 import type { RunEvent, SchedulerConfig } from "@strata/user-kernel";
 import { TestStack } from "../support/engine.js";
+import { type Connection, clusterConnection, connectionFromResult, sessionAs } from "../support/logins.js";
 import { openLineageValidator } from "../support/openlineage.js";
 
 const PASSWORD = "pw-Wf83kLq2-plaintext";
@@ -53,6 +53,8 @@ const command = (name: string, argv: string[], extra: Partial<WorkflowStep> = {}
   ({ name, kind: "command", command: argv, ...extra }) as WorkflowStep;
 
 let runsPort: pulumi.Output<number> | undefined;
+/** Turned by a test: a Policy rule denying the workflow's own identity its table. */
+const knobs = { denyPipeline: false };
 const program = strataProgram(() => {
   const password = new Secret("warehouse-password", { value: new pulumi.Config().requireSecret("warehousePassword") });
   const warehouse = new Database("warehouse", { password, migrations: seed });
@@ -80,10 +82,21 @@ const program = strataProgram(() => {
       }),
       new Policy("pipelines", {
         access: [
-          { users: ["workflow-daily-revenue"], depot: "warehouse", access: "read" },
-          { users: ["workflow-daily-revenue"], depot: "tpch", access: "read" },
-          { users: ["workflow-daily-revenue"], depot: "lake", access: "all" },
-          { users: ["contract-revenue", "contract-impossible"], depot: "lake", access: "read" },
+          { serviceAccounts: ["workflow-daily-revenue"], depot: "warehouse", access: "read" },
+          { serviceAccounts: ["workflow-daily-revenue"], depot: "tpch", access: "read" },
+          { serviceAccounts: ["workflow-daily-revenue"], depot: "lake", access: "all" },
+          { serviceAccounts: ["contract-revenue", "contract-impossible"], depot: "lake", access: "read" },
+          ...(knobs.denyPipeline
+            ? [
+                {
+                  serviceAccounts: ["workflow-daily-revenue"],
+                  depot: "lake",
+                  schema: "sales",
+                  table: "daily_revenue",
+                  access: "none" as const,
+                },
+              ]
+            : []),
         ],
       }),
     ],
@@ -140,26 +153,28 @@ const program = strataProgram(() => {
     runs,
     steps: [{ name: "check", kind: "check", contract: impossible }, command("publish", ["true"], { dependencies: ["check"] })],
   });
-  return { endpoint: cluster.endpoint, runsPort: runs.port };
+  return { ...clusterConnection(cluster), runsPort: runs.port };
 });
 
 const stack = new TestStack("strata-it-workflow", program);
-let endpoint = "";
+let connection: Connection = { endpoint: "" };
 let workflows = new Map<string, string>();
 
-const admin = () => new TrinoSession({ endpoint, user: "admin" });
+const admin = () => sessionAs(connection, "admin");
 async function rows(user: string, sql: string): Promise<unknown[][]> {
-  return (await new TrinoSession({ endpoint, user }).query(sql)).rows;
+  return (await sessionAs(connection, user).query(sql)).rows;
 }
 async function run(workflow: string): Promise<RunDetail> {
   const started = await startRun(workflows, workflow);
   return waitForRun(workflows, started.id, 200);
 }
 const ms = (iso?: string) => Date.parse(iso ?? "");
+/** The stack authority's certificate: the local PostgreSQL takes TCP connections over TLS only. */
+const ca = () => fs.readFileSync(path.join(stack.dataDir, "tls", "ca.pem"), "utf8");
 
 beforeAll(async () => {
   const result = await stack.run("up", { warehousePassword: { value: PASSWORD, secret: true } });
-  endpoint = result.outputs.endpoint!.value as string;
+  connection = connectionFromResult(result.outputs);
   workflows = localWorkflows(stack.dataDir);
 }, 600_000);
 
@@ -180,7 +195,7 @@ describe("a check step", () => {
     expect(log).toMatch(/schema\[0\]\.quality\[0\].*rowCount.*= 0 rows/);
     // Kept in the runs Database, tagged with the run.
     const port = await new Promise<number>((resolve) => runsPort!.apply(resolve));
-    const client = new pg.Client({ host: "127.0.0.1", port, database: "runs", user: "runs_owner", password: PASSWORD });
+    const client = new pg.Client({ host: "127.0.0.1", port, database: "runs", user: "runs_owner", password: PASSWORD, ssl: { ca: ca() } });
     await client.connect();
     try {
       const { rows } = await client.query(
@@ -212,6 +227,25 @@ describe("a lakehouse built by a Workflow", () => {
     const second = await run("daily-revenue");
     expect(second.status).toBe("Succeeded");
     expect((await admin().query(table)).rows).toEqual(expected);
+  });
+
+  test("its steps run as the workflow's own service account: a Policy denying that identity fails the step with Access Denied", async () => {
+    const config = { warehousePassword: { value: PASSWORD, secret: true } };
+    knobs.denyPipeline = true;
+    await stack.run("up", config);
+    try {
+      const denied = await run("daily-revenue");
+      expect(denied.status).toBe("Failed");
+      expect(denied.steps.build).toBe("Failed");
+      const build = denied.attempts.filter((a) => a.step === "build");
+      expect(build.at(-1)!.error).toMatch(/^PERMISSION_DENIED: Access Denied: Cannot .* table lake\.sales\.daily_revenue/);
+      // The deny names the workflow's identity alone: admin still reads the table.
+      expect((await rows("admin", "SELECT count(*) FROM lake.sales.daily_revenue"))[0]![0]).toBeGreaterThan(0n);
+    } finally {
+      knobs.denyPipeline = false;
+      await stack.run("up", config);
+    }
+    expect((await run("daily-revenue")).status).toBe("Succeeded");
   });
 
   test("the analyst's EU-only rule applies to the new table", async () => {
@@ -339,7 +373,14 @@ describe("the scheduler's concurrency policies, on an injected clock", () => {
 
   async function scheduler(name: string, policy: "Forbid" | "Replace", start: string) {
     const port = await new Promise<number>((resolve) => runsPort!.apply(resolve));
-    const store = await RunStore.open({ host: "127.0.0.1", port, database: "runs", user: "runs_owner", password: PASSWORD });
+    const store = await RunStore.open({
+      host: "127.0.0.1",
+      port,
+      database: "runs",
+      user: "runs_owner",
+      password: PASSWORD,
+      caFile: path.join(stack.dataDir, "tls", "ca.pem"),
+    });
     const compiled = compileWorkflow({
       name,
       labels: {},
@@ -356,6 +397,7 @@ describe("the scheduler's concurrency policies, on an injected clock", () => {
       after: [],
       folder: path.join(stack.dataDir, "workflows", name),
       runs: { host: "127.0.0.1", port, database: "runs", user: "runs_owner" },
+      logins: {},
       secretFiles: {},
       lineage: { file: path.join(stack.dataDir, "lineage", `${name}.jsonl`), namespace: "strata://test" },
     };

@@ -116,7 +116,9 @@ export async function installMocks(
         const record = unanswered.get(key(args.type, args.name))?.shift();
         if (!record) throw new Error(`${args.type} ${args.name} reached the mocks without passing the registration hook`);
         registered.push({ ...args, protect: record.protect, retainOnDelete: record.retainOnDelete });
-        const extra = options.outputs?.[args.type]?.(args.inputs as Record<string, unknown>) ?? {};
+        // What the plugin computes: a generated value (deterministic here, so tests can compare runs).
+        const computed = args.type === "strata:local:RandomValue" ? { value: `random-${args.name}` } : {};
+        const extra = { ...computed, ...(options.outputs?.[args.type]?.(args.inputs as Record<string, unknown>) ?? {}) };
         return { id: args.custom ? `${args.name}-id` : undefined, state: { ...args.inputs, ...extra } };
       },
       call(args) {

@@ -45,7 +45,17 @@ describe("layer rule", () => {
   // package.json dependencies follow the same rule, so npm cannot pull a layer sideways either.
   const allowedDeps: Record<string, string[]> = {
     // cli-table3: the quality report's table (the plugin prints it when a contract blocks a deployment).
-    "packages/cloud-kernel": ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/gcp", "@pulumi/azure-native", "@pulumi/kubernetes", "cli-table3"],
+    // node-forge writes X.509 certificates (Node reads them only); bcryptjs hashes Trino's password files.
+    "packages/cloud-kernel": [
+      "@pulumi/pulumi",
+      "@pulumi/aws",
+      "@pulumi/gcp",
+      "@pulumi/azure-native",
+      "@pulumi/kubernetes",
+      "bcryptjs",
+      "cli-table3",
+      "node-forge",
+    ],
     "packages/core-kernel": ["@pulumi/pulumi", "@pulumi/kubernetes", "@strata/cloud-kernel", "trino-client"],
     // cron-parser: cron expressions in time zones (validation and the local scheduler); pg: the runs Database;
     // yaml (with positions), ajv and ajv-formats: ODCS contract files read and checked against the standard's JSON Schema;

@@ -5,8 +5,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, Option } from "commander";
 import Table from "cli-table3";
-import { TrinoQueryError, TrinoSession, formatQualityReport } from "@strata/user-kernel";
+import { TrinoLoginError, TrinoQueryError, formatQualityReport } from "@strata/user-kernel";
 import { checkContract, deployedContracts } from "./contracts.js";
+import { type ClusterConnection, connectionOf, demoPassword, passwordFor, sessionFor } from "./logins.js";
 import { stringify } from "yaml";
 import {
   type Operation,
@@ -63,13 +64,13 @@ async function target(
   return { ...template, stackName: options.stack, home };
 }
 
-/** Runs the demo query as each user and prints what each one gets. */
-async function showQueries(endpoint: string, demo: DemoQuery): Promise<void> {
-  process.stdout.write(`\n== The same query as each user:\n${demo.query.trim()}\n`);
+/** Runs the demo query as each user, logged in with that user's own Secret, and prints what each one gets. */
+async function showQueries(connection: ClusterConnection, demo: DemoQuery): Promise<void> {
+  process.stdout.write(`\n== The same query as each user, each logged in with their own password:\n${demo.query.trim()}\n`);
   for (const { user, expect } of demo.users) {
     process.stdout.write(`\n-- as ${user} (expected: ${expect})\n`);
     try {
-      const result = await new TrinoSession({ endpoint, user }).query(demo.query);
+      const result = await sessionFor(connection, user, demoPassword(connection, user)).query(demo.query);
       const table = new Table({ head: result.columns.map((c) => c.name), style: { head: [], border: [] } });
       for (const row of result.rows) table.push(row.map((v) => (v === null ? "NULL" : String(v))));
       process.stdout.write(`${table.toString()}\n${result.rows.length} rows\n`);
@@ -273,15 +274,16 @@ withCommon(program.command("demo").description("deploy the local data platform d
       process.stdout.write(`\n== Secret "warehouse-password" is stored in ${file} with mode ${mode}; its value is not printed.\n`);
     }
     const endpoint = result.outputs.endpoint?.value;
-    if (base.demo && typeof endpoint === "string") await showQueries(endpoint, base.demo);
+    const connection = typeof endpoint === "string" ? connectionOf(result.outputs) : undefined;
+    if (base.demo && connection) await showQueries(connection, base.demo);
     const workflow = base.demo?.workflow;
-    if (workflow && typeof endpoint === "string") {
+    if (workflow && connection) {
       process.stdout.write(`\n== Workflow "${workflow.name}", run once now (it is also scheduled):\n`);
       const workflows = localWorkflows(stackDataDir(base));
       const run = await waitForRun(workflows, (await startRun(workflows, workflow.name)).id);
       printRun(run);
       if (run.status !== "Succeeded") throw new Error(`the demo workflow ${workflow.name} ended ${run.status}; see strata logs ${run.id}`);
-      await showQueries(endpoint, workflow);
+      await showQueries(connection, workflow);
     }
     if (base.manifests && !base.demo) {
       // YAML manifests have no demo spec: run each local workflow once, so the contracts checked below have their data.
@@ -298,7 +300,9 @@ withCommon(program.command("demo").description("deploy the local data platform d
     if (modelApi && typeof apiUrl === "string") {
       process.stdout.write(`\n== The model API, GET ${apiUrl}${modelApi.path} as each user:\n`);
       for (const { user, expect } of modelApi.users) {
-        const answer = await fetch(`${apiUrl}${modelApi.path}`, { headers: { "X-Strata-User": user } });
+        const password = connection ? demoPassword(connection, user) : undefined;
+        const authorization = `Basic ${Buffer.from(`${user}:${password ?? ""}`).toString("base64")}`;
+        const answer = await fetch(`${apiUrl}${modelApi.path}`, { headers: { Authorization: authorization } });
         const body = (await answer.json()) as { columns?: string[]; data?: Record<string, unknown>[]; error?: string };
         process.stdout.write(`\n-- as ${user} (expected: ${expect}): HTTP ${answer.status}\n`);
         if (body.columns && body.data)
@@ -331,6 +335,35 @@ async function checkContracts(stack: StackTarget, only?: string): Promise<boolea
   }
   return passed;
 }
+
+withCommon(
+  program
+    .command("query")
+    .description("run one SQL statement on the stack's Cluster as a user, who logs in with a password")
+    .argument("<sql>")
+    .requiredOption("--as <user>", "the user to log in as")
+    .option("--password-file <file>", "read the password from this file (e.g. the user's Secret file)")
+    .option("--password-env <variable>", "read the password from this environment variable", "STRATA_PASSWORD"),
+).action(async (sql: string, options: CommonOptions & { as: string; passwordFile?: string; passwordEnv: string }) => {
+  const stack = await openStack(await target(options));
+  const connection = connectionOf(await stack.outputs());
+  const password = await passwordFor(options.as, {
+    ...(options.passwordFile === undefined ? {} : { passwordFile: options.passwordFile }),
+    env: options.passwordEnv,
+  });
+  try {
+    const result = await sessionFor(connection, options.as, password, "strata-cli").query(sql);
+    printTable(
+      result.columns.map((c) => c.name),
+      result.rows.map((row) => row.map((v) => (v === null ? "NULL" : String(v)))),
+    );
+    process.stdout.write(`${result.rows.length} rows\n`);
+  } catch (error) {
+    if (!(error instanceof TrinoQueryError) && !(error instanceof TrinoLoginError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+  }
+});
 
 withCommon(
   program

@@ -1,7 +1,8 @@
 // `strata check`: the Contracts of a deployed stack, run on demand. Their
 // compiled plans and Cluster endpoints are in the stack's state (outputs of
 // each Contract), so no program runs.
-import { type QualityPlan, type QualityReport, TrinoSession, runQualityPlan } from "@strata/user-kernel";
+import * as fs from "node:fs";
+import { type QualityPlan, type QualityReport, TrinoSession, passwordFromFile, runQualityPlan } from "@strata/user-kernel";
 import { type StackTarget, openStack } from "./runner.js";
 
 /** A deployed Contract: what `strata check` needs to run it. */
@@ -10,6 +11,9 @@ export interface DeployedContract {
   plan: QualityPlan;
   endpoint: string;
   user: string;
+  /** The Contract's service account: its password's file and the certificate authority's (local target). */
+  passwordFile?: string;
+  caFile?: string;
 }
 
 /** The Contracts in a stack's state, by name. */
@@ -24,12 +28,20 @@ export async function deployedContracts(target: StackTarget): Promise<DeployedCo
       plan: r.outputs!.plan as QualityPlan,
       endpoint: String(r.outputs!.endpoint),
       user: String(r.outputs!.user),
+      ...(typeof r.outputs!.passwordFile === "string" ? { passwordFile: r.outputs!.passwordFile } : {}),
+      ...(typeof r.outputs!.caFile === "string" ? { caFile: r.outputs!.caFile } : {}),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Runs one deployed Contract's checks as its own user. */
+/** Runs one deployed Contract's checks as its own service account. */
 export function checkContract(contract: DeployedContract): Promise<QualityReport> {
-  const session = new TrinoSession({ endpoint: contract.endpoint, user: contract.user, source: "strata-check" });
+  const session = new TrinoSession({
+    endpoint: contract.endpoint,
+    user: contract.user,
+    source: "strata-check",
+    ...(contract.passwordFile ? { password: passwordFromFile(contract.passwordFile) } : {}),
+    ...(contract.caFile ? { ca: fs.readFileSync(contract.caFile, "utf8") } : {}),
+  });
   return runQualityPlan(contract.plan, async (sql) => (await session.query(sql)).rows);
 }

@@ -73,6 +73,16 @@ export { LocalPostgresServer, type LocalPostgresServerArgs, validateLocalPostgre
 export { LocalSecretStore, type LocalSecretStoreArgs, validateLocalSecretStoreArgs } from "./local/secret-store.js";
 export { LocalDirectory, LocalFile, type LocalFileArgs, LocalFileSet, LocalLinks } from "./local/file.js";
 export { FreePort } from "./local/port.js";
+export {
+  LocalCertificateAuthority,
+  type LocalCertificateAuthorityArgs,
+  LocalPasswordFile,
+  LocalRandomValue,
+  LocalServerCertificate,
+  type LocalServerCertificateArgs,
+  stackAuthority,
+  type LocalTrinoLogin,
+} from "./local/identity.js";
 export { type HealthCheck, LocalProcess, type LocalProcessArgs, type Supervision, supervisionFor } from "./local/process.js";
 export { type ProgramHistory, type ProgramInfo, programHistory, programInfo, socketPathFor, supervisorLog } from "./provider/supervisor.js";
 export { type Migration, type PostgresAdminAccess, PostgresDataDirectory, PostgresDatabase, PostgresMigrations } from "./local/postgres.js";
@@ -80,6 +90,14 @@ export { type ColumnReference, PolicyCheck, type PolicyCheckDepot, type Postgres
 export { QualityCheck, type QualityHistory } from "./local/quality-check.js";
 export { TrinoViews } from "./local/trino-views.js";
 export { scramVerifier } from "./postgres-scram.js";
+export {
+  BCRYPT_COST,
+  createCertificateAuthority,
+  dueForRenewal,
+  issueServerCertificate,
+  passwordFileLine,
+  passwordMatches,
+} from "./tls.js";
 export {
   type ColumnExpectation,
   HISTORY_SCHEMA,

@@ -63,18 +63,32 @@ describe("Trino server files", () => {
     pluginDir: "/d/plugin",
     rulesFile: "/d/etc/rules.json",
     groupsFile: "/d/etc/groups.txt",
+    keystoreFile: "/d/secrets/keystore.pem",
+    caFile: "/d/tls/ca.pem",
+    passwordFile: "/d/etc/password.db",
   });
 
   test("loopback only, heap and query memory from the Compute, concurrency a power of two", () => {
     expect(files["node.properties"]).toBe(
       "node.environment=strata\nnode.id=analytics\nnode.data-dir=/d/data\nnode.internal-address=127.0.0.1\nnode.bind-ip=127.0.0.1\n",
     );
-    expect(files["config.properties"]).toBe(
-      "coordinator=true\nnode-scheduler.include-coordinator=true\nhttp-server.http.port=18080\n" +
-        "discovery.uri=http://127.0.0.1:18080\nplugin.dir=/d/plugin\nquery.max-memory=819MB\n" +
-        "query.max-memory-per-node=819MB\ntask.concurrency=2\n",
+    expect(files["config.properties"]).toContain(
+      "plugin.dir=/d/plugin\nquery.max-memory=819MB\nquery.max-memory-per-node=819MB\ntask.concurrency=2\n",
     );
     expect(files["jvm.config"]).toContain("-Xmx1638m\n");
+  });
+
+  test("HTTPS only, password logins, and a shared secret between nodes read from the environment", () => {
+    expect(files["config.properties"]).toContain(
+      "http-server.http.enabled=false\nhttp-server.https.enabled=true\nhttp-server.https.port=18080\n" +
+        "http-server.https.keystore.path=/d/secrets/keystore.pem\nhttp-server.authentication.type=PASSWORD\n" +
+        "internal-communication.shared-secret=${ENV:STRATA_TRINO_SHARED_SECRET}\ninternal-communication.https.required=true\n" +
+        "internal-communication.https.truststore.path=/d/tls/ca.pem\ndiscovery.uri=https://127.0.0.1:18080\n",
+    );
+    expect(files["password-authenticator.properties"]).toBe(
+      "password-authenticator.name=file\nfile.password-file=/d/etc/password.db\nfile.refresh-period=2s\n",
+    );
+    expect(Object.values(files).join("\n")).not.toMatch(/http-server\.http\.port|allow-insecure/);
   });
 
   test("access rules and groups are reloaded every 2 s", () => {
@@ -87,13 +101,25 @@ describe("Trino server files", () => {
   });
 
   test("no group file, no group provider", () => {
-    const plain = compileTrinoServerFiles({ nodeId: "a", port: 1, heapMb: 1024, cpus: 1, dataDir: "/", pluginDir: "/", rulesFile: "/r" });
+    const plain = compileTrinoServerFiles({
+      nodeId: "a",
+      port: 1,
+      heapMb: 1024,
+      cpus: 1,
+      dataDir: "/",
+      pluginDir: "/",
+      rulesFile: "/r",
+      keystoreFile: "/k",
+      caFile: "/c",
+      passwordFile: "/p",
+    });
     expect(Object.keys(plain).sort()).toEqual([
       "access-control.properties",
       "config.properties",
       "jvm.config",
       "log.properties",
       "node.properties",
+      "password-authenticator.properties",
     ]);
   });
 

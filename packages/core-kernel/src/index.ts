@@ -98,7 +98,7 @@ export {
 export { Cluster, type ClusterArgs, type ClusterNative, validateClusterArgs } from "./cluster/index.js";
 export { trinoServiceName } from "./cluster/kubernetes.js";
 export { CHART_DEFAULT_CATALOGS, TRINO_CHART, compileTrinoHelmValues, type TrinoHelmSpec } from "./cluster/helm-values.js";
-export { RELOAD_SECONDS, type TrinoServerSpec, compileTrinoServerFiles, renderGroups } from "./cluster/trino-config.js";
+export { RELOAD_SECONDS, SHARED_SECRET_ENV, type TrinoServerSpec, compileTrinoServerFiles, renderGroups } from "./cluster/trino-config.js";
 export { COMPUTE_LABEL, Compute, type ComputeArgs, type ComputeNative, validateComputeArgs } from "./compute/index.js";
 export { Database, type DatabaseArgs, type DatabaseNative, readMigrations, validateDatabaseArgs } from "./database/index.js";
 export {
@@ -139,6 +139,14 @@ export {
   renderRules,
   typedMaskExpression,
 } from "./policy/compile.js";
-export { type QueryRows, TrinoQueryError, TrinoSession, type TrinoSessionOptions, parseExactJson } from "./query.js";
+export {
+  type QueryRows,
+  TrinoLoginError,
+  TrinoQueryError,
+  TrinoSession,
+  type TrinoSessionOptions,
+  parseExactJson,
+  passwordFromFile,
+} from "./query.js";
 export { Secret, type SecretArgs, type SecretNative, validateSecretArgs } from "./secret/index.js";
 export { Workspace, type WorkspaceArgs, type WorkspaceNative, validateWorkspaceArgs } from "./workspace/index.js";

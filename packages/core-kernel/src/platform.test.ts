@@ -54,6 +54,18 @@ describe("Cluster on the local target (mocks)", () => {
       [
         "File analytics-access-rules",
         "File analytics-config-access-control",
+        "File analytics-config-password-authenticator",
+        "RandomValue analytics-login-ann-value",
+        "strata:core:Secret analytics-login-ann",
+        "strata:cloud:LocalSecretStore analytics-login-ann-store",
+        "File analytics-login-ann-store-file",
+        "RandomValue analytics-health-login-value",
+        "strata:core:Secret analytics-health-login",
+        "strata:cloud:LocalSecretStore analytics-health-login-store",
+        "File analytics-health-login-store-file",
+        "RandomValue analytics-shared-secret",
+        "PasswordFile analytics-passwords",
+        "ServerCertificate analytics-certificate",
         "File analytics-config-jvm",
         "File analytics-config-log",
         "File analytics-config-node",
@@ -80,10 +92,48 @@ describe("Cluster on the local target (mocks)", () => {
     ]);
     expect(JSON.stringify(server.args)).not.toContain("hunter2");
     expect(server.env).toEqual({ JAVA_HOME: "/opt/jdk", PATH: "/opt/jdk/bin:/usr/local/bin:/usr/bin:/bin" });
-    expect(server.secretEnv).toEqual(secretWrapped({ STRATA_DEPOT_WAREHOUSE_PASSWORD: "hunter2-secret" }));
-    expect(server.health).toEqual({ kind: "trino", user: "strata-health" });
+    // The nodes' shared secret is generated, and reaches the server only through its secret environment.
+    expect(server.secretEnv).toEqual(
+      secretWrapped({ STRATA_TRINO_SHARED_SECRET: "random-analytics-shared-secret", STRATA_DEPOT_WAREHOUSE_PASSWORD: "hunter2-secret" }),
+    );
+    // The readiness check logs in like anyone else: its password's file and the authority's certificate, never a value.
+    expect(server.health).toEqual({
+      kind: "trino",
+      user: "strata-health",
+      passwordFile: "/srv/strata/secrets/analytics-health-login",
+      caFile: "/srv/strata/tls/ca.pem",
+    });
     expect(server.logFile).toBe("/srv/strata/clusters/analytics/server.log");
     expect(server.restartTrigger).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test("logins: a password file of every user, kept secret in state; a certificate for loopback from the stack's authority", async () => {
+    platform();
+    await mocks.settle();
+    const passwords = mocks.byName("analytics-passwords").inputs;
+    expect(passwords.path).toBe("/srv/strata/clusters/analytics/etc/password.db");
+    expect(passwords.users).toEqual(
+      secretWrapped({ ann: "random-analytics-login-ann-value", "strata-health": "random-analytics-health-login-value" }),
+    );
+    const annFile = mocks.byName("analytics-login-ann-store-file").inputs;
+    expect(annFile.path).toBe("/srv/strata/secrets/analytics-login-ann");
+    expect(annFile.content).toEqual(secretWrapped("random-analytics-login-ann-value"));
+    const certificate = mocks.byName("analytics-certificate").inputs;
+    expect(certificate).toMatchObject({
+      dnsNames: ["localhost"],
+      ipAddresses: ["127.0.0.1"],
+      keystoreFile: "/srv/strata/secrets/analytics-trino-keystore.pem",
+      authorityKeyFile: "/srv/strata/secrets/strata-ca.key",
+    });
+    const authority = mocks.registered.find((r) => r.type === "strata:local:CertificateAuthority")!;
+    expect(authority.name).toBe("strata-ca");
+    expect(authority.inputs).toMatchObject({ keyFile: "/srv/strata/secrets/strata-ca.key", certificateFile: "/srv/strata/tls/ca.pem" });
+    const server = mocks.byName("analytics-config-server").inputs.content as string;
+    expect(server).toContain("http-server.http.enabled=false\n");
+    expect(server).toContain("http-server.authentication.type=PASSWORD\n");
+    expect(mocks.byName("analytics-config-password-authenticator").inputs.content).toContain(
+      "file.password-file=/srv/strata/clusters/analytics/etc/password.db\n",
+    );
   });
 
   test("catalogs hold ${ENV:...} references, the plugins only what the depots need, Trino listens on loopback", async () => {
@@ -96,6 +146,7 @@ describe("Cluster on the local target (mocks)", () => {
     expect(JSON.stringify(catalogs)).not.toContain("hunter2");
     expect(mocks.byName("analytics-plugins").inputs.links).toEqual({
       geospatial: "/opt/trino/plugin/geospatial",
+      "password-authenticators": "/opt/trino/plugin/password-authenticators",
       postgresql: "/opt/trino/plugin/postgresql",
       tpch: "/opt/trino/plugin/tpch",
     });
@@ -114,7 +165,14 @@ describe("Cluster on the local target (mocks)", () => {
     expect(check.depots).toEqual([
       {
         depot: "warehouse",
-        postgres: { psql: "/usr/lib/postgresql/15/bin/psql", host: "127.0.0.1", database: "warehouse", user: "warehouse_owner" },
+        // Over TLS, the server's certificate checked against the stack's authority.
+        postgres: {
+          psql: "/usr/lib/postgresql/15/bin/psql",
+          host: "127.0.0.1",
+          database: "warehouse",
+          user: "warehouse_owner",
+          caFile: "/srv/strata/tls/ca.pem",
+        },
         references: [
           {
             primitive: 'Policy "analysts"',

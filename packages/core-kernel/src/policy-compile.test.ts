@@ -402,7 +402,7 @@ describe("compilePolicies: problems", () => {
   test.each([
     [
       { access: [{ depot: "tpch", access: "read" as const }] },
-      [["rule", "access[0]", { depot: "tpch", access: "read" }, "names no users or groups"]],
+      [["rule", "access[0]", { depot: "tpch", access: "read" }, "names no users, groups or service accounts"]],
     ],
     [
       { access: [{ users: ["a b"], depot: "tpch", access: "read" as const }] },
@@ -474,7 +474,7 @@ describe("compilePolicies: problems", () => {
       { access: [{ users: "a" as never, depot: "tpch", access: "read" as const }] },
       [
         ["rule", "access[0].users", "a", "is not a list of names"],
-        ["rule", "access[0]", { users: "a", depot: "tpch", access: "read" }, "names no users or groups"],
+        ["rule", "access[0]", { users: "a", depot: "tpch", access: "read" }, "names no users, groups or service accounts"],
       ],
     ],
     [{ access: { users: ["a"] } as never }, [["rule", "access", { users: ["a"] }, "is not a list"]]],

@@ -1,4 +1,5 @@
-import { Trino, type QueryResult } from "trino-client";
+import { readFileSync } from "node:fs";
+import { BasicAuth, Trino, type QueryResult } from "trino-client";
 
 /** A failed query: Trino's error name (e.g. `PERMISSION_DENIED`, `TABLE_NOT_FOUND`) and message. */
 export class TrinoQueryError extends Error {
@@ -10,6 +11,17 @@ export class TrinoQueryError extends Error {
   ) {
     super(`${errorName}: ${trinoMessage}`);
     this.name = "TrinoQueryError";
+  }
+}
+
+/** The Cluster refused the login (HTTP 401): no password, a wrong one, or a user it does not know. */
+export class TrinoLoginError extends Error {
+  constructor(
+    readonly user: string,
+    readonly endpoint: string,
+  ) {
+    super(`${endpoint} refused the login of ${user} (HTTP 401). Fix: check the user name and password`);
+    this.name = "TrinoLoginError";
   }
 }
 
@@ -25,6 +37,11 @@ export interface QueryRows {
   updateCount?: number;
 }
 
+/** A password kept in a file: a Secret's 0600 file on the local target, read exactly as the Secret holds it. */
+export function passwordFromFile(file: string): string {
+  return readFileSync(file, "utf8");
+}
+
 /** Fields of Trino's result pages that trino-client's types leave out. */
 interface UpdatePage {
   updateType?: string;
@@ -32,10 +49,22 @@ interface UpdatePage {
 }
 
 export interface TrinoSessionOptions {
-  /** Cluster endpoint, e.g. `http://127.0.0.1:8080`. */
+  /** Cluster endpoint, e.g. `https://127.0.0.1:8443` (local) or a Service's address. */
   endpoint: string;
-  /** The user queries run as; policies apply to this name. */
+  /** The user who logs in; policies apply to this name. */
   user: string;
+  /**
+   * The user's password (HTTP Basic over TLS). Required by an `https://`
+   * endpoint: take it from a prompt, an environment variable, or the user's
+   * Secret file ({@link passwordFromFile}), never from source code.
+   */
+  password?: string;
+  /**
+   * PEM of the certificate authority the server's certificate is checked
+   * against: a local Cluster's `caFile` (`<dataDir>/tls/ca.pem`).
+   * @default the system's trusted authorities
+   */
+  ca?: string;
   catalog?: string;
   schema?: string;
   /** Client name shown in Trino's query list. @default "strata" */
@@ -94,19 +123,39 @@ export class TrinoSession {
 
   constructor(readonly options: TrinoSessionOptions) {
     this.attempts = options.attempts ?? 5;
+    if (options.endpoint.startsWith("https://") && options.password === undefined) {
+      throw new Error(
+        `TrinoSession: user "${options.user}" has no password for ${options.endpoint}, which requires a login. ` +
+          "Fix: pass password (from a prompt, an environment variable, or the user's Secret file with passwordFromFile)",
+      );
+    }
     this.client = Trino.create({
       server: options.endpoint,
       source: options.source ?? "strata",
       catalog: options.catalog,
       schema: options.schema,
-      extraHeaders: { "X-Trino-User": options.user },
+      // trino-client sends the login's user as X-Trino-User: a session never claims a name it did not log in with.
+      ...(options.password === undefined
+        ? { extraHeaders: { "X-Trino-User": options.user } }
+        : { auth: new BasicAuth(options.user, options.password) }),
+      ...(options.ca === undefined ? {} : { ssl: { ca: options.ca } }),
     });
     // Two hooks into trino-client's inner HTTP client (private, hence the casts):
     // it parses JSON with plain JSON.parse, which rounds BIGINT, so its axios
     // configuration gets our exact parser; and every request (submission and
     // each page) goes through `request`, where transient answers are retried.
     const inner = (this.client as unknown as { client: InnerClient }).client;
-    inner.clientConfig.transformResponse = [(data: unknown) => (typeof data === "string" && data.length > 0 ? parseExactJson(data) : data)];
+    // A refusal (401, 403) comes as plain text: kept as it is, so the status decides what is thrown.
+    inner.clientConfig.transformResponse = [
+      (data: unknown) => {
+        if (typeof data !== "string" || data.length === 0) return data;
+        try {
+          return parseExactJson(data);
+        } catch {
+          return data;
+        }
+      },
+    ];
     const request = inner.request.bind(inner);
     inner.request = async (cfg: unknown) => {
       for (let attempt = 1; ; attempt++) {
@@ -114,6 +163,7 @@ export class TrinoSession {
           return await request(cfg);
         } catch (error) {
           const status = httpStatus(error);
+          if (status === 401) throw new TrinoLoginError(options.user, options.endpoint);
           const retried = (status !== undefined && RETRIED.has(status)) || staleConnection(error);
           if (!retried || attempt >= this.attempts) throw error;
           await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (attempt - 1)));

@@ -38,7 +38,13 @@ function configSecret(value: ConfigValue): pulumi.Output<string> {
 
 /** Stack outputs of a primitive: what its kind offers a user. */
 function outputsOf(object: Primitive): Record<string, unknown> | undefined {
-  if (object instanceof Cluster) return { endpoint: object.endpoint, catalogs: object.catalogs };
+  if (object instanceof Cluster)
+    return {
+      endpoint: object.endpoint,
+      catalogs: object.catalogs,
+      // Local target: the authority clients trust, and each person's password file (paths only).
+      ...(object.caFile ? { caFile: object.caFile, logins: object.loginFiles() } : {}),
+    };
   if (object instanceof Database)
     return { host: object.host, port: object.port, database: object.databaseName, migrations: object.appliedMigrations };
   if (object instanceof Secret) return { reference: object.reference };
@@ -215,7 +221,7 @@ export function createPrimitives(manifests: readonly ResolvedManifest[]): Map<st
  * The Pulumi program of resolved manifests. Its stack outputs: each
  * primitive's useful outputs grouped by kind (`clusters.analytics.endpoint`,
  * `databases.warehouse.host`, `modelApis.sales-api.url`, ...), and
- * `endpoint` / `catalogs` when there is one Cluster.
+ * `endpoint` / `catalogs` (and `caFile` / `logins` on the local target) when there is one Cluster.
  */
 export function manifestProgram(manifests: readonly ResolvedManifest[]): pulumi.automation.PulumiFn {
   return strataProgram(() => {

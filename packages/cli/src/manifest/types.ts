@@ -178,7 +178,12 @@ export interface ClusterSpec extends CommonSpec {
   /** Group membership for policies that name groups: group -> users. */
   groups?: Record<string, string[]>;
   /**
-   * Local target: HTTP port on 127.0.0.1. @default a free port, kept
+   * Local target: more people who log in, each with a generated password kept
+   * as a Secret of the Cluster (users the Policies and groups name log in anyway).
+   */
+  users?: Record<string, "generate">;
+  /**
+   * Local target: HTTPS port on 127.0.0.1. @default a free port, kept
    * @asType integer
    */
   port?: number;

@@ -1,3 +1,4 @@
+import type { LocalTrinoLogin } from "./identity.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { PolicyCheckDepot, SqlMask } from "../provider/policy-check.js";
 import { LocalResource } from "./resource.js";
@@ -21,7 +22,7 @@ export class PolicyCheck extends LocalResource {
       depots: pulumi.Input<pulumi.Input<PolicyCheckDepot>[]>;
       /** Depot -> its user's password (kept secret). */
       passwords?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-      trino?: pulumi.Input<{ port: pulumi.Input<number>; user: string }>;
+      trino?: pulumi.Input<LocalTrinoLogin>;
       sqlMasks: SqlMask[];
     },
     opts?: pulumi.CustomResourceOptions,

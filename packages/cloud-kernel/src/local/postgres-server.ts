@@ -4,6 +4,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
 import type { PostgresServer, PostgresServerArgs } from "../capabilities.js";
+import { LocalFile } from "./file.js";
+import { LocalServerCertificate, stackAuthority } from "./identity.js";
 import { FreePort } from "./port.js";
 import { type PostgresAdminAccess, PostgresDataDirectory } from "./postgres.js";
 import { LocalProcess, supervisionFor } from "./process.js";
@@ -76,6 +78,10 @@ export class LocalPostgresServer extends StrataComponent implements PostgresServ
   readonly adminAccess: pulumi.Output<PostgresAdminAccess>;
   readonly dataDirectory: PostgresDataDirectory;
   readonly process: LocalProcess;
+  /** The certificate authority clients check the server's certificate against (TCP connections are TLS only). */
+  readonly caFile: string;
+  /** The server's certificate (key and chain in the server's folder), renewed by `up` before it expires. */
+  readonly certificate: LocalServerCertificate;
 
   constructor(name: string, args: LocalPostgresServerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "cloud", kind: "LocalPostgresServer" }, name, args, opts, validateLocalPostgresServerArgs(name, args));
@@ -89,6 +95,39 @@ export class LocalPostgresServer extends StrataComponent implements PostgresServ
       this.statefulChildOptions(),
     );
     const sharedBuffers = `shared_buffers=${args.sharedBuffersMb ?? (args.memoryMb === undefined ? 128 : Math.floor(args.memoryMb / 4))}MB`;
+    // TCP only over TLS with SCRAM: a certificate from the stack's authority, and a host-based
+    // authentication file of our own (an adopted data directory keeps its own pg_hba.conf unused).
+    this.caFile = path.join(this.context.dataDir, "tls", "ca.pem");
+    const keyFile = path.join(root, "server.key");
+    const certificateFile = path.join(root, "server.crt");
+    this.certificate = new LocalServerCertificate(
+      this.childName("certificate"),
+      {
+        authority: stackAuthority(this.platform),
+        commonName: "localhost",
+        dnsNames: ["localhost"],
+        ipAddresses: ["127.0.0.1"],
+        pair: { keyFile, certificateFile },
+        ...(runAs ? { owner: runAs } : {}),
+      },
+      this.childOptions({ dependsOn: [this.dataDirectory] }),
+    );
+    const hbaFile = path.join(root, "pg_hba.conf");
+    const hba = new LocalFile(
+      this.childName("hba"),
+      {
+        path: hbaFile,
+        mode: 0o644,
+        content: [
+          "# Written by Strata. The server's own administrator over the socket; anyone else over TCP with TLS and SCRAM.",
+          "local all all peer",
+          "hostssl all all 127.0.0.1/32 scram-sha-256",
+          "host all all all reject",
+          "",
+        ].join("\n"),
+      },
+      this.childOptions({ dependsOn: [this.dataDirectory] }),
+    );
     this.process = new LocalProcess(
       this.childName("server"),
       {
@@ -107,14 +146,26 @@ export class LocalPostgresServer extends StrataComponent implements PostgresServ
             "listen_addresses=127.0.0.1",
             "-c",
             sharedBuffers,
+            "-c",
+            `hba_file=${hbaFile}`,
+            "-c",
+            "ssl=on",
+            "-c",
+            `ssl_cert_file=${certificateFile}`,
+            "-c",
+            `ssl_key_file=${keyFile}`,
+            "-c",
+            "ssl_min_protocol_version=TLSv1.2",
           ]),
         cwd: root,
         logFile: path.join(root, "server.log"),
         port: this.port,
         health: { kind: "tcp" },
         runAs,
+        // A renewed certificate and a changed authentication file are read at start.
+        restartTrigger: pulumi.interpolate`${this.certificate.fingerprint}`,
       },
-      this.childOptions({ dependsOn: [this.dataDirectory] }),
+      this.childOptions({ dependsOn: [this.dataDirectory, this.certificate, hba] }),
     );
     this.host = pulumi.output("127.0.0.1");
     this.adminUser = pulumi.output(runAs || os.userInfo().username);

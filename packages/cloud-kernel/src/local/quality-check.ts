@@ -1,3 +1,4 @@
+import type { LocalTrinoLogin } from "./identity.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { QualityHistory } from "../provider/quality-check.js";
 import type { QualityPlan, QualityReport } from "../quality.js";
@@ -19,7 +20,7 @@ export class QualityCheck extends LocalResource {
     name: string,
     args: {
       plan: QualityPlan;
-      trino: pulumi.Input<{ port: pulumi.Input<number>; user: string }>;
+      trino: pulumi.Input<LocalTrinoLogin>;
       history?: pulumi.Input<QualityHistory>;
       /** The history database's password (kept secret). */
       password?: pulumi.Input<string>;

@@ -1,3 +1,4 @@
+import type { LocalTrinoLogin } from "./identity.js";
 import type * as pulumi from "@pulumi/pulumi";
 import { LocalResource } from "./resource.js";
 
@@ -13,7 +14,7 @@ export class TrinoViews extends LocalResource {
   constructor(
     name: string,
     args: {
-      trino: pulumi.Input<{ port: pulumi.Input<number>; user: string }>;
+      trino: pulumi.Input<LocalTrinoLogin>;
       catalog: string;
       schema: string;
       /** View name -> query. */

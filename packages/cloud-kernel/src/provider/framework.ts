@@ -64,6 +64,11 @@ export interface ResourceType<I, O> {
    * (e.g. a check's latest observations). @default the engine compares the inputs
    */
   changed?(olds: O, news: I): boolean;
+  /**
+   * Whether the resource is due for an update whatever its inputs (a certificate
+   * close to its expiry): checked at every diff, so each `up` renews in time.
+   */
+  due?(olds: O): boolean;
   create(inputs: I): Promise<{ id: string; outs: O }>;
   /** The live state; undefined when the thing is gone (refresh then drops it, and the next up creates it). */
   read?(id: string, outs: O): Promise<O | undefined>;
@@ -107,6 +112,7 @@ export function providerOf(types: AnyResourceType[], version: string): provider.
       const type = typeOf(urn);
       const replaces = replacements(type, olds as Record<string, unknown>, unwrapSecrets(news) as Record<string, unknown>);
       if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: type.deleteBeforeReplace ?? false };
+      if (type.update && type.due?.(olds)) return { changes: true };
       if (type.changed) return { changes: type.changed(olds, unwrapSecrets(news)) };
       // No replacement: whether anything changed is for the engine to find from the inputs it keeps.
       return type.update ? {} : { changes: false };

@@ -1,6 +1,7 @@
 // The `strata` resource provider plugin: every resource type of the local target.
 import { type AnyResourceType, providerOf } from "./framework.js";
 import { Directory, File, FileSet, Links } from "./files.js";
+import { CertificateAuthority, PasswordFile, RandomValue, ServerCertificate } from "./identity.js";
 import { PolicyCheck } from "./policy-check.js";
 import { QualityCheck } from "./quality-check.js";
 import { TrinoViews } from "./trino-views.js";
@@ -10,17 +11,21 @@ import { PROVIDER_VERSION } from "./version.js";
 
 /** Every resource type the plugin serves. */
 export const RESOURCE_TYPES: AnyResourceType[] = [
+  CertificateAuthority,
   Directory,
   File,
   FileSet,
   FreePort,
   Links,
+  PasswordFile,
   PolicyCheck,
   PostgresDataDirectory,
   PostgresDatabase,
   PostgresMigrations,
   Process,
   QualityCheck,
+  RandomValue,
+  ServerCertificate,
   TrinoViews,
 ];
 

@@ -94,6 +94,14 @@ export function pickFreePort(): Promise<number> {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * libpq's environment for a TCP connection: over TLS, the server's certificate
+ * checked against `caFile` and its name, when a certificate authority is given.
+ */
+export function pgTlsEnvironment(caFile: string | undefined): Record<string, string> {
+  return caFile === undefined ? {} : { PGSSLMODE: "verify-full", PGSSLROOTCERT: caFile };
+}
+
 /** uid/gid of `runAs`, when we are root and a user is named; else none (run as ourselves). */
 export function idsFor(runAs: string): { uid?: number; gid?: number } {
   if (!runAs || process.getuid?.() !== 0) return {};

@@ -2,7 +2,8 @@
 // rules they guard change.
 import { execFile } from "node:child_process";
 import { type Failure, type ResourceType, hasUnknowns } from "./framework.js";
-import { trinoStatement } from "./trino.js";
+import { type TrinoLogin, trinoStatement } from "./trino.js";
+import { pgTlsEnvironment } from "./os.js";
 
 /** One table (and optionally column) a policy names, with the words for its error. */
 export interface ColumnReference {
@@ -27,6 +28,8 @@ export interface PostgresSchemaAccess {
   port: number;
   database: string;
   user: string;
+  /** The certificate authority the server's certificate is checked against (TLS required when given). */
+  caFile?: string;
 }
 
 /** A depot whose tables policies name. */
@@ -58,7 +61,7 @@ export interface PolicyCheckInputs {
   /** Depot -> the password of its user: the one secret input, kept apart so the rest stays readable (and small) in state. */
   passwords?: Record<string, string>;
   /** A running Trino to type SQL masks with (127.0.0.1:port, as a user who may run queries); needed when there are SQL masks. */
-  trino?: { port: number; user: string };
+  trino?: TrinoLogin;
   sqlMasks: SqlMask[];
 }
 
@@ -132,7 +135,14 @@ async function readSchema(access: PostgresSchemaAccess, password: string): Promi
         sql,
       ],
       // The password reaches psql through its environment, never its command line.
-      { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", PGPASSWORD: password, PGCONNECT_TIMEOUT: "10" } },
+      {
+        env: {
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          PGPASSWORD: password,
+          PGCONNECT_TIMEOUT: "10",
+          ...pgTlsEnvironment(access.caFile),
+        },
+      },
       (error, stdout, stderr) => (error ? reject(new Error(stderr.trim() || String(error))) : resolve(stdout)),
     ),
   );
@@ -148,8 +158,8 @@ async function readSchema(access: PostgresSchemaAccess, password: string): Promi
 }
 
 /** The first row of one statement, or the error Trino reported. */
-async function trinoFirstRow(port: number, user: string, sql: string): Promise<{ row?: unknown[]; error?: string }> {
-  const { rows, error } = await trinoStatement(port, user, sql);
+async function trinoFirstRow(login: TrinoLogin, sql: string): Promise<{ row?: unknown[]; error?: string }> {
+  const { rows, error } = await trinoStatement(login, sql);
   return error === undefined ? { row: rows[0] } : { error };
 }
 
@@ -203,7 +213,7 @@ async function checkPolicies(inputs: PolicyCheckInputs): Promise<PolicyCheckOutp
     if (table === undefined || type === undefined || !inputs.trino) continue;
     const names = Object.keys(table);
     const relation = `FROM (VALUES (${names.map((c) => `CAST(NULL AS ${table[c]})`).join(", ")})) AS t(${names.map(quoteIdent).join(", ")})`;
-    const own = await trinoFirstRow(inputs.trino.port, inputs.trino.user, `SELECT typeof((${m.sql})) ${relation}`);
+    const own = await trinoFirstRow(inputs.trino, `SELECT typeof((${m.sql})) ${relation}`);
     if (own.error !== undefined) {
       problems.push(
         `${m.primitive}: ${m.field}=${JSON.stringify(m.sql)} is not a valid expression over ${m.depot}.${m.schema}.${m.table}: ${own.error}. Fix: correct the SQL`,
@@ -211,11 +221,7 @@ async function checkPolicies(inputs: PolicyCheckInputs): Promise<PolicyCheckOutp
       continue;
     }
     if (own.row?.[0] === type) continue;
-    const coerced = await trinoFirstRow(
-      inputs.trino.port,
-      inputs.trino.user,
-      `SELECT typeof(coalesce(CAST(NULL AS ${type}), (${m.sql}))) ${relation}`,
-    );
+    const coerced = await trinoFirstRow(inputs.trino, `SELECT typeof(coalesce(CAST(NULL AS ${type}), (${m.sql}))) ${relation}`);
     if (coerced.error === undefined && coerced.row?.[0] === type) continue;
     problems.push(
       `${m.primitive}: ${m.field}=${JSON.stringify(m.sql)} is of type ${String(own.row?.[0])}, but ${m.depot}.${m.schema}.${m.table}.${m.column} is ${type}, ` +

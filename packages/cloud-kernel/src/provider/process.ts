@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ResourceType } from "./framework.js";
 import { idsFor, parentPid, pickFreePort, portHolder, portInUse, processStartTime, sleep } from "./os.js";
+import { type TrinoLogin, statementOnce } from "./trino.js";
 import { LIVE_STATES, type Supervision, addProgram, ensureSupervisor, programInfo, removeProgram, supervisorPid } from "./supervisor.js";
 
 /** A port on 127.0.0.1 picked free at creation and then kept. */
@@ -21,10 +22,11 @@ export type HealthCheck =
   /** `GET http://127.0.0.1:port<path>` answers 200, and the body contains `bodyIncludes` if given. */
   | { kind: "http"; path: string; bodyIncludes?: string }
   /**
-   * A Trino server: started, and as `user` it sees an active node in
+   * A Trino server: over HTTPS (checked against `caFile`), logged in as `user`
+   * with the password in `passwordFile`, it shows an active node in
    * `system.runtime.nodes` (before that, queries fail with "No nodes available").
    */
-  | { kind: "trino"; user: string };
+  | { kind: "trino"; user: string; passwordFile: string; caFile: string };
 
 /** A process's inputs; fields at their default are left out (they would only take room in state). */
 export interface ProcessInputs {
@@ -72,27 +74,12 @@ async function httpGet(url: string): Promise<{ status: number; body: string } | 
   }
 }
 
-/** Counts active nodes over Trino's HTTP protocol as `user`; true when there is one. */
-async function trinoHasActiveNode(port: number, user: string): Promise<boolean> {
+/** Counts active nodes over Trino's protocol as the check's login; true when there is one. */
+async function trinoHasActiveNode(login: TrinoLogin): Promise<boolean> {
   try {
-    const headers = { "X-Trino-User": user, "X-Trino-Source": "strata-health" };
     const sql = "SELECT count(*) FROM system.runtime.nodes WHERE state = 'active'";
-    let response = await fetch(`http://127.0.0.1:${port}/v1/statement`, {
-      method: "POST",
-      body: sql,
-      headers,
-      signal: AbortSignal.timeout(5000),
-    });
-    let active = 0;
-    for (let page = 0; page < 100; page++) {
-      if (response.status !== 200) return false;
-      const result = (await response.json()) as { nextUri?: string; error?: unknown; data?: number[][] };
-      if (result.error) return false;
-      for (const row of result.data ?? []) active += Number(row[0] ?? 0);
-      if (!result.nextUri) return active > 0;
-      response = await fetch(result.nextUri, { headers, signal: AbortSignal.timeout(5000) });
-    }
-    return false;
+    const { rows, error } = await statementOnce(login, sql, 5000, 5000, "strata-health");
+    return error === undefined && rows.reduce((sum, row) => sum + Number(row[0] ?? 0), 0) > 0;
   } catch {
     return false;
   }
@@ -101,8 +88,8 @@ async function trinoHasActiveNode(port: number, user: string): Promise<boolean> 
 async function healthy(port: number, health: HealthCheck): Promise<boolean> {
   if (health.kind === "tcp") return portInUse(port);
   if (health.kind === "trino") {
-    const info = await httpGet(`http://127.0.0.1:${port}/v1/info`);
-    return info?.status === 200 && info.body.includes('"starting":false') && (await trinoHasActiveNode(port, health.user));
+    const login = { port, user: health.user, passwordFile: health.passwordFile, caFile: health.caFile };
+    return await trinoHasActiveNode(login);
   }
   const answer = await httpGet(`http://127.0.0.1:${port}${health.path}`);
   return answer?.status === 200 && (health.bodyIncludes === undefined || answer.body.includes(health.bodyIncludes));

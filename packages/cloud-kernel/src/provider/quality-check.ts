@@ -3,8 +3,8 @@
 import { createHash } from "node:crypto";
 import { type QualityPlan, type QualityReport, formatQualityReport, historyStatements, runQualityPlan } from "../quality.js";
 import { type Failure, type ResourceType, hasUnknowns } from "./framework.js";
-import { run } from "./os.js";
-import { trinoRows } from "./trino.js";
+import { pgTlsEnvironment, run } from "./os.js";
+import { type TrinoLogin, trinoRows } from "./trino.js";
 
 /** Where results are kept: a PostgreSQL database reached with psql over TCP as its owner (password in `password`). */
 export interface QualityHistory {
@@ -13,12 +13,14 @@ export interface QualityHistory {
   port: number;
   database: string;
   user: string;
+  /** The certificate authority the server's certificate is checked against (TLS required when given). */
+  caFile?: string;
 }
 
 export interface QualityCheckInputs {
   plan: QualityPlan;
   /** A running Trino on 127.0.0.1, and the user the checks run as. */
-  trino: { port: number; user: string };
+  trino: TrinoLogin;
   history?: QualityHistory;
   /** The history database's password (secret). */
   password?: string;
@@ -45,7 +47,7 @@ function inputsHash(inputs: QualityCheckInputs): string {
 }
 
 async function checkNow(inputs: QualityCheckInputs): Promise<QualityReport> {
-  return runQualityPlan(inputs.plan, (sql) => trinoRows(inputs.trino.port, inputs.trino.user, sql));
+  return runQualityPlan(inputs.plan, (sql) => trinoRows(inputs.trino, sql));
 }
 
 async function record(inputs: QualityCheckInputs, report: QualityReport): Promise<void> {
@@ -71,7 +73,10 @@ async function record(inputs: QualityCheckInputs, report: QualityReport): Promis
       "-",
     ],
     // The password reaches psql through its environment, never its command line.
-    { stdin: historyStatements(report, "deploy"), env: { PGPASSWORD: inputs.password ?? "", PGCONNECT_TIMEOUT: "10" } },
+    {
+      stdin: historyStatements(report, "deploy"),
+      env: { PGPASSWORD: inputs.password ?? "", PGCONNECT_TIMEOUT: "10", ...pgTlsEnvironment(h.caFile) },
+    },
   );
 }
 

@@ -2,11 +2,11 @@
 // replaced and dropped with the schema's other contents left alone.
 import { type Failure, type ResourceType, hasUnknowns } from "./framework.js";
 import { quoteIdentifier } from "../quality.js";
-import { TrinoStatementError, trinoRows, trinoStatement } from "./trino.js";
+import { type TrinoLogin, TrinoStatementError, trinoRows, trinoStatement } from "./trino.js";
 
 export interface TrinoViewsInputs {
   /** A running Trino on 127.0.0.1, and the user owning the views. */
-  trino: { port: number; user: string };
+  trino: TrinoLogin;
   catalog: string;
   schema: string;
   /** View name -> its query. */
@@ -15,7 +15,7 @@ export interface TrinoViewsInputs {
 
 export interface TrinoViewsOutputs {
   /** Where delete drops them. */
-  trino: { port: number; user: string };
+  trino: TrinoLogin;
   catalog: string;
   schema: string;
   /** Names of the views it created. */
@@ -25,7 +25,7 @@ export interface TrinoViewsOutputs {
 const q = quoteIdentifier;
 
 async function run(inputs: Pick<TrinoViewsInputs, "trino">, sql: string): Promise<void> {
-  await trinoRows(inputs.trino.port, inputs.trino.user, sql).catch((error: unknown) => {
+  await trinoRows(inputs.trino, sql).catch((error: unknown) => {
     // Trino's own errors name the statement; a Cluster out of reach stays as it is (delete looks for it).
     throw error instanceof TrinoStatementError ? new Error(`${error.message}\n  in: ${sql}`) : error;
   });
@@ -55,7 +55,7 @@ export const TrinoViews: ResourceType<TrinoViewsInputs, TrinoViewsOutputs> = {
     for (const [name, sql] of Object.entries(news.views).sort()) {
       let answer: Awaited<ReturnType<typeof trinoStatement>>;
       try {
-        answer = await trinoStatement(news.trino.port, news.trino.user, `EXPLAIN (TYPE VALIDATE) ${sql}`);
+        answer = await trinoStatement(news.trino, `EXPLAIN (TYPE VALIDATE) ${sql}`);
       } catch {
         return []; // The Cluster does not answer yet (a first deployment): create checks by creating.
       }

@@ -1,16 +1,21 @@
 import type { ConfigMap, Secret as KubernetesSecret } from "@pulumi/kubernetes/core/v1/index.js";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import {
   type ColumnReference,
   type HelmChartRelease,
   IssueCollector,
   type LocalFile,
+  type LocalPasswordFile,
   type LocalProcess,
+  type LocalServerCertificate,
+  type LocalTrinoLogin,
   type Platform,
   type PolicyCheck,
   type SqlMask,
   type StoreAccess,
   StrataComponent,
+  StrataValidationError,
   type PrimitiveArgs,
   type ValidationIssue,
   onKubernetes,
@@ -20,7 +25,16 @@ import { Compute } from "../compute/index.js";
 import { Depot } from "../depot/index.js";
 import { tpchColumnTypes } from "../depot/tpch.js";
 import { Policy } from "../policy/index.js";
-import { type ColumnTypes, type DepotRef, type PolicySpec, compilePolicies } from "../policy/compile.js";
+import {
+  type ColumnTypes,
+  type DepotRef,
+  HEALTH_USER,
+  type PolicySpec,
+  compilePolicies,
+  serviceAccountsOf,
+  usersOf,
+} from "../policy/compile.js";
+import { Secret } from "../secret/index.js";
 import { deployClusterOnKubernetes } from "./kubernetes.js";
 import { deployClusterLocally } from "./local.js";
 
@@ -47,7 +61,18 @@ export interface ClusterArgs extends PrimitiveArgs {
   /** Group membership for policies that name groups: group -> users. @default {} */
   groups?: Record<string, string[]>;
   /**
-   * Local target: HTTP port on 127.0.0.1 (on Kubernetes the Service listens on 8080). Changing it restarts the server.
+   * Local target: the people who log in, with a password over HTTPS: user ->
+   * the Secret holding the password, or `"generate"` for a password the
+   * Cluster makes and keeps as a Secret of its own (`cluster.logins[user]`).
+   * Every user the Policies or `groups` name logs in too, with a generated
+   * password unless listed here. Workloads are not listed: each service
+   * account the Policies name gets a generated password of its own. A changed
+   * password reaches the server at the next `up`, without a restart.
+   * @default {}
+   */
+  users?: Record<string, Secret | "generate">;
+  /**
+   * Local target: HTTPS port on 127.0.0.1 (on Kubernetes the Service listens on 8080). Changing it restarts the server.
    * @default a free port picked at first deployment and kept
    */
   port?: number;
@@ -97,6 +122,19 @@ export function validateClusterArgs(
     }
     seen.set(depot.catalogName, depot.resourceName);
   });
+  const accounts = new Set(serviceAccountsOf((args.policies ?? []).filter((p) => p instanceof Policy).map((p) => p.spec)));
+  for (const [user, secret] of Object.entries(args.users ?? {})) {
+    if (!NAME.test(user)) checks.add(`users.${user}`, user, "is not a valid user name", 'use letters, digits, ".", "_", "@" or "-"');
+    if (secret !== "generate" && !(secret instanceof Secret))
+      checks.add(`users.${user}`, typeof secret, "is not a Secret", 'pass a Secret holding the password, or "generate"');
+    if (accounts.has(user) || user === HEALTH_USER)
+      checks.add(
+        `users.${user}`,
+        user,
+        "is the name of a service account",
+        "give the person another name: a service account's name is its own login",
+      );
+  }
   for (const [group, members] of Object.entries(args.groups ?? {})) {
     if (!NAME.test(group)) checks.add(`groups.${group}`, group, "is not a valid group name", 'use letters, digits, ".", "_", "@" or "-"');
     members.forEach((m, i) => {
@@ -184,8 +222,16 @@ export function referencesOf(policies: PolicySpec[], catalog: string): ColumnRef
 
 /** What a Cluster is made of on its target (the escape hatch). */
 export type ClusterNative =
-  /** Local: the Trino process, its access-rules file and the policy check. */
-  | { kind: "local"; server: LocalProcess; accessRules: LocalFile; rulesFile: string; policyCheck?: PolicyCheck }
+  /** Local: the Trino process, its access-rules file, password file, certificate and the policy check. */
+  | {
+      kind: "local";
+      server: LocalProcess;
+      accessRules: LocalFile;
+      rulesFile: string;
+      passwordFile: LocalPasswordFile;
+      certificate: LocalServerCertificate;
+      policyCheck?: PolicyCheck;
+    }
   /** Kubernetes targets: the Trino chart's release, the credentials Secret and the access-rules ConfigMap. */
   | { kind: "kubernetes"; release: HelmChartRelease; credentials: KubernetesSecret; accessRules: ConfigMap; storeAccess?: StoreAccess };
 
@@ -196,9 +242,35 @@ export interface ClusterSpec {
   depots: Depot[];
   policies: PolicySpec[];
   groups: Record<string, string[]>;
+  /** Every person who logs in: the given ones, and those Policies and groups name (generated). */
+  users: Record<string, Secret | "generate">;
+  /** Every service account the Policies name, sorted. */
+  serviceAccounts: string[];
+  /** The Cluster's owner: its generated Secrets have the same. */
+  owner?: string;
   compute: Compute;
   port?: number;
   startTimeoutSeconds: number;
+}
+
+/** Who logs in to a local Cluster, and how. */
+export interface ClusterLogins {
+  /** The stack authority's certificate, which clients check the server against. */
+  caFile: string;
+  /** Person -> the Secret holding the password. */
+  people: Record<string, Secret>;
+  /** Service account -> its generated Secret, and the login the plugin uses for it. */
+  serviceAccounts: Record<string, { secret: Secret; login: LocalTrinoLogin }>;
+}
+
+/** A child role for a login's Secret: the name itself when it is a valid role, otherwise a readable form with a hash. */
+export function loginRole(prefix: string, name: string): string {
+  const readable = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  const role = `${prefix}-${readable}`;
+  return readable === name ? role : `${role}-${createHash("sha256").update(name).digest("hex").slice(0, 6)}`;
 }
 
 /**
@@ -214,7 +286,7 @@ export interface ClusterSpec {
  * ConfigMap the pods mount and reload.
  */
 export class Cluster extends StrataComponent {
-  /** `http://127.0.0.1:<port>` (local) or `http://<name>-trino.<namespace>.svc.cluster.local:8080` (Kubernetes). */
+  /** `https://127.0.0.1:<port>` (local: HTTPS only, password logins) or `http://<name>-trino.<namespace>.svc.cluster.local:8080` (Kubernetes). */
   readonly endpoint: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
   /** Catalog names, sorted. */
@@ -222,6 +294,14 @@ export class Cluster extends StrataComponent {
   readonly compute: Compute;
   /** What it is made of on its target (escape hatch). */
   readonly native: ClusterNative;
+  /**
+   * Local target: the people who log in -> the Secret holding each one's
+   * password (its `reference` is the 0600 file). Empty on Kubernetes targets.
+   */
+  readonly logins: Record<string, Secret>;
+  /** Local target: the certificate authority's file clients trust (`<dataDir>/tls/ca.pem`). */
+  readonly caFile?: string;
+  private readonly accounts: ClusterLogins["serviceAccounts"];
 
   constructor(name: string, args: ClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "core", kind: "Cluster" }, name, args, opts, (platform) => validateClusterArgs(name, args, platform));
@@ -230,6 +310,17 @@ export class Cluster extends StrataComponent {
       depots: [...(args.depots ?? [])].sort((a, b) => a.catalogName.localeCompare(b.catalogName)),
       policies: (args.policies ?? []).map((p) => p.spec),
       groups: args.groups ?? {},
+      users: {
+        ...Object.fromEntries(
+          usersOf(
+            (args.policies ?? []).map((p) => p.spec),
+            args.groups ?? {},
+          ).map((u) => [u, "generate" as const]),
+        ),
+        ...(args.users ?? {}),
+      },
+      serviceAccounts: serviceAccountsOf((args.policies ?? []).map((p) => p.spec)),
+      ...(args.owner === undefined ? {} : { owner: args.owner }),
       compute: args.compute ?? new Compute(this.childName("compute"), { platform: this.platform, owner: args.owner }, this.childOptions()),
       ...(args.port === undefined ? {} : { port: args.port }),
       startTimeoutSeconds: args.startTimeoutSeconds ?? 180,
@@ -239,11 +330,52 @@ export class Cluster extends StrataComponent {
     this.compute = spec.compute;
     this.catalogs = spec.depots.map((d) => d.catalogName);
     const deployed = onKubernetes(this.context.target)
-      ? deployClusterOnKubernetes(this.childFactory(), spec)
+      ? { ...deployClusterOnKubernetes(this.childFactory(), spec), logins: undefined }
       : deployClusterLocally(this.childFactory(), spec);
     this.native = deployed.native;
     this.port = deployed.port;
     this.endpoint = deployed.endpoint;
-    this.finish({ endpoint: this.endpoint, port: this.port, catalogs: this.catalogs }, { inputs: spec.depots.map((d) => d.address) });
+    this.logins = deployed.logins?.people ?? {};
+    this.accounts = deployed.logins?.serviceAccounts ?? {};
+    if (deployed.logins) this.caFile = deployed.logins.caFile;
+    this.finish(
+      {
+        endpoint: this.endpoint,
+        port: this.port,
+        catalogs: this.catalogs,
+        ...(deployed.logins ? { caFile: deployed.logins.caFile, logins: this.loginFiles() } : {}),
+      },
+      { inputs: spec.depots.map((d) => d.address) },
+    );
+  }
+
+  /** User -> the file holding the password (local target): what a client reads to log in as that user. */
+  loginFiles(): pulumi.Output<Record<string, string>> {
+    const users = Object.keys(this.logins).sort();
+    return pulumi
+      .all(users.map((u) => this.logins[u]!.reference))
+      .apply((files) => Object.fromEntries(users.map((u, i) => [u, files[i]!])));
+  }
+
+  /**
+   * The login of a service account the Policies name (local target): its
+   * Secret and the plugin's way in. A workload runs as this identity, never
+   * as a person. Throws a validation error naming the fix when no Policy of
+   * this Cluster names it (without a grant it could do nothing), and on
+   * Kubernetes targets, where Clusters have no logins of their own yet.
+   */
+  serviceAccount(account: string, primitive: string, name: string): { secret: Secret; login: LocalTrinoLogin } {
+    const found = this.accounts[account];
+    if (found) return found;
+    throw new StrataValidationError([
+      {
+        primitive,
+        name,
+        field: "cluster",
+        value: this.resourceName,
+        problem: `runs as service account "${account}", which no Policy of Cluster "${this.resourceName}" names`,
+        fix: `add a Policy granting serviceAccounts: ["${account}"] what it needs (e.g. access: "read" on its depots)`,
+      },
+    ]);
   }
 }

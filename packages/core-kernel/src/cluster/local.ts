@@ -7,14 +7,29 @@ import {
   LocalFile,
   LocalFileSet,
   LocalLinks,
+  LocalPasswordFile,
   LocalProcess,
+  LocalRandomValue,
+  LocalServerCertificate,
+  type LocalTrinoLogin,
   supervisionFor,
   PolicyCheck,
   type PolicyCheckDepot,
+  stackAuthority,
 } from "@strata/cloud-kernel";
 import { type ColumnTypes, HEALTH_USER, compilePolicies, renderRules } from "../policy/compile.js";
-import { type ClusterNative, type ClusterSpec, depotRefs, referencesOf, sqlMasksOf, staticColumnTypes } from "./index.js";
-import { RELOAD_SECONDS, compileTrinoServerFiles, renderGroups } from "./trino-config.js";
+import { Secret } from "../secret/index.js";
+import {
+  type ClusterLogins,
+  type ClusterNative,
+  type ClusterSpec,
+  depotRefs,
+  loginRole,
+  referencesOf,
+  sqlMasksOf,
+  staticColumnTypes,
+} from "./index.js";
+import { RELOAD_SECONDS, SHARED_SECRET_ENV, compileTrinoServerFiles, renderGroups } from "./trino-config.js";
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
@@ -28,10 +43,20 @@ function sha256(text: string): string {
  * sources first and reloaded every 2 s without a restart. A change of any
  * server file or catalog restarts it; the rules never do.
  */
+/** A generated password kept as a Secret of the Cluster (its 0600 file is `<dataDir>/secrets/<secret name>`). */
+function generatedSecret(children: ChildFactory, role: string, description: string, owner: string | undefined): Secret {
+  const random = new LocalRandomValue(children.name(`${role}-value`), { bytes: 24 }, children.options());
+  return new Secret(
+    children.name(role),
+    { value: random.value, platform: children.platform, description, ...(owner === undefined ? {} : { owner }) },
+    children.options(),
+  );
+}
+
 export function deployClusterLocally(
   children: ChildFactory,
   spec: ClusterSpec,
-): { endpoint: pulumi.Output<string>; port: pulumi.Output<number>; native: ClusterNative } {
+): { endpoint: pulumi.Output<string>; port: pulumi.Output<number>; native: ClusterNative; logins: ClusterLogins } {
   const platform = children.platform;
   const { name, depots } = spec;
   const groups = Object.keys(spec.groups).length > 0 ? spec.groups : undefined;
@@ -44,7 +69,56 @@ export function deployClusterLocally(
 
   const port = spec.port === undefined ? new FreePort(children.name("port"), children.options()).port : pulumi.output(spec.port);
 
-  const plugins = [...new Set([...depots.flatMap((d) => d.plugins), ...(groups ? ["password-authenticators"] : [])])].sort();
+  const secretsDir = path.join(platform.context.dataDir, "secrets");
+  const authority = stackAuthority(platform);
+  const caFile = path.join(platform.context.dataDir, "tls", "ca.pem");
+  // Who logs in: people (their own Secret, or a generated one), workloads (a generated one each), and the health check.
+  const people: Record<string, Secret> = {};
+  for (const [user, given] of Object.entries(spec.users)) {
+    people[user] =
+      given === "generate"
+        ? generatedSecret(children, loginRole("login", user), `Password of ${user} on Cluster ${name}`, spec.owner)
+        : given;
+  }
+  const accounts: Record<string, Secret> = {};
+  for (const account of spec.serviceAccounts) {
+    accounts[account] = generatedSecret(
+      children,
+      loginRole("account", account),
+      `Password of service account ${account} on Cluster ${name}`,
+      spec.owner,
+    );
+  }
+  const health = generatedSecret(
+    children,
+    "health-login",
+    `Password of ${HEALTH_USER}, the readiness check of Cluster ${name}`,
+    spec.owner,
+  );
+  const sharedSecret = new LocalRandomValue(children.name("shared-secret"), { bytes: 48 }, children.options());
+  const passwordFile = path.join(etc, "password.db");
+  const passwords = new LocalPasswordFile(
+    children.name("passwords"),
+    {
+      path: passwordFile,
+      users: Object.fromEntries([
+        ...Object.entries({ ...people, ...accounts }).map(([user, secret]) => [user, secret.value] as const),
+        [HEALTH_USER, health.value] as const,
+      ]),
+      // A changed password is in effect when the deployment ends (the server reloads the file every 2 s).
+      settleSeconds: RELOAD_SECONDS + 1,
+    },
+    children.options(),
+  );
+  const keystoreFile = path.join(secretsDir, `${name}-trino-keystore.pem`);
+  const certificate = new LocalServerCertificate(
+    children.name("certificate"),
+    { authority, commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"], keystoreFile },
+    children.options(),
+  );
+  const healthLogin = { user: HEALTH_USER, passwordFile: path.join(secretsDir, health.resourceName), caFile };
+
+  const plugins = [...new Set([...depots.flatMap((d) => d.plugins), "password-authenticators"])].sort();
   const pluginDir = new LocalLinks(
     children.name("plugins"),
     { directory: path.join(root, "plugin"), links: Object.fromEntries(plugins.map((p) => [p, path.join(trinoHome, "plugin", p)])) },
@@ -61,6 +135,9 @@ export function deployClusterLocally(
       pluginDir: path.join(root, "plugin"),
       rulesFile,
       groupsFile,
+      keystoreFile,
+      caFile,
+      passwordFile,
     }),
   );
   // Child names are fixed per file so adding a file never renames another.
@@ -70,10 +147,12 @@ export function deployClusterLocally(
     "jvm.config": "config-jvm",
     "log.properties": "config-log",
     "access-control.properties": "config-access-control",
+    "password-authenticator.properties": "config-password-authenticator",
     "group-provider.properties": "config-group-provider",
   };
   const files: pulumi.Resource[] = [];
-  const restartInputs: pulumi.Output<string>[] = [pulumi.output(plugins.join(","))];
+  // A renewed certificate is read at start: it restarts the server. Passwords are reloaded without one.
+  const restartInputs: pulumi.Output<string>[] = [pulumi.output(plugins.join(",")), certificate.fingerprint];
   for (const [file, role] of Object.entries(roles)) {
     if (file === "group-provider.properties" && !groups) continue;
     const content = serverFiles.apply((f) => f[file]!);
@@ -92,7 +171,9 @@ export function deployClusterLocally(
     files.push(new LocalFile(children.name("groups"), { path: groupsFile, content: renderGroups(groups) }, children.options()));
   }
 
-  const secretEnv = pulumi.all(depots.map((d) => d.environment)).apply((envs) => Object.assign({}, ...envs) as Record<string, string>);
+  const secretEnv = pulumi
+    .all([sharedSecret.value, pulumi.all(depots.map((d) => d.environment))])
+    .apply(([shared, envs]) => Object.assign({ [SHARED_SECRET_ENV]: shared }, ...envs) as Record<string, string>);
   const server = new LocalProcess(
     children.name("server"),
     {
@@ -107,13 +188,13 @@ export function deployClusterLocally(
       secretEnv,
       logFile: path.join(root, "server.log"),
       port: port,
-      health: { kind: "trino", user: HEALTH_USER },
+      health: { kind: "trino", ...healthLogin },
       startTimeoutSeconds: spec.startTimeoutSeconds,
       restartTrigger: pulumi.all(restartInputs).apply((parts) => sha256(parts.join("\n\u0000"))),
       // Deny-all until the checked rules are written (compact: it is kept in state).
       initialFiles: { [rulesFile]: JSON.stringify(compilePolicies([], []).rules) },
     },
-    children.options({ dependsOn: [pluginDir, ...files] }),
+    children.options({ dependsOn: [pluginDir, ...files, passwords, certificate, health] }),
   );
 
   // Policies are checked against the live sources before the rules change; masks are fitted to the column types found.
@@ -126,7 +207,14 @@ export function deployClusterLocally(
       pulumi.all([source.host, source.port, source.database, source.user, source.ready]).apply(([host, port, database, user]) => ({
         depot: depot.catalogName,
         // Waits for the source to be ready (its migrations), so new tables and columns are seen.
-        postgres: { psql: path.join(platform.context.tools.postgresBin, "psql"), host, port, database, user },
+        postgres: {
+          psql: path.join(platform.context.tools.postgresBin, "psql"),
+          host,
+          port,
+          database,
+          user,
+          ...(typeof source.tls === "object" ? { caFile: source.tls.caFile } : {}),
+        },
         references,
       })),
     ];
@@ -155,7 +243,7 @@ export function deployClusterLocally(
           )
           .apply((pairs) => Object.fromEntries(pairs)),
         // SQL masks are typed by Trino itself, so they are checked once the server runs.
-        ...(sqlMasks.length > 0 ? { trino: { port: server.port, user: HEALTH_USER } } : {}),
+        ...(sqlMasks.length > 0 ? { trino: { port: server.port, ...healthLogin } } : {}),
         sqlMasks,
       },
       children.options(sqlMasks.length > 0 ? { dependsOn: [server] } : {}),
@@ -174,9 +262,25 @@ export function deployClusterLocally(
     children.options({ dependsOn: guards }),
   );
 
+  const login = (user: string, secret: Secret): LocalTrinoLogin => ({ port: server.port, user, passwordFile: secret.reference, caFile });
   return {
-    endpoint: pulumi.interpolate`http://127.0.0.1:${server.port}`,
+    endpoint: pulumi.interpolate`https://127.0.0.1:${server.port}`,
     port,
-    native: { kind: "local", server, accessRules, rulesFile, ...(policyCheck ? { policyCheck } : {}) },
+    native: {
+      kind: "local",
+      server,
+      accessRules,
+      rulesFile,
+      passwordFile: passwords,
+      certificate,
+      ...(policyCheck ? { policyCheck } : {}),
+    },
+    logins: {
+      caFile,
+      people,
+      serviceAccounts: Object.fromEntries(
+        Object.entries(accounts).map(([account, secret]) => [account, { secret, login: login(account, secret) }]),
+      ),
+    },
   };
 }

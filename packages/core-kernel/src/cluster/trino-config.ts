@@ -13,7 +13,20 @@ export interface TrinoServerSpec {
   rulesFile: string;
   /** Group membership file, when the Cluster has groups. */
   groupsFile?: string;
+  /** Key, certificate and authority certificate as one PEM file: the server speaks HTTPS only. */
+  keystoreFile: string;
+  /** The certificate authority that signed it, which the server's own internal client trusts. */
+  caFile: string;
+  /** bcrypt password file of every login (people and workloads). */
+  passwordFile: string;
 }
+
+/**
+ * The environment variable the server reads its internal shared secret from
+ * (Trino substitutes `${ENV:...}` in its configuration): the secret stays in
+ * the 0600 start script, out of the configuration files and state.
+ */
+export const SHARED_SECRET_ENV = "STRATA_TRINO_SHARED_SECRET";
 
 /** Seconds between reloads of the access rules and group files: policy changes apply without a restart. */
 export const RELOAD_SECONDS = 2;
@@ -39,8 +52,16 @@ export function compileTrinoServerFiles(spec: TrinoServerSpec): Record<string, s
     "config.properties": renderProperties({
       coordinator: "true",
       "node-scheduler.include-coordinator": "true",
-      "http-server.http.port": String(spec.port),
-      "discovery.uri": `http://127.0.0.1:${spec.port}`,
+      // HTTPS only: plain HTTP is refused (no listener), health checks and nodes included.
+      "http-server.http.enabled": "false",
+      "http-server.https.enabled": "true",
+      "http-server.https.port": String(spec.port),
+      "http-server.https.keystore.path": spec.keystoreFile,
+      "http-server.authentication.type": "PASSWORD",
+      "internal-communication.shared-secret": `\${ENV:${SHARED_SECRET_ENV}}`,
+      "internal-communication.https.required": "true",
+      "internal-communication.https.truststore.path": spec.caFile,
+      "discovery.uri": `https://127.0.0.1:${spec.port}`,
       "plugin.dir": spec.pluginDir,
       "query.max-memory": `${queryMb}MB`,
       "query.max-memory-per-node": `${queryMb}MB`,
@@ -61,6 +82,12 @@ export function compileTrinoServerFiles(spec: TrinoServerSpec): Record<string, s
       "security.refresh-period": `${RELOAD_SECONDS}s`,
     }),
   };
+  files["password-authenticator.properties"] = renderProperties({
+    "password-authenticator.name": "file",
+    "file.password-file": spec.passwordFile,
+    // A rotated password reaches the server without a restart.
+    "file.refresh-period": `${RELOAD_SECONDS}s`,
+  });
   if (spec.groupsFile !== undefined) {
     files["group-provider.properties"] = renderProperties({
       "group-provider.name": "file",

@@ -208,7 +208,8 @@ export class Database extends StrataComponent {
           host: this.host,
           port: this.port,
           ready: deployed.ready,
-          tls: onKubernetes(this.context.target),
+          // Local servers take TCP connections over TLS only, their certificates from the stack's authority.
+          tls: onKubernetes(this.context.target) ? true : { caFile: path.join(this.context.dataDir, "tls", "ca.pem") },
           database: this.databaseName,
           user: this.ownerRole,
           password: args.password,

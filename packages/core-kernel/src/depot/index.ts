@@ -30,8 +30,15 @@ export interface PostgresSource {
    * @default ready at once
    */
   ready?: pulumi.Input<unknown>;
-  /** Connect over TLS only (`sslmode=require`). @default false (loopback on the local target); Databases on Kubernetes targets set it */
-  tls?: boolean;
+  /**
+   * Connect over TLS only: `true` requires it (`sslmode=require`); a
+   * certificate authority's file also checks the server's certificate and
+   * name against it (`sslmode=verify-full`). Databases set it: the local
+   * target's servers take TCP connections over TLS only, with the stack's
+   * authority; Kubernetes targets' require TLS.
+   * @default false
+   */
+  tls?: boolean | { caFile: string };
 }
 
 /** Trino's in-memory connector: tables live as long as the Cluster process. */
@@ -127,8 +134,10 @@ function lakehouseTargetIssues(name: string, args: DepotArgs, target: TargetName
 }
 
 /** The JDBC URL of a PostgreSQL database (the postgresql connector's and the Iceberg JDBC catalog's). */
-function jdbcUrl(source: { host?: string; port?: number; database?: string; tls?: boolean }): string {
-  return `jdbc:postgresql://${source.host}:${source.port}/${source.database}${source.tls ? "?sslmode=require" : ""}`;
+function jdbcUrl(source: { host?: string; port?: number; database?: string; tls?: boolean | { caFile: string } }): string {
+  const tls =
+    typeof source.tls === "object" ? `?sslmode=verify-full&sslrootcert=${source.tls.caFile}` : source.tls ? "?sslmode=require" : "";
+  return `jdbc:postgresql://${source.host}:${source.port}/${source.database}${tls}`;
 }
 
 /** The Cluster's environment for a catalog whose PostgreSQL password is a Secret (kept secret). */
@@ -187,7 +196,7 @@ export function compileCatalogProperties(
     port?: number;
     database?: string;
     user?: string;
-    tls?: boolean;
+    tls?: boolean | { caFile: string };
     warehouseUrl?: string;
     warehouseRegion?: string;
   },

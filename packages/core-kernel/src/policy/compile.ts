@@ -11,12 +11,18 @@
 // membership). Each principal gets rules of its own, so Trino's first match
 // always gives the outcome the semantics define, whatever groups a user is in.
 
-/** Who a rule applies to: users and groups by exact name. At least one of the two. */
+/** Who a rule applies to: users, groups and service accounts by exact name. At least one. */
 export interface Subjects {
-  /** User names, matched exactly. */
+  /** People, by the name they log in with, matched exactly. */
   users?: string[];
   /** Group names, matched exactly (membership comes from the Cluster's `groups`). */
   groups?: string[];
+  /**
+   * Workloads, by the identity they run as (`workflow-<name>`, `model-<name>`,
+   * `contract-<name>`): the Cluster issues each a credential of its own, held
+   * as a Secret, and never lets a person log in under that name.
+   */
+  serviceAccounts?: string[];
 }
 
 /**
@@ -132,6 +138,22 @@ const IDENT = /^[a-z_][a-z0-9_]*$/;
 export const HEALTH_USER = "strata-health";
 const SUBJECT = /^[A-Za-z0-9_.@-]+$/;
 
+/** Every service account the policies name, sorted. */
+export function serviceAccountsOf(policies: PolicySpec[]): string[] {
+  const all = policies
+    .flatMap((p) => [...(p.access ?? []), ...(p.masks ?? []), ...(p.filters ?? [])])
+    .flatMap((s) => (isStringList(s.serviceAccounts) ? (s.serviceAccounts ?? []) : []));
+  return [...new Set(all)].filter((n) => SUBJECT.test(n)).sort();
+}
+
+/** Every person the policies name directly or through the Cluster's groups, sorted. */
+export function usersOf(policies: PolicySpec[], groups: Record<string, string[]>): string[] {
+  const direct = policies
+    .flatMap((p) => [...(p.access ?? []), ...(p.masks ?? []), ...(p.filters ?? [])])
+    .flatMap((s) => (isStringList(s.users) ? (s.users ?? []) : []));
+  return [...new Set([...direct, ...Object.values(groups).flat()])].filter((n) => SUBJECT.test(n)).sort();
+}
+
 /** A regex matching exactly these names (Trino matches the whole name). */
 export function exactNames(names: string[]): string {
   const escaped = [...new Set(names)].sort().map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
@@ -190,7 +212,7 @@ function isStringList(v: unknown): v is string[] {
 }
 
 function checkSubjects(policy: string, field: string, s: Subjects, problems: PolicyProblem[]): void {
-  for (const kind of ["users", "groups"] as const) {
+  for (const kind of ["users", "groups", "serviceAccounts"] as const) {
     if (!isStringList(s[kind])) {
       problems.push({
         scope: "rule",
@@ -204,19 +226,21 @@ function checkSubjects(policy: string, field: string, s: Subjects, problems: Pol
   }
   const users = isStringList(s.users) ? (s.users ?? []) : [];
   const groups = isStringList(s.groups) ? (s.groups ?? []) : [];
-  if (users.length + groups.length === 0) {
+  const accounts = isStringList(s.serviceAccounts) ? (s.serviceAccounts ?? []) : [];
+  if (users.length + groups.length + accounts.length === 0) {
     problems.push({
       scope: "rule",
       policy,
       field,
       value: s,
-      problem: "names no users or groups",
-      fix: 'give users: ["..."] and/or groups: ["..."]',
+      problem: "names no users, groups or service accounts",
+      fix: 'give users: ["..."], groups: ["..."] and/or serviceAccounts: ["..."]',
     });
   }
   for (const [kind, names] of [
     ["users", users],
     ["groups", groups],
+    ["serviceAccounts", accounts],
   ] as const) {
     names.forEach((n, i) => {
       if (!SUBJECT.test(n)) {
@@ -418,8 +442,12 @@ export function compilePolicies(
   const access: NormalizedAccess[] = [];
   const data: NormalizedData[] = [];
   const sorted = [...policies].sort((a, b) => a.name.localeCompare(b.name));
+  // A service account logs in under its own name: for the rules it is a user like any other.
   const names = (s: Subjects) => ({
-    users: isStringList(s.users) ? (s.users ?? []).filter((n) => SUBJECT.test(n)) : [],
+    users: [
+      ...(isStringList(s.users) ? (s.users ?? []) : []),
+      ...(isStringList(s.serviceAccounts) ? (s.serviceAccounts ?? []) : []),
+    ].filter((n) => SUBJECT.test(n)),
     groups: isStringList(s.groups) ? (s.groups ?? []).filter((n) => SUBJECT.test(n)) : [],
   });
 

@@ -181,6 +181,8 @@ export class Contract extends StrataComponent {
       enforcement: this.enforcement,
       ...(args.slaEnforcement === undefined ? {} : { slaEnforcement: args.slaEnforcement }),
     }).plan;
+    // Its own identity, for the checks at deployment and for `strata check` later.
+    const account = args.cluster.serviceAccount(this.user, "Contract", name);
     let check: QualityCheck | undefined;
     if (args.checkOnDeploy !== false) {
       const children = this.childFactory();
@@ -190,7 +192,7 @@ export class Contract extends StrataComponent {
         children.name("check"),
         {
           plan: this.plan,
-          trino: { port: args.cluster.port, user: this.user },
+          trino: account.login,
           ...(history && source
             ? {
                 history: pulumi.all([history.host, history.port]).apply(([host, port]) => ({
@@ -199,6 +201,7 @@ export class Contract extends StrataComponent {
                   port,
                   database: history.databaseName,
                   user: history.ownerRole,
+                  ...(typeof source.tls === "object" ? { caFile: source.tls.caFile } : {}),
                 })),
                 password: source.password.value,
               }
@@ -218,6 +221,8 @@ export class Contract extends StrataComponent {
         // What `strata check` runs, from the stack's state alone.
         plan: this.plan,
         endpoint: args.cluster.endpoint,
+        passwordFile: account.secret.reference,
+        caFile: account.login.caFile,
         ...(this.report ? { report: this.report } : {}),
       },
       {

@@ -40,10 +40,11 @@ export function validateModelApiArgs(name: string, args: ModelApiArgs, kubernete
 /**
  * A model's measures over HTTP as JSON: `GET /v1/metrics?measures=...&dimensions=...&filters=...&segments=...&timeGrain=...`,
  * compiled by the model's compiler and run on its Cluster as the calling
- * user, named by the `X-Strata-User` header, so that user's Policies apply;
- * its OpenAPI 3.1 document is at `/openapi.json`. A local Service (fastify)
- * on 127.0.0.1. The local target has no authentication yet: like Trino
- * itself there, the API trusts the user name a caller sends.
+ * user, who logs in with their Cluster user and password (HTTP Basic), so
+ * that user's Policies apply; its OpenAPI 3.1 document is at `/openapi.json`.
+ * A local Service (fastify) on 127.0.0.1. The API holds no credential and
+ * checks none itself: it passes the caller's login to the Cluster, which
+ * refuses a wrong one (401 here) and applies that user's Policies.
  */
 export class ModelApi extends StrataComponent {
   /** `http://127.0.0.1:<port>`. */
@@ -58,8 +59,9 @@ export class ModelApi extends StrataComponent {
     const children = this.childFactory();
     const folder = path.join(children.platform.context.dataDir, "services", name);
     const configFile = path.join(folder, "api.json");
+    const caFile = args.model.cluster.caFile;
     const content = args.model.cluster.endpoint.apply((endpoint) => {
-      const config: ModelApiConfig = { name: args.model.resourceName, model: args.model.model, endpoint };
+      const config: ModelApiConfig = { name: args.model.resourceName, model: args.model.model, endpoint, ...(caFile ? { caFile } : {}) };
       return `${JSON.stringify(config, null, 2)}\n`;
     });
     const file = new LocalFile(children.name("config"), { path: configFile, content }, children.options());

@@ -124,7 +124,7 @@ export class Model extends StrataComponent {
     const children = this.childFactory();
     const created = new TrinoViews(
       children.name("views"),
-      { trino: { port: args.cluster.port, user: this.user }, catalog: args.depot.catalogName, schema, views },
+      { trino: args.cluster.serviceAccount(this.user, "Model", name).login, catalog: args.depot.catalogName, schema, views },
       children.options({ dependsOn: [args.cluster, args.depot] }),
     );
     this.views = created.views;
@@ -153,4 +153,4 @@ export class Model extends StrataComponent {
 
 export { compileMetricQuery, joinPath, ModelError, modelProblems, tableViewSql, TIME_GRAINS } from "./compile.js";
 export { ModelApi, type ModelApiArgs, validateModelApiArgs } from "./api.js";
-export { openApiDocument, USER_HEADER } from "./openapi.js";
+export { openApiDocument } from "./openapi.js";

@@ -3,7 +3,6 @@
 import { FILTER_OPERATORS, type SemanticModel, TIME_GRAINS } from "./compile.js";
 
 /** The user the model API answers as (Policies apply to it), until identity lands: see ModelApi. */
-export const USER_HEADER = "X-Strata-User";
 
 function members(model: SemanticModel, kind: "dimensions" | "measures" | "segments"): string[] {
   return Object.entries(model.tables).flatMap(([table, t]) => Object.keys(t[kind] ?? {}).map((m) => `${table}.${m}`));
@@ -23,8 +22,9 @@ export function openApiDocument(name: string, model: SemanticModel, description?
         get: {
           operationId: "metrics",
           summary: "Measures by dimensions, as the calling user sees the data (their Policies apply)",
+          // The caller's own Cluster login, passed on to the Cluster, which checks it: the API holds no credential.
+          security: [{ clusterLogin: [] }],
           parameters: [
-            { name: USER_HEADER, in: "header", required: true, schema: { type: "string" }, description: "The user the query runs as" },
             { name: "measures", in: "query", required: true, schema: list(members(model, "measures"), "Measures") },
             { name: "dimensions", in: "query", required: false, schema: list(members(model, "dimensions"), "Dimensions") },
             { name: "segments", in: "query", required: false, schema: list(members(model, "segments"), "Segments") },
@@ -43,7 +43,10 @@ export function openApiDocument(name: string, model: SemanticModel, description?
               content: { "application/json": { schema: { $ref: "#/components/schemas/Result" } } },
             },
             "400": { description: "A member, filter or grain the model does not have", content: { "application/json": { schema: error } } },
-            "401": { description: `No ${USER_HEADER} header`, content: { "application/json": { schema: error } } },
+            "401": {
+              description: "No login, or one the Cluster refused",
+              content: { "application/json": { schema: error } },
+            },
             "403": { description: "The user's Policies deny the data", content: { "application/json": { schema: error } } },
           },
         },
@@ -56,6 +59,9 @@ export function openApiDocument(name: string, model: SemanticModel, description?
       },
     },
     components: {
+      securitySchemes: {
+        clusterLogin: { type: "http", scheme: "basic", description: "The caller's user name and password on the model's Cluster" },
+      },
       schemas: {
         Filter: {
           type: "object",

@@ -40,6 +40,7 @@ export function localRunExecutor(store: RunStore, clock: Clock): RunExecutor {
     const executor = new LocalStepExecutor({
       logDir: runLogDir(config, run.id),
       secretFiles: config.secretFiles,
+      logins: config.logins,
       observer: {
         beforeStatement: (step, session, sql) => lineage.observe(step, session, sql),
         afterStatements: async (step, session) => lineage.describeOutputs(step, session).catch(() => undefined),

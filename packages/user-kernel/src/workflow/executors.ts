@@ -11,9 +11,11 @@ import {
   TrinoQueryError,
   TrinoSession,
   formatQualityReport,
+  passwordFromFile,
   runQualityPlan,
 } from "@strata/core-kernel";
 import { type ArgoTemplate, QUALITY_PLAN_ANNOTATION, STATEMENTS_ANNOTATION, STEP_KIND_ANNOTATION } from "./compile.js";
+import type { TrinoLoginFiles } from "./daemon-config.js";
 import type { AttemptContext, AttemptOutcome, StepExecutor } from "./runner.js";
 
 /** What the executor reports besides the outcome (lineage reads it): each SQL statement as it starts, and a sql step's end. */
@@ -57,6 +59,8 @@ export class LocalStepExecutor implements StepExecutor {
       /** Folder of this run's logs: `<step>.<attempt>.log`. */
       logDir: string;
       secretFiles: Record<string, string>;
+      /** Trino user -> its login files (read at each attempt, so a rotated password is picked up). @default {} */
+      logins?: Record<string, TrinoLoginFiles>;
       observer?: StatementObserver;
       /** Environment every command inherits (PATH, LANG). @default PATH and LANG of this process */
       baseEnv?: Record<string, string>;
@@ -77,10 +81,22 @@ export class LocalStepExecutor implements StepExecutor {
     }
   }
 
+  /** A session as the template's user, logged in with that user's files. */
+  private session(command: string[], source: string): TrinoSession {
+    const user = flag(command, "user");
+    const login = this.options.logins?.[user];
+    return new TrinoSession({
+      endpoint: flag(command, "server"),
+      user,
+      source,
+      ...(login ? { password: passwordFromFile(login.passwordFile), ca: fs.readFileSync(login.caFile, "utf8") } : {}),
+    });
+  }
+
   private async runSql(template: ArgoTemplate, context: AttemptContext, log: fs.WriteStream): Promise<AttemptOutcome> {
     const command = template.script!.command;
     const statements = JSON.parse(template.metadata!.annotations[STATEMENTS_ANNOTATION] ?? "[]") as string[];
-    const session = new TrinoSession({ endpoint: flag(command, "server"), user: flag(command, "user"), source: "strata-workflow" });
+    const session = this.session(command, "strata-workflow");
     let rowsWritten: number | undefined;
     for (const sql of statements) {
       if (context.signal.aborted) return { status: "Failed", message: "stopped" };
@@ -107,7 +123,7 @@ export class LocalStepExecutor implements StepExecutor {
     const command = template.script!.command;
     const plan = JSON.parse(template.metadata!.annotations[QUALITY_PLAN_ANNOTATION] ?? "null") as QualityPlan | null;
     if (!plan) return { status: "Error", message: `template ${template.name} has no quality plan` };
-    const session = new TrinoSession({ endpoint: flag(command, "server"), user: flag(command, "user"), source: "strata-check" });
+    const session = this.session(command, "strata-check");
     let report: QualityReport;
     try {
       report = await runQualityPlan(plan, async (sql) => (await session.query(sql)).rows);

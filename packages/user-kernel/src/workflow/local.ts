@@ -38,6 +38,18 @@ export function deployWorkflowLocally(children: ChildFactory, name: string, args
   const secrets = args.steps.flatMap((s) => (s.kind === "command" ? Object.values(s.secrets ?? {}) : []));
   const port = new FreePort(children.name("port"), children.options());
   const checks = args.steps.flatMap((s) => (s.kind === "check" ? [pulumi.all([s.name, s.contract.cluster.endpoint])] : []));
+  // Each identity the runs log in as: the Workflow's own, and each checked Contract's.
+  const accounts = [
+    ...(args.cluster ? [[user, args.cluster.serviceAccount(user, "Workflow", name)] as const] : []),
+    ...args.steps.flatMap((s) =>
+      s.kind === "check"
+        ? [[s.contract.user, s.contract.cluster.serviceAccount(s.contract.user, "Contract", s.contract.resourceName)] as const]
+        : [],
+    ),
+  ];
+  const logins = pulumi
+    .all(accounts.map(([account, { login }]) => pulumi.all([account, login.passwordFile, login.caFile])))
+    .apply((all) => Object.fromEntries(all.map(([account, passwordFile, caFile]) => [account, { passwordFile, caFile }])));
   const config = pulumi
     .all([
       server,
@@ -46,8 +58,9 @@ export function deployWorkflowLocally(children: ChildFactory, name: string, args
       pulumi.all(secrets.map((s) => pulumi.all([s.resourceName, s.reference]))),
       port.port,
       pulumi.all(checks),
+      logins,
     ])
-    .apply(([server, host, runsPort, secretFiles, schedulerPort, checkServers]): SchedulerConfig => {
+    .apply(([server, host, runsPort, secretFiles, schedulerPort, checkServers, logins]): SchedulerConfig => {
       const compiled = compileWorkflow(
         workflowPlan(name, args, { server, user, labels: {}, checkServers: Object.fromEntries(checkServers) }),
       );
@@ -57,7 +70,14 @@ export function deployWorkflowLocally(children: ChildFactory, name: string, args
         compiled,
         after: (args.after ?? []).map((w) => w.resourceName).sort(),
         folder,
-        runs: { host, port: runsPort, database: runs.databaseName, user: runs.ownerRole },
+        runs: {
+          host,
+          port: runsPort,
+          database: runs.databaseName,
+          user: runs.ownerRole,
+          ...(typeof source.tls === "object" ? { caFile: source.tls.caFile } : {}),
+        },
+        logins,
         secretFiles: Object.fromEntries(secretFiles),
         lineage: {
           file: path.join(context.dataDir, "lineage", "events.jsonl"),
@@ -90,6 +110,7 @@ export function deployWorkflowLocally(children: ChildFactory, name: string, args
         ...(args.cluster ? [args.cluster] : []),
         ...args.steps.flatMap((s) => (s.kind === "check" ? [s.contract.cluster] : [])),
         ...secrets,
+        ...accounts.map(([, { secret }]) => secret),
       ],
     }),
   );

@@ -2,6 +2,7 @@
 // shared by every workflow that records there, the scheduler processes and
 // the `strata run|runs|logs` commands.
 import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
 import { type QualityReport, historyStatements } from "@strata/core-kernel";
 import pg from "pg";
 import type { AttemptOutcome, RunRecorder, RunStatus, StepStatus } from "./runner.js";
@@ -82,6 +83,8 @@ export interface RunsConnection {
   database: string;
   user: string;
   password: string;
+  /** The certificate authority the server's certificate is checked against: the connection is then TLS only. */
+  caFile?: string;
 }
 
 function runRecord(row: Record<string, unknown>): RunRecord {
@@ -102,7 +105,10 @@ export class RunStore {
 
   /** Connects (a small pool) and creates the schema if it is missing. */
   static async open(connection: RunsConnection): Promise<RunStore> {
-    const pool = new pg.Pool({ ...connection, max: 4 });
+    const { caFile, ...rest } = connection;
+    // TLS with the server's certificate and name checked, when the server's authority is given.
+    const ssl = caFile === undefined ? {} : { ssl: { ca: fs.readFileSync(caFile, "utf8"), rejectUnauthorized: true } };
+    const pool = new pg.Pool({ ...rest, ...ssl, max: 4 });
     // Schedulers of several workflows may start at once: one creates the schema, the others wait for it.
     const client = await pool.connect();
     try {
