@@ -20,6 +20,8 @@ const toolchain = loadToolchain();
 const template = await loadTemplate("local");
 const { demo } = (await import(path.join(template.workDir, "program.js"))) as { demo: { query: string } };
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "strata-bench-identity-"));
+// Traversable, like a user's home: PostgreSQL runs as its own system user below it when we are root.
+fs.chmodSync(root, 0o711);
 const workDir = path.join(root, "work");
 fs.mkdirSync(workDir);
 fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), "name: strata-identity\nruntime: nodejs\n");
