@@ -13,7 +13,8 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadTemplate, loadToolchain, runOperation } from "@strata/cli";
-import { writeTrinoSecurity } from "./trino-security.js";
+// Node runs the benchmarks from their TypeScript source: the module is named by its own file.
+import { writeTrinoSecurity } from "./trino-security.ts";
 import {
   PLUGINS_OF,
   SHARED_SECRET_ENV,
