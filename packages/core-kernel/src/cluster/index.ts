@@ -275,7 +275,9 @@ export function loginRole(prefix: string, name: string): string {
 
 /**
  * A distributed SQL engine (Trino) that federates its Depots. On the local
- * target (local.ts): a single-node Trino 476 process listening on 127.0.0.1,
+ * target (local.ts): a single-node Trino 476 process listening on 127.0.0.1
+ * over HTTPS only, every client logging in with a password (people, the
+ * service accounts its Policies name, its readiness check; see `users`),
  * with only the plugins its Depots need, heap from its Compute, catalogs
  * from its Depots (credentials as environment variables), and access rules
  * from its Policies, checked against the live sources and reloaded every 2 s

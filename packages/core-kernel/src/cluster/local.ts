@@ -35,14 +35,6 @@ function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-/**
- * Local: one Trino 476 process on 127.0.0.1 (`bin/launcher run` with an
- * `etc/` written here), only the plugins its Depots need, heap from its
- * Compute, catalogs from its Depots (credentials as environment variables),
- * and access rules compiled from its Policies, checked against the live
- * sources first and reloaded every 2 s without a restart. A change of any
- * server file or catalog restarts it; the rules never do.
- */
 /** A generated password kept as a Secret of the Cluster (its 0600 file is `<dataDir>/secrets/<secret name>`). */
 function generatedSecret(children: ChildFactory, role: string, description: string, owner: string | undefined): Secret {
   const random = new LocalRandomValue(children.name(`${role}-value`), { bytes: 24 }, children.options());
@@ -53,6 +45,16 @@ function generatedSecret(children: ChildFactory, role: string, description: stri
   );
 }
 
+/**
+ * Local: one Trino 476 process on 127.0.0.1 (`bin/launcher run` with an
+ * `etc/` written here), only the plugins its Depots need, heap from its
+ * Compute, catalogs from its Depots (credentials as environment variables),
+ * and access rules compiled from its Policies, checked against the live
+ * sources first and reloaded every 2 s without a restart. A change of any
+ * server file or catalog restarts it; the rules never do. It serves HTTPS
+ * only (a certificate from the stack's authority) and every client logs in
+ * with a password from the Cluster's bcrypt password file.
+ */
 export function deployClusterLocally(
   children: ChildFactory,
   spec: ClusterSpec,
