@@ -81,6 +81,7 @@ export {
   LocalServerCertificate,
   type LocalServerCertificateArgs,
   stackAuthority,
+  stackAuthorityCertificateFile,
   type LocalTrinoLogin,
 } from "./local/identity.js";
 export { type HealthCheck, LocalProcess, type LocalProcessArgs, type Supervision, supervisionFor } from "./local/process.js";

@@ -132,6 +132,11 @@ export class LocalRandomValue extends LocalResource {
 
 const authorities = new WeakMap<object, LocalCertificateAuthority>();
 
+/** Where the stack's authority keeps its certificate, which every client of the stack's engines trusts. */
+export function stackAuthorityCertificateFile(dataDir: string): string {
+  return path.join(dataDir, "tls", "ca.pem");
+}
+
 /**
  * The stack's certificate authority (one per run's platform, created at the
  * first call): `strata-ca`, a child of the stack itself so that no
@@ -145,7 +150,7 @@ export function stackAuthority(platform: { context: { dataDir: string; environme
     authority = new LocalCertificateAuthority("strata-ca", {
       commonName: `Strata ${environment} certificate authority`,
       keyFile: path.join(dataDir, "secrets", "strata-ca.key"),
-      certificateFile: path.join(dataDir, "tls", "ca.pem"),
+      certificateFile: stackAuthorityCertificateFile(dataDir),
     });
     authorities.set(platform, authority);
   }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { IssueCollector, StrataComponent, type ValidationIssue } from "../base/index.js";
 import type { PostgresServer, PostgresServerArgs } from "../capabilities.js";
 import { LocalFile } from "./file.js";
-import { LocalServerCertificate, stackAuthority } from "./identity.js";
+import { LocalServerCertificate, stackAuthority, stackAuthorityCertificateFile } from "./identity.js";
 import { FreePort } from "./port.js";
 import { type PostgresAdminAccess, PostgresDataDirectory } from "./postgres.js";
 import { LocalProcess, supervisionFor } from "./process.js";
@@ -97,7 +97,7 @@ export class LocalPostgresServer extends StrataComponent implements PostgresServ
     const sharedBuffers = `shared_buffers=${args.sharedBuffersMb ?? (args.memoryMb === undefined ? 128 : Math.floor(args.memoryMb / 4))}MB`;
     // TCP only over TLS with SCRAM: a certificate from the stack's authority, and a host-based
     // authentication file of our own (an adopted data directory keeps its own pg_hba.conf unused).
-    this.caFile = path.join(this.context.dataDir, "tls", "ca.pem");
+    this.caFile = stackAuthorityCertificateFile(this.context.dataDir);
     const keyFile = path.join(root, "server.key");
     const certificateFile = path.join(root, "server.crt");
     this.certificate = new LocalServerCertificate(

@@ -16,6 +16,7 @@ import {
   PolicyCheck,
   type PolicyCheckDepot,
   stackAuthority,
+  stackAuthorityCertificateFile,
 } from "@strata/cloud-kernel";
 import { type ColumnTypes, HEALTH_USER, compilePolicies, renderRules } from "../policy/compile.js";
 import { Secret } from "../secret/index.js";
@@ -73,7 +74,7 @@ export function deployClusterLocally(
 
   const secretsDir = path.join(platform.context.dataDir, "secrets");
   const authority = stackAuthority(platform);
-  const caFile = path.join(platform.context.dataDir, "tls", "ca.pem");
+  const caFile = stackAuthorityCertificateFile(platform.context.dataDir);
   // Who logs in: people (their own Secret, or a generated one), workloads (a generated one each), and the health check.
   const people: Record<string, Secret> = {};
   for (const [user, given] of Object.entries(spec.users)) {

@@ -15,6 +15,7 @@ import {
   type ValidationIssue,
   onKubernetes,
   platformIssues,
+  stackAuthorityCertificateFile,
   toIdentifier,
 } from "@strata/cloud-kernel";
 import type { Compute } from "../compute/index.js";
@@ -209,7 +210,7 @@ export class Database extends StrataComponent {
           port: this.port,
           ready: deployed.ready,
           // Local servers take TCP connections over TLS only, their certificates from the stack's authority.
-          tls: onKubernetes(this.context.target) ? true : { caFile: path.join(this.context.dataDir, "tls", "ca.pem") },
+          tls: onKubernetes(this.context.target) ? true : { caFile: stackAuthorityCertificateFile(this.context.dataDir) },
           database: this.databaseName,
           user: this.ownerRole,
           password: args.password,
