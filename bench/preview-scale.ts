@@ -39,6 +39,7 @@ import {
   LocalLinks,
   LocalPasswordFile,
   LocalProcess,
+  LocalGeneratedSecret,
   LocalRandomValue,
   LocalServerCertificate,
   socketPathFor,
@@ -111,22 +112,11 @@ function handWrittenStack(n: number, dataDir: string, trinoHome: string, javaHom
     const compute = group("strata:core:Compute", "analytics-compute");
     group("strata:cloud:LocalNodePool", "analytics-compute-pool", compute);
     const cluster = group("strata:core:Cluster", "analytics");
-    // Logins: a generated password Secret per user, the health check's, the shared secret, the password file, the certificate.
-    const login = (role: string) => {
-      const value = new LocalRandomValue(
-        `analytics-${role}-value`,
-        { bytes: 24 },
-        { ...under(cluster), additionalSecretOutputs: ["value"] },
-      );
-      const secret = group("strata:core:Secret", `analytics-${role}`, cluster);
-      const store = group("strata:cloud:LocalSecretStore", `analytics-${role}-store`, secret);
-      new LocalFile(
-        `analytics-${role}-store-file`,
-        { path: path.join(dataDir, "secrets", `analytics-${role}`), content: value.value, secret: true },
-        under(store),
-      );
-      return value.value;
-    };
+    // Logins: a generated password (value and 0600 file, one resource) per user, the health check's, the shared secret,
+    // the password file, the certificate.
+    const login = (role: string) =>
+      new LocalGeneratedSecret(`analytics-${role}`, { file: path.join(dataDir, "secrets", `analytics-${role}.password`) }, under(cluster))
+        .value;
     const passwords: Record<string, pulumi.Output<string>> = {};
     for (let i = 0; i < n / 4; i++) passwords[`user-${i}`] = login(`login-user-${i}`);
     passwords[HEALTH_USER] = login("health-login");

@@ -61,9 +61,6 @@ describe("examples", () => {
         "strata:core:Depot",
         "strata:core:Secret",
         "strata:cloud:LocalSecretStore",
-        // The Cluster's readiness check logs in with a generated password, a Secret of its own.
-        "strata:core:Secret",
-        "strata:cloud:LocalSecretStore",
       ].sort(),
     );
     expect(mocks.byName("orders-migrations").inputs.migrations.map((m: { id: string }) => m.id)).toEqual(["001_orders", "002_index"]);

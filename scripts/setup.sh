@@ -39,6 +39,9 @@ ODCS_SCHEMA_SHA256=2cb7dd6fe43344d2233e0406438622681dc3ebadcf8f0d606a15b40c8f675
 # Supervisor (supervisord), which keeps the local target's engines running: pure Python, from PyPI.
 SUPERVISOR_VERSION=4.3.0
 SUPERVISOR_WHEEL_SHA256=0bcb763fddafba410f35cbde226aa7f8514b9fb82eb05a0c85f6588d1c13f8db
+# The identity tests' OpenID Connect provider (--tests): Keycloak's distribution from Maven Central,
+# built once here for its file database, so each test starts it in seconds.
+KEYCLOAK_VERSION=26.7.3
 
 KUBERNETES_TOOLS=false
 TEST_STANDARDS=false
@@ -56,7 +59,7 @@ mkdir -p "$CACHE/logs"
 CACHE=$(cd "$CACHE" && pwd)
 STEPS=10
 [ "$KUBERNETES_TOOLS" = true ] && STEPS=$((STEPS + 1))
-[ "$TEST_STANDARDS" = true ] && STEPS=$((STEPS + 1))
+[ "$TEST_STANDARDS" = true ] && STEPS=$((STEPS + 2))
 STEP=0
 STARTED=$(date +%s)
 
@@ -334,6 +337,8 @@ SCHEMAS="$CACHE/schemas"
 ARGO_CRDS="$SCHEMAS/argo-workflows-v$ARGO_WORKFLOWS_VERSION"
 OPENLINEAGE_SCHEMAS="$SCHEMAS/openlineage-2-0-2"
 standards_ready() { [ -f "$ARGO_CRDS/argoproj.io_cronworkflows.yaml" ] && [ -f "$OPENLINEAGE_SCHEMAS/OpenLineage.json" ]; }
+KEYCLOAK_HOME="$CACHE/keycloak/$KEYCLOAK_VERSION"
+keycloak_ready() { [ -x "$KEYCLOAK_HOME/bin/kc.sh" ] && [ -f "$KEYCLOAK_HOME/.complete" ]; }
 if [ "$TEST_STANDARDS" = true ]; then
 step "Argo Workflows v$ARGO_WORKFLOWS_VERSION CRDs, OpenLineage 2-0-2 schemas"
 if standards_ready; then
@@ -358,6 +363,25 @@ else
   rm -rf "$OPENLINEAGE_SCHEMAS"; mv "$OPENLINEAGE_SCHEMAS.tmp" "$OPENLINEAGE_SCHEMAS"
   done_step "fetched"
 fi
+
+step "Keycloak $KEYCLOAK_VERSION (the identity tests' OpenID Connect provider)"
+if keycloak_ready; then
+  done_step "cached"
+else
+  M2="$CACHE/m2"
+  logged keycloak-download mvn -B -q dependency:get -Dmaven.repo.local="$M2" \
+    -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:zip" -Dtransitive=false
+  ARCHIVE="$M2/org/keycloak/keycloak-quarkus-dist/$KEYCLOAK_VERSION/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip"
+  rm -rf "$KEYCLOAK_HOME" "$KEYCLOAK_HOME.tmp"; mkdir -p "$KEYCLOAK_HOME.tmp"
+  logged keycloak-extract python3 -m zipfile -e "$ARCHIVE" "$KEYCLOAK_HOME.tmp"
+  mv "$KEYCLOAK_HOME.tmp/keycloak-$KEYCLOAK_VERSION" "$KEYCLOAK_HOME"; rm -rf "$KEYCLOAK_HOME.tmp"
+  chmod +x "$KEYCLOAK_HOME"/bin/*.sh
+  # Built for its file database: a test then runs `kc.sh start --optimized` with a database of its own.
+  logged keycloak-build env JAVA_HOME="$JAVA_HOME_FOUND" "$KEYCLOAK_HOME/bin/kc.sh" build --db=dev-file
+  rm -rf "$M2/org/keycloak/keycloak-quarkus-dist"
+  touch "$KEYCLOAK_HOME/.complete"
+  done_step "installed"
+fi
 fi
 
 # The Go build cache (gigabytes after the builds above) is not needed once the binaries exist.
@@ -378,6 +402,9 @@ step "toolchain.json"
     echo "  \"kubernetesVersion\": \"$KUBERNETES_VERSION\","
     echo "  \"kubernetesPluginDir\": \"$KUBE_PLUGIN_DIR\","
     echo "  \"kubernetesProviderVersion\": \"$KUBERNETES_PROVIDER_VERSION\","
+  fi
+  if keycloak_ready; then
+    echo "  \"keycloakHome\": \"$KEYCLOAK_HOME\","
   fi
   if standards_ready; then
     echo "  \"argoCrdDir\": \"$ARGO_CRDS\","

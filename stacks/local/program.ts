@@ -255,6 +255,9 @@ async function controlPlaneOutputs(stackName: string | undefined): Promise<Contr
  * API (these need the Cluster reachable from the deployment).
  *
  * Stack config: `warehousePassword` (secret); `analystRegion` (default "EU");
+ * on Kubernetes targets `oidcIssuer`, `oidcClientId` and `oidcClientSecret`
+ * (secret) for people to sign in with an OpenID Connect provider (without
+ * them, only workloads log in);
  * `controlPlane` (optional): a control-plane stack (`org/strata-control-plane/prod`)
  * whose `policies`, `groups` and `warehousePassword` outputs replace the
  * program's own, so one organisation-wide set of rules reaches every data plane.
@@ -299,6 +302,19 @@ export default strataProgram(async (platform) => {
     ...(lake ? { ...lakePolicies(config.get("analystRegion")), ...contractPolicies(), ...modelPolicies() } : {}),
   };
   const policyList = Object.entries(policyArgs).map(([name, args]) => new Policy(name, { ...args, owner: "data-platform" }));
+  // Kubernetes targets: people sign in with the organisation's OpenID Connect provider, when one is configured.
+  const issuer = onKubernetes(platform.context.target) ? config.get("oidcIssuer") : undefined;
+  const identityProvider = issuer
+    ? {
+        issuer,
+        clientId: config.require("oidcClientId"),
+        clientSecret: new Secret("oidc-client-secret", {
+          value: config.requireSecret("oidcClientSecret"),
+          owner: "data-platform",
+          description: "Secret of the Cluster's client at the identity provider",
+        }),
+      }
+    : undefined;
   const cluster = new Cluster("analytics", {
     compute,
     depots: [warehouse.depot, tpch, ...(lake ? [lake] : [])],
@@ -306,6 +322,7 @@ export default strataProgram(async (platform) => {
     groups: shared?.groups ?? groups,
     // admin and analyst log in because the groups name them; guest is a user with no grant at all.
     users: { guest: "generate" },
+    ...(identityProvider ? { identityProvider } : {}),
     owner: "data-platform",
   });
   const localOutputs: Record<string, unknown> = {};

@@ -123,6 +123,9 @@ describe("the demo platform on the kubernetes target, against a real API server"
     expect(secrets.sort()).toEqual([
       "marketing/campaigns-api-token",
       "strata/analytics-depot-credentials",
+      // The nodes' shared secret, and the coordinator's key and certificate (HTTPS).
+      "strata/analytics-trino-security",
+      "strata/analytics-trino-tls",
       "strata/warehouse-password",
       "strata/warehouse-postgres",
     ]);

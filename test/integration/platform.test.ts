@@ -253,7 +253,7 @@ describe("the local data platform on the real engine, Trino and PostgreSQL", () 
     const ca = fs.readFileSync(connection.caFile!, "utf8");
     const logins: Record<string, string> = {
       ...connection.logins!,
-      "strata-health": path.join(stack.dataDir, "secrets", "analytics-health-login"),
+      "strata-health": path.join(stack.dataDir, "secrets", "analytics-health-login.password"),
     };
     expect(Object.keys(logins).sort()).toEqual(["admin", "analyst", "guest", "strata-health"]);
     for (const [user, file] of Object.entries(logins)) {
@@ -506,7 +506,12 @@ describe("the local data platform on the real engine, Trino and PostgreSQL", () 
     const secrets = path.join(stack.dataDir, "secrets");
     const cmdlines = commandLines();
     const own = (file: string) => path.relative(stack.root, path.join(secrets, file));
-    const logins = ["analytics-login-admin", "analytics-login-analyst", "guest-password", "analytics-health-login"];
+    const logins = [
+      "analytics-login-admin.password",
+      "analytics-login-analyst.password",
+      "guest-password",
+      "analytics-health-login.password",
+    ];
     for (const file of logins) {
       const value = passwordFromFile(path.join(secrets, file));
       expect(stack.filesContaining(value).map((f) => path.relative(stack.root, f))).toEqual([own(file)]);

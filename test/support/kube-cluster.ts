@@ -247,6 +247,8 @@ function healthy(port: number): Promise<boolean> {
 export interface KubeCluster {
   readonly kubeconfigPath: string;
   readonly dir: string;
+  /** The API server's URL (`https://127.0.0.1:<port>`); its certificate is signed by `<dir>/ca.crt`. */
+  readonly server: string;
   kubectl(args: string[]): Promise<{ stdout: string; stderr: string; code: number }>;
   stop(): Promise<void>;
 }
@@ -370,7 +372,7 @@ export async function startKubeCluster(): Promise<KubeCluster> {
         ]);
         // Quota status, garbage collection and namespace deletion all need it: a clash on its port must not go unnoticed.
         await waitFor(controllerManager, 60, () => healthy(cmPort));
-        return { kubeconfigPath, dir, kubectl, stop };
+        return { kubeconfigPath, dir, server: `https://127.0.0.1:${apiPort}`, kubectl, stop };
       } catch (error) {
         if (!(error instanceof PortClash) || attempt >= PORT_ATTEMPTS) throw error;
         await stopProcesses();

@@ -117,7 +117,9 @@ export async function installMocks(
         if (!record) throw new Error(`${args.type} ${args.name} reached the mocks without passing the registration hook`);
         registered.push({ ...args, protect: record.protect, retainOnDelete: record.retainOnDelete });
         // What the plugin computes: a generated value (deterministic here, so tests can compare runs).
-        const computed = args.type === "strata:local:RandomValue" ? { value: `random-${args.name}` } : {};
+        const computed = ["strata:local:RandomValue", "strata:local:GeneratedSecret"].includes(args.type)
+          ? { value: `random-${args.name}` }
+          : {};
         const extra = { ...computed, ...(options.outputs?.[args.type]?.(args.inputs as Record<string, unknown>) ?? {}) };
         return { id: args.custom ? `${args.name}-id` : undefined, state: { ...args.inputs, ...extra } };
       },

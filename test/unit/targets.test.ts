@@ -16,7 +16,10 @@ const ADMIN_PASSWORD = "mock-admin-password-77";
 const API_TOKEN = "mock-api-token-55";
 const HOST = "pg.internal.example";
 
-const cloudMocks = await cloudMockOptions(HOST);
+const CLIENT_SECRET = "mock-oidc-client-secret-42";
+const ISSUER = "https://login.example.com/realms/data";
+// Each cloud's cluster answers with its own service-account issuer, as the shared cloud suite's mocks do.
+const cloudMocks = await cloudMockOptions(HOST, { cloudOutputs: true });
 const mocks = await installMocks({
   stack: "prod",
   calls: cloudMocks.calls,
@@ -66,8 +69,17 @@ async function deploy(target: (typeof targets)[number]) {
       "strata:tolerations": JSON.stringify([{ key: "strata.dev/compute", value: "analytics-compute", effect: "NoSchedule" }]),
       "strata-test:warehousePassword": WAREHOUSE_PASSWORD,
       "strata-test:campaignsApiToken": API_TOKEN,
+      "strata-test:oidcIssuer": ISSUER,
+      "strata-test:oidcClientId": "trino",
+      "strata-test:oidcClientSecret": CLIENT_SECRET,
     },
-    ["strata:kubeconfig", "strata:postgresAdminPassword", "strata-test:warehousePassword", "strata-test:campaignsApiToken"],
+    [
+      "strata:kubeconfig",
+      "strata:postgresAdminPassword",
+      "strata-test:warehousePassword",
+      "strata-test:campaignsApiToken",
+      "strata-test:oidcClientSecret",
+    ],
   );
   mocks.registered.length = 0;
   const outputs = await program();
@@ -78,11 +90,22 @@ async function deploy(target: (typeof targets)[number]) {
 const deployed = new Map<string, Registered[]>();
 for (const target of targets) deployed.set(target, (await deploy(target)).registered);
 
-/** Kubernetes objects as comparable text: type, name and inputs (the provider, which differs by cluster, left out). */
+/** The issuer of the cluster's service-account tokens that Trino is given. */
+function requiredIssuer(registered: Registered[]): string | undefined {
+  const values = registered.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "trino")!.inputs.values as {
+    server: { coordinatorExtraConfig: string };
+  };
+  return /jwt\.required-issuer=(.*)/.exec(values.server.coordinatorExtraConfig)?.[1];
+}
+
+/**
+ * Kubernetes objects as comparable text: type, name and inputs (the provider, which differs by cluster,
+ * left out, and the service-account issuer, which is each cluster's own, as a placeholder).
+ */
 function kubernetesObjects(registered: Registered[]): string[] {
   return registered
     .filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:"))
-    .map((r) => `${r.type} ${r.name} ${JSON.stringify(r.inputs)}`)
+    .map((r) => `${r.type} ${r.name} ${JSON.stringify(r.inputs).replace(/(jwt\.required-issuer=)[^\\]*/, "$1<issuer>")}`)
     .sort();
 }
 
@@ -108,14 +131,29 @@ describe.each(targets)("the demo platform on %s (mocks)", (target) => {
     expect((values.catalogs as Record<string, unknown>).tpcds).toBeNull();
     expect((values.catalogs as Record<string, string>).warehouse).toContain(`jdbc:postgresql://${HOST}:5432/warehouse?sslmode=require`);
     expect((values.catalogs as Record<string, string>).warehouse).toContain("connection-password=${ENV:STRATA_DEPOT_WAREHOUSE_PASSWORD}");
-    expect(values.envFrom).toEqual([{ secretRef: { name: "analytics-depot-credentials" } }]);
+    expect(values.envFrom).toEqual([
+      { secretRef: { name: "analytics-depot-credentials" } },
+      { secretRef: { name: "analytics-trino-security" } },
+    ]);
+    // People sign in with the configured provider, workloads with the cluster's own service-account tokens.
+    const authentication = (values.server as { coordinatorExtraConfig: string }).coordinatorExtraConfig;
+    expect(authentication).toContain(`http-server.authentication.oauth2.issuer=${ISSUER}`);
+    expect(authentication).toContain("http-server.authentication.oauth2.client-secret=${ENV:STRATA_OIDC_CLIENT_SECRET}");
+    expect(authentication).toContain("http-server.authentication.jwt.required-audience=trino.strata.analytics");
+    const issuers: Record<string, RegExp> = {
+      kubernetes: /^https:\/\/kubernetes\.default\.svc$/,
+      aws: /^https:\/\/oidc\.eks\.eu-west-1\.amazonaws\.com\/id\/EXAMPLE$/,
+      gcp: /^https:\/\/container\.googleapis\.com\/v1\/projects\/[^/]+\/locations\/europe-west1\/clusters\/[^/]+$/,
+      azure: /^https:\/\/\S+$/,
+    };
+    expect(requiredIssuer(registered)).toMatch(issuers[target]!);
     expect(values.configMounts).toContainEqual({
       name: "access-rules",
       configMap: "analytics-access-rules",
       path: "/etc/trino/access-rules",
     });
     const everything = JSON.stringify(byType("kubernetes:helm.sh/v3:Release").map((r) => r.inputs));
-    for (const secret of [WAREHOUSE_PASSWORD, ADMIN_PASSWORD, API_TOKEN]) expect(everything).not.toContain(secret);
+    for (const secret of [WAREHOUSE_PASSWORD, ADMIN_PASSWORD, API_TOKEN, CLIENT_SECRET]) expect(everything).not.toContain(secret);
   });
 
   test("coordinator and workers are sized and placed by the Compute", () => {
@@ -161,14 +199,19 @@ describe.each(targets)("the demo platform on %s (mocks)", (target) => {
       .sort();
     expect(secrets).toEqual([
       "analytics-depot-credentials",
+      // The nodes' shared secret and the provider's client secret (environment), and the server's key and certificate.
+      "analytics-security",
+      "analytics-tls",
       "campaigns-api-token-kubernetes",
+      "oidc-client-secret-kubernetes",
       "warehouse-credentials",
       "warehouse-password-kubernetes",
     ]);
     const workspace = byType("kubernetes:core/v1:Namespace").find((r) => r.name === "marketing-namespace")!;
     expect(workspace.inputs.metadata).toMatchObject({ name: "marketing" });
     for (const config of byType("kubernetes:core/v1:ConfigMap")) {
-      for (const secret of [WAREHOUSE_PASSWORD, ADMIN_PASSWORD, API_TOKEN]) expect(JSON.stringify(config.inputs)).not.toContain(secret);
+      for (const secret of [WAREHOUSE_PASSWORD, ADMIN_PASSWORD, API_TOKEN, CLIENT_SECRET])
+        expect(JSON.stringify(config.inputs)).not.toContain(secret);
     }
   });
 
@@ -206,7 +249,8 @@ describe("changing only strata:target", () => {
       ...new Set(
         deployed
           .get(target)!
-          .filter((r) => r.custom && !r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:"))
+          // (Strata's own plugin resources, the stack's certificate authority among them, are the same on every target.)
+          .filter((r) => r.custom && !r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:") && !r.type.startsWith("strata:"))
           .map((r) => r.type.split(":")[0]),
       ),
     ];

@@ -26,6 +26,8 @@ export interface Toolchain {
   readonly argoCrdDir?: string;
   /** The OpenLineage 2-0-2 JSON Schemas (OpenLineage.json and facets/), for tests of lineage events. */
   readonly openLineageSchemaDir?: string;
+  /** Keycloak, built for its file database: the OpenID Connect provider of the identity tests. */
+  readonly keycloakHome?: string;
   /** The cache folder itself. */
   readonly cacheDir: string;
 }

@@ -35,7 +35,16 @@ export { NAME_PATTERN, NAME_RULE, toIdentifier, validateName } from "./base/name
 export { validatedInput } from "./base/validated.js";
 
 // The platform of a program run.
-export { type Platform, PortClaims, createPlatform, platformIssues, platformOf, runWithPlatform, withKubernetes } from "./platform.js";
+export {
+  type ClusterClient,
+  type Platform,
+  PortClaims,
+  createPlatform,
+  platformIssues,
+  platformOf,
+  runWithPlatform,
+  withKubernetes,
+} from "./platform.js";
 
 // Capabilities, and their implementations per target.
 export type {
@@ -78,6 +87,7 @@ export {
   type LocalCertificateAuthorityArgs,
   LocalPasswordFile,
   LocalRandomValue,
+  LocalGeneratedSecret,
   LocalServerCertificate,
   type LocalServerCertificateArgs,
   stackAuthority,
@@ -154,6 +164,11 @@ export {
   type EgressPolicyArgs,
   secretObject,
   workspaceNamespace,
+  ingressPolicy,
+  issuerDiscoveryBinding,
+  workloadServiceAccount,
+  roleBinding,
+  type IngressSource,
 } from "./kubernetes/objects.js";
 export {
   type Placement,

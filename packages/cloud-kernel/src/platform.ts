@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import type * as pulumi from "@pulumi/pulumi";
 import { Catalog } from "./base/catalog.js";
 import { type StrataContext, onKubernetes, stackContext } from "./base/context.js";
 import type { ValidationIssue } from "./base/errors.js";
@@ -24,6 +25,13 @@ export interface Platform {
   /** Helm releases exported instead of installed (`strata:helmCharts` = "values"), in declaration order. */
   readonly helmReleases: HelmReleaseExport[];
   /**
+   * Kubernetes targets: the workloads that log in to a Cluster with their
+   * service account's token, as they are declared. A Cluster reads the list
+   * once the program is declared ({@link Platform.allDeclared}) to accept
+   * their tokens and let their pods through its NetworkPolicy.
+   */
+  readonly clusterClients: ClusterClient[];
+  /**
    * Resolves once the program has declared everything (`strataProgram` calls
    * {@link Platform.declared}): for outputs that depend on primitives declared
    * later (e.g. the workflows that run after this one).
@@ -31,6 +39,17 @@ export interface Platform {
   readonly allDeclared: Promise<void>;
   /** Marks the run's program as fully declared. */
   declared(): void;
+}
+
+/** A workload that logs in to a Cluster on Kubernetes as its own service account. */
+export interface ClusterClient {
+  /** The Cluster's resource name. */
+  cluster: string;
+  /** Its Kubernetes service account, which is also its Trino user (the name Policies give as a service account). */
+  account: string;
+  namespace: pulumi.Input<string>;
+  /** Labels of its pods. */
+  podLabels: Record<string, string>;
 }
 
 /** Ports on 127.0.0.1 that primitives of one run listen on. */
@@ -74,7 +93,7 @@ export class PortClaims {
 export function createPlatform(context: StrataContext): Platform {
   let declared: () => void = () => undefined;
   const allDeclared = new Promise<void>((resolve) => (declared = resolve));
-  return { context, catalog: new Catalog(), ports: new PortClaims(), helmReleases: [], allDeclared, declared };
+  return { context, catalog: new Catalog(), ports: new PortClaims(), helmReleases: [], clusterClients: [], allDeclared, declared };
 }
 
 /** The same run's platform, placed on a Kubernetes cluster (catalog, ports and releases stay shared). */

@@ -1,12 +1,15 @@
 import { describe, expect, test } from "vitest";
 import {
+  compileKubernetesAuthentication,
   compileTrinoHelmValues,
   compileCatalogProperties,
   compileTrinoServerFiles,
   parseExactJson,
   passwordVariable,
   renderGroups,
+  renderKubernetesAuthentication,
   renderProperties,
+  serviceAccountUserPattern,
   validateDepotArgs,
 } from "@strata/core-kernel";
 
@@ -165,6 +168,7 @@ describe("Trino chart values", () => {
       heapMb: 3276,
       workers: { min: 1, max: 1 },
       placement: { nodeSelector: {}, tolerations: [] },
+      security: { authentication: "http-server.authentication.type=JWT\n", environmentSecret: "s", tlsSecret: "t" },
     });
 
   test("the served catalogs are exactly the Cluster's Depots: the chart's default tpcds (and tpch) are removed", () => {
@@ -175,5 +179,114 @@ describe("Trino chart values", () => {
   test("a Depot named like a chart default keeps its own properties", () => {
     const served = helmMerge(CHART_DEFAULTS, values({ tpch: "connector.name=tpch\n" })).catalogs as Record<string, string>;
     expect(served).toEqual({ tpch: "connector.name=tpch\n" });
+  });
+});
+
+describe("Kubernetes sign-in (coordinator authentication properties)", () => {
+  const workloads = {
+    issuer: "https://kubernetes.default.svc",
+    jwksUrl: "https://kubernetes.default.svc/openid/v1/jwks",
+    audience: "trino.strata.analytics",
+    caFile: "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
+    accounts: { pipelines: ["workflow-nightly"], "team.b": ["workflow-export", "workflow-b"] },
+  };
+  const people = {
+    issuer: "https://login.example.com/realms/data",
+    clientId: "trino",
+    userClaim: "preferred_username",
+    groupsClaim: "groups",
+    audiences: ["trino-cli"],
+  };
+  /** Trino's user mapping: the whole subject must match, the first group is the user. */
+  const mapped = (pattern: string, subject: string) => new RegExp(`^(?:${pattern})$`).exec(subject)?.[1];
+
+  test("workloads only: service-account tokens of the named accounts, nobody over plain HTTP", () => {
+    const properties = compileKubernetesAuthentication({ workloads });
+    expect(properties).toEqual({
+      "http-server.authentication.type": "JWT",
+      "http-server.authentication.allow-insecure-over-http": "false",
+      "http-server.authentication.jwt.key-file": workloads.jwksUrl,
+      "http-server.authentication.jwt.required-issuer": workloads.issuer,
+      "http-server.authentication.jwt.required-audience": workloads.audience,
+      "http-server.authentication.jwt.principal-field": "sub",
+      "http-server.authentication.jwt.user-mapping.pattern": serviceAccountUserPattern(workloads.accounts),
+      "jwk.http-client.trust-store-path": workloads.caFile,
+    });
+  });
+
+  test("a subject maps to its account only in the account's own namespace", () => {
+    const pattern = serviceAccountUserPattern(workloads.accounts);
+    expect(mapped(pattern, "system:serviceaccount:pipelines:workflow-nightly")).toBe("workflow-nightly");
+    expect(mapped(pattern, "system:serviceaccount:team.b:workflow-export")).toBe("workflow-export");
+    expect(mapped(pattern, "system:serviceaccount:team.b:workflow-b")).toBe("workflow-b");
+    // Same name, another namespace; another account; a dot that is not a wildcard.
+    expect(mapped(pattern, "system:serviceaccount:default:workflow-nightly")).toBeUndefined();
+    expect(mapped(pattern, "system:serviceaccount:pipelines:workflow-export")).toBeUndefined();
+    expect(mapped(pattern, "system:serviceaccount:teamxb:workflow-b")).toBeUndefined();
+    // No workload named: no subject maps to anyone.
+    const none = compileKubernetesAuthentication({ workloads: { ...workloads, accounts: {} } })[
+      "http-server.authentication.jwt.user-mapping.pattern"
+    ]!;
+    expect(mapped(none, "system:serviceaccount:pipelines:workflow-nightly")).toBeUndefined();
+  });
+
+  test("people: the provider's access tokens, checked by the server itself; a person cannot take a workload's name", () => {
+    const properties = compileKubernetesAuthentication({
+      people: { ...people, caFile: "/etc/trino/identity-provider-ca/ca.crt" },
+      workloads,
+    });
+    expect(properties).toMatchObject({
+      "http-server.authentication.type": "JWT,OAUTH2",
+      "http-server.authentication.oauth2.issuer": people.issuer,
+      "http-server.authentication.oauth2.client-id": "trino",
+      "http-server.authentication.oauth2.client-secret": "${ENV:STRATA_OIDC_CLIENT_SECRET}",
+      "http-server.authentication.oauth2.principal-field": "preferred_username",
+      "deprecated.http-server.authentication.oauth2.groups-field": "groups",
+      "http-server.authentication.oauth2.oidc.use-userinfo-endpoint": "false",
+      "http-server.authentication.oauth2.additional-audiences": "trino-cli",
+      "oauth2-jwk.http-client.trust-store-path": "/etc/trino/identity-provider-ca/ca.crt",
+    });
+    const pattern = properties["http-server.authentication.oauth2.user-mapping.pattern"]!;
+    expect(mapped(pattern, "alice")).toBe("alice");
+    expect(mapped(pattern, "workflow-nightly-2")).toBe("workflow-nightly-2");
+    expect(mapped(pattern, "workflow-nightly")).toBeUndefined();
+    expect(mapped(pattern, "workflow-b")).toBeUndefined();
+  });
+
+  test("the chart values: HTTPS with the Secret's keystore, the shared secret and client secret from a Secret, never a ConfigMap", () => {
+    const authentication = renderKubernetesAuthentication({ people, workloads });
+    const values = compileTrinoHelmValues({
+      catalogs: {},
+      credentialsSecret: "analytics-depot-credentials",
+      rulesConfigMap: "analytics-access-rules",
+      cpus: 2,
+      podMemoryMb: 4096,
+      heapMb: 3276,
+      workers: { min: 1, max: 2 },
+      placement: { nodeSelector: {}, tolerations: [] },
+      security: {
+        authentication,
+        environmentSecret: "analytics-trino-security",
+        tlsSecret: "analytics-trino-tls",
+        identityProviderCaConfigMap: "analytics-identity-provider-ca",
+      },
+    }) as Record<string, Record<string, unknown>>;
+    expect(values.server).toMatchObject({
+      config: { https: { enabled: true, port: 8443, keystore: { path: "/etc/trino/tls/tls-combined.pem" } } },
+      coordinatorExtraConfig: authentication,
+    });
+    expect(values.coordinator!.secretMounts).toEqual([{ name: "tls", secretName: "analytics-trino-tls", path: "/etc/trino/tls" }]);
+    expect(values.envFrom).toEqual([
+      { secretRef: { name: "analytics-depot-credentials" } },
+      { secretRef: { name: "analytics-trino-security" } },
+    ]);
+    expect(values.additionalConfigProperties).toEqual(["internal-communication.shared-secret=${ENV:STRATA_TRINO_SHARED_SECRET}"]);
+    expect(values.configMounts).toContainEqual({
+      name: "identity-provider-ca",
+      configMap: "analytics-identity-provider-ca",
+      path: "/etc/trino/identity-provider-ca",
+    });
+    // What the chart renders into ConfigMaps holds references only: no secret value can be there.
+    expect(authentication).toContain("client-secret=${ENV:STRATA_OIDC_CLIENT_SECRET}");
   });
 });

@@ -39,6 +39,7 @@ export {
   capabilitiesFor,
   contextFromConfig,
   createPlatform,
+  configMapObject,
   customObject,
   egressPolicy,
   foundationArgsFromConfig,
@@ -58,9 +59,11 @@ export {
   runWithPlatform,
   stackContext,
   statefulOptions,
+  roleBinding,
   strataLabels,
   tolerationsFor,
   withKubernetes,
+  workloadServiceAccount,
 } from "@strata/cloud-kernel";
 
 // Quality plans (what a Contract compiles to) and the deploy-time check that runs them, from the cloud kernel.
@@ -95,9 +98,23 @@ export {
   sqlString,
 } from "@strata/cloud-kernel";
 
-export { Cluster, type ClusterArgs, type ClusterNative, validateClusterArgs } from "./cluster/index.js";
-export { trinoServiceName } from "./cluster/kubernetes.js";
-export { CHART_DEFAULT_CATALOGS, TRINO_CHART, compileTrinoHelmValues, type TrinoHelmSpec } from "./cluster/helm-values.js";
+export {
+  Cluster,
+  type ClusterArgs,
+  type ClusterNative,
+  type IdentityProviderArgs,
+  type LoginPassword,
+  validateClusterArgs,
+} from "./cluster/index.js";
+export { trinoPodLabels, trinoServiceName } from "./cluster/kubernetes.js";
+export { CHART_DEFAULT_CATALOGS, HTTPS_PORT, TRINO_CHART, compileTrinoHelmValues, type TrinoHelmSpec } from "./cluster/helm-values.js";
+export {
+  CLIENT_SECRET_ENV,
+  type KubernetesSignIn,
+  compileKubernetesAuthentication,
+  renderKubernetesAuthentication,
+  serviceAccountUserPattern,
+} from "./cluster/kubernetes-identity.js";
 export { RELOAD_SECONDS, SHARED_SECRET_ENV, type TrinoServerSpec, compileTrinoServerFiles, renderGroups } from "./cluster/trino-config.js";
 export { COMPUTE_LABEL, Compute, type ComputeArgs, type ComputeNative, validateComputeArgs } from "./compute/index.js";
 export { Database, type DatabaseArgs, type DatabaseNative, readMigrations, validateDatabaseArgs } from "./database/index.js";

@@ -55,14 +55,8 @@ describe("Cluster on the local target (mocks)", () => {
         "File analytics-access-rules",
         "File analytics-config-access-control",
         "File analytics-config-password-authenticator",
-        "RandomValue analytics-login-ann-value",
-        "strata:core:Secret analytics-login-ann",
-        "strata:cloud:LocalSecretStore analytics-login-ann-store",
-        "File analytics-login-ann-store-file",
-        "RandomValue analytics-health-login-value",
-        "strata:core:Secret analytics-health-login",
-        "strata:cloud:LocalSecretStore analytics-health-login-store",
-        "File analytics-health-login-store-file",
+        "GeneratedSecret analytics-login-ann",
+        "GeneratedSecret analytics-health-login",
         "RandomValue analytics-shared-secret",
         "PasswordFile analytics-passwords",
         "ServerCertificate analytics-certificate",
@@ -100,7 +94,7 @@ describe("Cluster on the local target (mocks)", () => {
     expect(server.health).toEqual({
       kind: "trino",
       user: "strata-health",
-      passwordFile: "/srv/strata/secrets/analytics-health-login",
+      passwordFile: "/srv/strata/secrets/analytics-health-login.password",
       caFile: "/srv/strata/tls/ca.pem",
     });
     expect(server.logFile).toBe("/srv/strata/clusters/analytics/server.log");
@@ -112,12 +106,9 @@ describe("Cluster on the local target (mocks)", () => {
     await mocks.settle();
     const passwords = mocks.byName("analytics-passwords").inputs;
     expect(passwords.path).toBe("/srv/strata/clusters/analytics/etc/password.db");
-    expect(passwords.users).toEqual(
-      secretWrapped({ ann: "random-analytics-login-ann-value", "strata-health": "random-analytics-health-login-value" }),
-    );
-    const annFile = mocks.byName("analytics-login-ann-store-file").inputs;
-    expect(annFile.path).toBe("/srv/strata/secrets/analytics-login-ann");
-    expect(annFile.content).toEqual(secretWrapped("random-analytics-login-ann-value"));
+    expect(passwords.users).toEqual(secretWrapped({ ann: "random-analytics-login-ann", "strata-health": "random-analytics-health-login" }));
+    // A generated password is one resource: its value stays in the plugin's state (secret), its file is named here.
+    expect(mocks.byName("analytics-login-ann").inputs).toEqual({ file: "/srv/strata/secrets/analytics-login-ann.password", bytes: 24 });
     const certificate = mocks.byName("analytics-certificate").inputs;
     expect(certificate).toMatchObject({
       dnsNames: ["localhost"],

@@ -558,3 +558,47 @@ describe("compilePolicies: masks fitted to column types (Trino refuses a mask of
     expect(rules.tables[1]).toMatchObject({ columns: [{ name: "phone", mask: "CAST('****' AS varchar(15))" }] });
   });
 });
+
+describe("compilePolicies: the identity provider's groups (Kubernetes targets)", () => {
+  const policies: PolicySpec[] = [
+    { name: "analysts", access: [{ groups: ["analysts"], depot: "warehouse", access: "read" }] },
+    {
+      name: "no-orders",
+      access: [
+        { groups: ["contractors"], depot: "warehouse", access: "write" },
+        { groups: ["contractors"], depot: "warehouse", schema: "public", table: "orders", access: "none" },
+      ],
+    },
+    { name: "admin", access: [{ users: ["root"], depot: "tpch", access: "all" }] },
+  ];
+
+  test("without the option, a group the Cluster does not list is refused", () => {
+    const { problems } = compilePolicies(policies, depots);
+    expect(problems.map((p) => [p.value, p.problem])).toContainEqual(["analysts", "is not a group of this Cluster (its groups: none)"]);
+  });
+
+  test("with it, the group's rules name the group, after every user's rules; a deny comes before a grant at one object", () => {
+    const { rules, problems } = compilePolicies(policies, depots, {}, {}, { identityProviderGroups: true });
+    expect(problems).toEqual([]);
+    expect(rules.catalogs).toEqual([
+      HEALTH_CATALOG,
+      { user: "root", catalog: "tpch", allow: "all" },
+      { group: "contractors", catalog: "warehouse", allow: "all" },
+      { group: "analysts", catalog: "warehouse", allow: "read-only" },
+    ]);
+    expect(rules.tables).toEqual([
+      HEALTH_TABLE,
+      { user: "root", catalog: "tpch", privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "OWNERSHIP", "GRANT_SELECT"] },
+      // The most specific object first, whatever the group: a contractor who is also an analyst is still denied orders.
+      { group: "contractors", catalog: "warehouse", schema: "public", table: "orders", privileges: [] },
+      { group: "contractors", catalog: "warehouse", privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "OWNERSHIP"] },
+      { group: "analysts", catalog: "warehouse", privileges: ["SELECT"] },
+    ]);
+  });
+
+  test("a group the Cluster lists keeps its members' own rules", () => {
+    const { rules } = compilePolicies(policies, depots, { analysts: ["ann"] }, {}, { identityProviderGroups: true });
+    expect(rules.catalogs).toContainEqual({ user: "ann", catalog: "warehouse", allow: "read-only" });
+    expect(JSON.stringify(rules)).not.toContain('"group":"analysts"');
+  });
+});

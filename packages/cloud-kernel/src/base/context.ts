@@ -87,6 +87,13 @@ export interface KubernetesSettings {
    * pod can run (an API server without nodes). Config `strata:awaitWorkloads`. @default true
    */
   readonly awaitWorkloads: boolean;
+  /**
+   * `kubernetes` target: the issuer (`iss`) of the cluster's service-account
+   * tokens, which Clusters accept from workloads (the API server's
+   * `--service-account-issuer`). Cloud targets use their cluster's own.
+   * Config `strata:serviceAccountIssuer`. @default "https://kubernetes.default.svc"
+   */
+  readonly serviceAccountIssuer: string;
 }
 
 /** Where the local target finds its engines. */
@@ -248,12 +255,22 @@ function kubernetesSettings(config: ConfigSource, checks: IssueCollector): Kuber
   if (awaitWorkloads !== "true" && awaitWorkloads !== "false") {
     checks.add("strata:awaitWorkloads", awaitWorkloads, "is not a boolean", 'set "true" or "false"');
   }
+  const serviceAccountIssuer = config.get("serviceAccountIssuer") ?? "https://kubernetes.default.svc";
+  if (!/^https:\/\/[^\s/]+/.test(serviceAccountIssuer)) {
+    checks.add(
+      "strata:serviceAccountIssuer",
+      serviceAccountIssuer,
+      "is not an https URL",
+      "set the API server's --service-account-issuer, e.g. https://kubernetes.default.svc",
+    );
+  }
   return {
     namespacePrefix,
     nodeSelector,
     tolerations,
     helmCharts: helmCharts as KubernetesSettings["helmCharts"],
     awaitWorkloads: awaitWorkloads !== "false",
+    serviceAccountIssuer,
   };
 }
 

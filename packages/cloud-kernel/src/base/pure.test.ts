@@ -107,7 +107,14 @@ describe("contextFromConfig", () => {
       environment: "dev",
       dataDir: "/srv/data",
       tools: { postgresBin: "/usr/lib/postgresql/15/bin", trinoHome: "/opt/trino", javaHome: "/opt/jdk" },
-      kubernetes: { namespacePrefix: "", nodeSelector: {}, tolerations: [], helmCharts: "install", awaitWorkloads: true },
+      kubernetes: {
+        namespacePrefix: "",
+        nodeSelector: {},
+        tolerations: [],
+        helmCharts: "install",
+        awaitWorkloads: true,
+        serviceAccountIssuer: "https://kubernetes.default.svc",
+      },
     });
   });
 
@@ -126,6 +133,7 @@ describe("contextFromConfig", () => {
       tolerations: '[{"key":"dedicated","value":"data","effect":"NoSchedule"}]',
       helmCharts: "values",
       awaitWorkloads: "false",
+      serviceAccountIssuer: "https://oidc.example.com/cluster-7",
     };
     expect(contextFromConfig(config(values), "p", "s").kubernetes).toEqual({
       namespacePrefix: "acme-",
@@ -133,6 +141,7 @@ describe("contextFromConfig", () => {
       tolerations: [{ key: "dedicated", value: "data", effect: "NoSchedule" }],
       helmCharts: "values",
       awaitWorkloads: false,
+      serviceAccountIssuer: "https://oidc.example.com/cluster-7",
     });
     const bad = {
       target: "kubernetes",
@@ -141,6 +150,7 @@ describe("contextFromConfig", () => {
       tolerations: "[1]",
       helmCharts: "maybe",
       awaitWorkloads: "no",
+      serviceAccountIssuer: "kubernetes.default.svc",
     };
     const message = String(
       (() => {
@@ -157,6 +167,7 @@ describe("contextFromConfig", () => {
       "strata:tolerations",
       "strata:helmCharts",
       "strata:awaitWorkloads",
+      'strata:serviceAccountIssuer="kubernetes.default.svc" is not an https URL',
     ])
       expect(message).toContain(key);
   });

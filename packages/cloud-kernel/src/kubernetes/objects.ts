@@ -208,6 +208,84 @@ export function egressPolicy(children: ChildFactory, role: string, args: EgressP
   );
 }
 
+/** Pods allowed in: by namespace and labels, on one TCP port. */
+export interface IngressSource {
+  namespace: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * A NetworkPolicy admitting into some pods only the given pods (each by its
+ * namespace's name and its own labels), on the given TCP ports: everything
+ * else is denied, whatever other namespace it comes from.
+ */
+export function ingressPolicy(
+  children: ChildFactory,
+  role: string,
+  args: { meta: ObjectMeta; podLabels: Record<string, string>; from: pulumi.Input<IngressSource[]>; ports: number[] },
+): NetworkPolicy {
+  const ingress = pulumi.output(args.from).apply((from) =>
+    from.length === 0
+      ? []
+      : [
+          {
+            from: from.map((source) => ({
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": source.namespace } },
+              podSelector: { matchLabels: source.labels },
+            })),
+            ports: args.ports.map((port) => ({ protocol: "TCP", port })),
+          },
+        ],
+  );
+  return new networkingV1Sdk.NetworkPolicy(
+    children.name(role),
+    { metadata: args.meta, spec: { podSelector: { matchLabels: args.podLabels }, policyTypes: ["Ingress"], ingress } },
+    withProvider(children),
+  );
+}
+
+/**
+ * Lets anyone read the API server's service-account issuer discovery (its
+ * OpenID configuration and public keys, `/openid/v1/jwks`): what a server
+ * that checks workloads' tokens fetches without credentials of its own.
+ * Only public keys are served there.
+ */
+export function issuerDiscoveryBinding(children: ChildFactory, role: string, name: pulumi.Input<string>, labels: Record<string, string>) {
+  return new rbacV1Sdk.ClusterRoleBinding(
+    children.name(role),
+    {
+      metadata: { name, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:service-account-issuer-discovery" },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "system:unauthenticated" }],
+    },
+    withProvider(children),
+  );
+}
+
+/** Grants a Role of the namespace to a service account of the same namespace. */
+export function roleBinding(
+  children: ChildFactory,
+  role: string,
+  meta: ObjectMeta,
+  roleName: pulumi.Input<string>,
+  account: pulumi.Input<string>,
+) {
+  return new rbacV1Sdk.RoleBinding(
+    children.name(role),
+    {
+      metadata: meta,
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: roleName },
+      subjects: [{ kind: "ServiceAccount", name: account, namespace: meta.namespace }],
+    },
+    withProvider(children),
+  );
+}
+
+/** A service account whose token is never mounted on its own: its pods get a projected, audience-bound one. */
+export function workloadServiceAccount(children: ChildFactory, role: string, meta: ObjectMeta) {
+  return new coreV1Sdk.ServiceAccount(children.name(role), { metadata: meta, automountServiceAccountToken: false }, withProvider(children));
+}
+
 /** An object of a custom resource type (e.g. Argo's WorkflowTemplate), child role `role`, whose CRD the cluster already has. */
 export function customObject(
   children: ChildFactory,

@@ -56,6 +56,8 @@ export interface LocalServerCertificateArgs {
   keystoreFile?: pulumi.Input<string>;
   /** Or the key alone (mode 0600) and the certificate with the authority's (0644): PostgreSQL's pair. */
   pair?: { keyFile: pulumi.Input<string>; certificateFile: pulumi.Input<string> };
+  /** Or no file: key and chain as the secret output `keystorePem`, for a server on Kubernetes (put in a Kubernetes Secret). */
+  inline?: boolean;
   /** System user the files belong to when deploying as root. @default the deploying user */
   owner?: string;
   /** @default 90 */
@@ -67,6 +69,8 @@ export interface LocalServerCertificateArgs {
 /** A server certificate signed by a {@link LocalCertificateAuthority}; renewed by the first `up` inside its renewal window. */
 export class LocalServerCertificate extends LocalResource {
   declare readonly keystoreFile: pulumi.Output<string | undefined>;
+  /** With `inline`: key, certificate and the authority's certificate as PEM (a Pulumi secret). */
+  declare readonly keystorePem: pulumi.Output<string | undefined>;
   declare readonly certificatePem: pulumi.Output<string>;
   declare readonly notAfter: pulumi.Output<string>;
   /** SHA-256 of the certificate: a new one at every issue, so a server can be restarted on it. */
@@ -84,14 +88,16 @@ export class LocalServerCertificate extends LocalResource {
         ipAddresses: args.ipAddresses,
         ...(args.keystoreFile === undefined ? {} : { keystoreFile: args.keystoreFile }),
         ...(args.pair === undefined ? {} : { keyFile: args.pair.keyFile, certificateFile: args.pair.certificateFile }),
+        ...(args.inline ? { inline: true } : {}),
         ...(args.owner ? { owner: args.owner } : {}),
         validityDays: args.validityDays ?? 90,
         renewBeforeDays: args.renewBeforeDays ?? 30,
         certificatePem: undefined,
+        keystorePem: undefined,
         notAfter: undefined,
         fingerprint: undefined,
       },
-      opts,
+      { ...opts, additionalSecretOutputs: ["keystorePem"] },
     );
   }
 }
@@ -127,6 +133,33 @@ export class LocalRandomValue extends LocalResource {
 
   constructor(name: string, args: { bytes?: number }, opts?: pulumi.CustomResourceOptions) {
     super("RandomValue", name, { bytes: args.bytes ?? 32, value: undefined }, { ...opts, additionalSecretOutputs: ["value"] });
+  }
+}
+
+/**
+ * A generated password kept in its own 0600 file, and encrypted in state:
+ * what a {@link LocalRandomValue} and a Secret holding it would be, in one
+ * resource. A file deleted by hand is written again, with the same value, by
+ * the next `up`.
+ */
+export class LocalGeneratedSecret extends LocalResource {
+  /** The value (a Pulumi secret). */
+  declare readonly value: pulumi.Output<string>;
+  /** The file holding it (mode 0600). */
+  declare readonly file: pulumi.Output<string>;
+
+  constructor(name: string, args: { file: pulumi.Input<string>; bytes?: number }, opts?: pulumi.CustomResourceOptions) {
+    super(
+      "GeneratedSecret",
+      name,
+      { file: args.file, bytes: args.bytes ?? 24, value: undefined },
+      { ...opts, additionalSecretOutputs: ["value"] },
+    );
+  }
+
+  /** Where the value is kept: the same as `file`, named as a Secret's is. */
+  get reference(): pulumi.Output<string> {
+    return this.file;
   }
 }
 

@@ -2,6 +2,7 @@
 // certificates it signs, Trino password files and generated secrets. Keys and
 // passwords live in 0600 files only; outputs hold paths, certificates and dates.
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { createCertificateAuthority, dueForRenewal, issueServerCertificate, passwordFileLine, randomSecret } from "../tls.js";
 import { type Failure, type ResourceType, UNKNOWN } from "./framework.js";
@@ -73,6 +74,8 @@ export interface ServerCertificateInputs {
   keyFile?: string;
   /** ... and the certificate with the authority's (mode 0644): PostgreSQL's pair. */
   certificateFile?: string;
+  /** Or no file: key and chain as the secret output `keystorePem`, for a server elsewhere (a Kubernetes Secret). */
+  inline?: boolean;
   /** System user the files belong to, when the plugin runs as root (PostgreSQL reads its key as `postgres`). @default the plugin's user */
   owner?: string;
   validityDays: number;
@@ -83,6 +86,8 @@ export interface ServerCertificateOutputs {
   keystoreFile?: string;
   keyFile?: string;
   certificateFile?: string;
+  /** With `inline`: key, certificate and authority certificate as PEM (a secret output). */
+  keystorePem?: string;
   certificatePem: string;
   notAfter: string;
   fingerprint: string;
@@ -113,6 +118,7 @@ async function writeServerCertificate(inputs: ServerCertificateInputs): Promise<
     ...(inputs.keystoreFile ? { keystoreFile: inputs.keystoreFile } : {}),
     ...(inputs.keyFile ? { keyFile: inputs.keyFile } : {}),
     ...(inputs.certificateFile ? { certificateFile: inputs.certificateFile } : {}),
+    ...(inputs.inline ? { keystorePem: `${cert.keyPem}${chain}` } : {}),
     certificatePem: cert.certificatePem,
     notAfter: cert.notAfter,
     fingerprint: cert.fingerprint,
@@ -127,12 +133,12 @@ export const ServerCertificate: ResourceType<ServerCertificateInputs, ServerCert
   due: (olds) => dueForRenewal(olds.notAfter, olds.renewBeforeDays),
   async check(news) {
     const files = [news.keystoreFile, news.keyFile, news.certificateFile];
-    if (files[0] === undefined && (files[1] === undefined || files[2] === undefined))
-      return [{ property: "keystoreFile", reason: "give keystoreFile, or keyFile and certificateFile" }];
+    if (files[0] === undefined && (files[1] === undefined || files[2] === undefined) && !news.inline)
+      return [{ property: "keystoreFile", reason: "give keystoreFile, or keyFile and certificateFile, or inline" }];
     return [];
   },
   async create(inputs) {
-    return { id: (inputs.keystoreFile ?? inputs.keyFile)!, outs: await writeServerCertificate(inputs) };
+    return { id: inputs.keystoreFile ?? inputs.keyFile ?? randomUUID(), outs: await writeServerCertificate(inputs) };
   },
   async read(id, outs) {
     for (const file of certificateFiles(outs)) if (!(await exists(file))) return undefined;
@@ -203,5 +209,48 @@ export const RandomValue: ResourceType<{ bytes: number }, { value: string; bytes
   async create(inputs) {
     const value = randomSecret(inputs.bytes);
     return { id: randomUUID(), outs: { value, bytes: inputs.bytes } };
+  },
+};
+
+export interface GeneratedSecretInputs {
+  bytes: number;
+  /** Where the value is kept (mode 0600). */
+  file: string;
+}
+
+export interface GeneratedSecretOutputs extends GeneratedSecretInputs {
+  value: string;
+}
+
+/**
+ * A random value made once and kept in its own 0600 file (and, encrypted, in
+ * state): a generated password in one resource instead of a value, a Secret
+ * and its file. A file gone from disk is written again with the same value by
+ * the next `up`; a new `bytes` makes a new value.
+ */
+export const GeneratedSecret: ResourceType<GeneratedSecretInputs, GeneratedSecretOutputs> = {
+  name: "GeneratedSecret",
+  async check(news) {
+    const failures: Failure[] = [];
+    if (typeof news.file === "string" && news.file !== UNKNOWN && !news.file.startsWith("/"))
+      failures.push({ property: "file", reason: `file must be an absolute path, got ${JSON.stringify(news.file)}` });
+    if (!Number.isInteger(news.bytes) || news.bytes < 16)
+      failures.push({ property: "bytes", reason: "bytes must be an integer of 16 or more" });
+    return failures;
+  },
+  due: (olds) => !existsSync(olds.file),
+  async create(inputs) {
+    const value = randomSecret(inputs.bytes);
+    await writeFileAtomically(inputs.file, value, 0o600);
+    return { id: randomUUID(), outs: { ...inputs, value } };
+  },
+  async update(_id, olds, news) {
+    const value = news.bytes === olds.bytes ? olds.value : randomSecret(news.bytes);
+    await writeFileAtomically(news.file, value, 0o600);
+    if (news.file !== olds.file) await fs.rm(olds.file, { force: true });
+    return { ...news, value };
+  },
+  async delete(_id, outs) {
+    await fs.rm(outs.file, { force: true });
   },
 };

@@ -1,7 +1,7 @@
 // The `strata` resource provider plugin: every resource type of the local target.
 import { type AnyResourceType, providerOf } from "./framework.js";
 import { Directory, File, FileSet, Links } from "./files.js";
-import { CertificateAuthority, PasswordFile, RandomValue, ServerCertificate } from "./identity.js";
+import { CertificateAuthority, GeneratedSecret, PasswordFile, RandomValue, ServerCertificate } from "./identity.js";
 import { PolicyCheck } from "./policy-check.js";
 import { QualityCheck } from "./quality-check.js";
 import { TrinoViews } from "./trino-views.js";
@@ -25,6 +25,7 @@ export const RESOURCE_TYPES: AnyResourceType[] = [
   Process,
   QualityCheck,
   RandomValue,
+  GeneratedSecret,
   ServerCertificate,
   TrinoViews,
 ];

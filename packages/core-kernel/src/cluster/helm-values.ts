@@ -2,12 +2,26 @@
 // tested without Pulumi. The chart is referenced, never re-written: these are
 // only its documented values.
 import type { ChartReference, Placement } from "@strata/cloud-kernel";
+import { SHARED_SECRET_ENV } from "./trino-config.js";
 
 /** The official chart, pinned; its image is pinned separately to the Trino release the local target runs. */
 export const TRINO_CHART: ChartReference = { repository: "https://trinodb.github.io/charts", chart: "trino", version: "1.40.0" };
 export const TRINO_IMAGE_TAG = "476";
 /** Where the access-rules ConfigMap is mounted (a directory mount: a subPath mount would never see updates). */
 export const RULES_DIRECTORY = "/etc/trino/access-rules";
+/** Where the server's key and certificate chain are mounted (`tls-combined.pem`, from a Secret). */
+export const TLS_DIRECTORY = "/etc/trino/tls";
+export const TLS_KEYSTORE_KEY = "tls-combined.pem";
+/** Where the identity provider's certificate authority is mounted (`ca.crt`, from a ConfigMap), when it has a private one. */
+export const IDENTITY_PROVIDER_CA_DIRECTORY = "/etc/trino/identity-provider-ca";
+/** The pods' own service-account authority, which signs the API server's certificate (its JWKS endpoint). */
+export const SERVICE_ACCOUNT_CA_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+/** The API server's JWKS, as pods reach it. */
+export const IN_CLUSTER_JWKS_URL = "https://kubernetes.default.svc/openid/v1/jwks";
+/** The HTTPS port of the coordinator's Service (the chart keeps 8080 for probes and node traffic; it authenticates nobody). */
+export const HTTPS_PORT = 8443;
+/** The chart's plain HTTP port (its probes and `discovery.uri` use it). */
+export const PLAIN_PORT = 8080;
 export const GROUPS_DIRECTORY = "/etc/trino/groups";
 /**
  * The catalogs the chart (1.40.0) declares in its own default values. Helm
@@ -29,6 +43,14 @@ export interface TrinoHelmSpec {
   rulesConfigMap: string;
   /** ConfigMap holding `groups.txt`, when the Cluster has groups. */
   groupsConfigMap?: string;
+  /**
+   * Who may log in, and how the server proves itself: the coordinator's
+   * authentication properties (kubernetes-identity.ts), the Secret holding
+   * the internal shared secret and the identity provider's client secret as
+   * environment variables, the Secret holding the server's `tls-combined.pem`,
+   * and the ConfigMap holding the identity provider's `ca.crt` when it has a private one.
+   */
+  security: { authentication: string; environmentSecret: string; tlsSecret: string; identityProviderCaConfigMap?: string };
   cpus: number;
   podMemoryMb: number;
   heapMb: number;
@@ -73,17 +95,28 @@ export function compileTrinoHelmValues(spec: TrinoHelmSpec): Record<string, unkn
   const mounts = [
     { name: "access-rules", configMap: spec.rulesConfigMap, path: RULES_DIRECTORY },
     ...(spec.groupsConfigMap ? [{ name: "groups", configMap: spec.groupsConfigMap, path: GROUPS_DIRECTORY }] : []),
+    ...(spec.security.identityProviderCaConfigMap
+      ? [{ name: "identity-provider-ca", configMap: spec.security.identityProviderCaConfigMap, path: IDENTITY_PROVIDER_CA_DIRECTORY }]
+      : []),
   ];
   return {
     image: { tag: TRINO_IMAGE_TAG },
     server: {
       workers: spec.workers.min,
       node: { environment: "strata" },
-      config: { query: { maxMemory: `${perNode * Math.max(1, spec.workers.max)}MB` } },
+      config: {
+        query: { maxMemory: `${perNode * Math.max(1, spec.workers.max)}MB` },
+        // HTTPS on the coordinator (the keystore reloads within a minute of a renewal, without a restart).
+        https: { enabled: true, port: HTTPS_PORT, keystore: { path: `${TLS_DIRECTORY}/${TLS_KEYSTORE_KEY}` } },
+      },
+      // Coordinator only: the workers bind none of these properties, and Trino refuses properties it does not use.
+      coordinatorExtraConfig: spec.security.authentication,
       autoscaling: { enabled: spec.workers.max > spec.workers.min, maxReplicas: spec.workers.max, targetCPUUtilizationPercentage: 70 },
     },
     catalogs: { ...Object.fromEntries(CHART_DEFAULT_CATALOGS.map((c) => [c, null])), ...spec.catalogs },
-    envFrom: [{ secretRef: { name: spec.credentialsSecret } }],
+    envFrom: [{ secretRef: { name: spec.credentialsSecret } }, { secretRef: { name: spec.security.environmentSecret } }],
+    // Every node signs its internal requests with the shared secret, read from the environment (never a ConfigMap).
+    additionalConfigProperties: [`internal-communication.shared-secret=\${ENV:${SHARED_SECRET_ENV}}`],
     accessControl: {
       type: "properties",
       properties: [
@@ -94,9 +127,13 @@ export function compileTrinoHelmValues(spec: TrinoHelmSpec): Record<string, unkn
       ].join("\n"),
     },
     configMounts: mounts,
-    coordinator: { ...node(spec, perNode), additionalConfigFiles: groupProperties },
+    coordinator: {
+      ...node(spec, perNode),
+      additionalConfigFiles: groupProperties,
+      secretMounts: [{ name: "tls", secretName: spec.security.tlsSecret, path: TLS_DIRECTORY }],
+    },
     worker: node(spec, perNode),
-    service: { type: "ClusterIP", port: 8080 },
+    service: { type: "ClusterIP", port: PLAIN_PORT },
     ...(spec.identity
       ? { serviceAccount: { create: true, name: spec.identity.serviceAccount, annotations: spec.identity.annotations } }
       : {}),

@@ -1,4 +1,5 @@
 import type { ConfigMap, Secret as KubernetesSecret } from "@pulumi/kubernetes/core/v1/index.js";
+import type { NetworkPolicy } from "@pulumi/kubernetes/networking/v1/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import {
@@ -38,6 +39,24 @@ import { Secret } from "../secret/index.js";
 import { deployClusterOnKubernetes } from "./kubernetes.js";
 import { deployClusterLocally } from "./local.js";
 
+/** How people sign in to a Cluster on Kubernetes targets: the organisation's OpenID Connect provider. */
+export interface IdentityProviderArgs {
+  /** The provider's issuer URL, e.g. `https://login.example.com/realms/data` (its discovery document is read at start). */
+  issuer: string;
+  /** The client registered for the Cluster at the provider. */
+  clientId: string;
+  /** That client's secret. */
+  clientSecret: Secret;
+  /** The access-token claim naming the person; Policies name people by it. @default "preferred_username" */
+  userClaim?: string;
+  /** The access-token claim listing the person's groups; Policies name groups by it. @default "groups" */
+  groupsClaim?: string;
+  /** Token audiences accepted besides the client id. @default [] */
+  audiences?: string[];
+  /** PEM of the certificate authority of the provider's HTTPS certificate, when it is a private one. @default the public authorities */
+  certificateAuthority?: string;
+}
+
 /** Arguments of a {@link Cluster}. */
 export interface ClusterArgs extends PrimitiveArgs {
   /**
@@ -63,7 +82,7 @@ export interface ClusterArgs extends PrimitiveArgs {
   /**
    * Local target: the people who log in, with a password over HTTPS: user ->
    * the Secret holding the password, or `"generate"` for a password the
-   * Cluster makes and keeps as a Secret of its own (`cluster.logins[user]`).
+   * Cluster makes and keeps in a 0600 file of its own (`cluster.logins[user]`).
    * Every user the Policies or `groups` name logs in too, with a generated
    * password unless listed here. Workloads are not listed: each service
    * account the Policies name gets a generated password of its own. A changed
@@ -72,7 +91,14 @@ export interface ClusterArgs extends PrimitiveArgs {
    */
   users?: Record<string, Secret | "generate">;
   /**
-   * Local target: HTTPS port on 127.0.0.1 (on Kubernetes the Service listens on 8080). Changing it restarts the server.
+   * Kubernetes targets: people sign in with an access token from this OpenID
+   * Connect provider (groups from its groups claim). Workloads sign in with
+   * their projected service-account token either way, and without a provider
+   * nobody else can log in. On the local target people log in with passwords (`users`).
+   */
+  identityProvider?: IdentityProviderArgs;
+  /**
+   * Local target: HTTPS port on 127.0.0.1 (on Kubernetes the Service serves HTTPS on 8443). Changing it restarts the server.
    * @default a free port picked at first deployment and kept
    */
   port?: number;
@@ -100,7 +126,7 @@ export function validateClusterArgs(
     );
   }
   if (args.port !== undefined && onKubernetes(context.target)) {
-    checks.add("port", args.port, "is chosen by the chart on Kubernetes (8080)", "leave port out on Kubernetes targets");
+    checks.add("port", args.port, "is fixed on Kubernetes (HTTPS on 8443)", "leave port out on Kubernetes targets");
   } else if (args.port !== undefined) {
     if (!Number.isInteger(args.port) || args.port < 1024 || args.port > 65535) {
       checks.add("port", args.port, "is not a usable port", "give an integer from 1024 to 65535, or leave it out to pick a free one");
@@ -141,6 +167,7 @@ export function validateClusterArgs(
       if (!NAME.test(m)) checks.add(`groups.${group}[${i}]`, m, "is not a valid user name", 'use letters, digits, ".", "_", "@" or "-"');
     });
   }
+  checks.addAll(identityProviderIssues(name, args.identityProvider, onKubernetes(context.target)));
   const policies = (args.policies ?? []).filter((p) => p instanceof Policy);
   const mounted = depots.filter((d) => d instanceof Depot);
   const { problems } = compilePolicies(
@@ -148,6 +175,7 @@ export function validateClusterArgs(
     depotRefs(mounted),
     args.groups ?? {},
     staticColumnTypes(mounted),
+    { identityProviderGroups: args.identityProvider !== undefined && onKubernetes(context.target) },
   );
   // Problems inside one policy were reported by the Policy itself; here only what needs the Cluster.
   checks.addAll(
@@ -162,6 +190,69 @@ export function validateClusterArgs(
         fix: p.fix,
       })),
   );
+  return checks.issues;
+}
+
+const CLAIM = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
+
+/** Checks a Cluster's `identityProvider`. Pure. */
+export function identityProviderIssues(name: string, provider: IdentityProviderArgs | undefined, kubernetes: boolean): ValidationIssue[] {
+  const checks = new IssueCollector("Cluster", name);
+  if (provider === undefined) return checks.issues;
+  if (!kubernetes) {
+    checks.add(
+      "identityProvider",
+      provider.issuer,
+      "applies on Kubernetes targets only",
+      "leave it out on the local target, where people log in with passwords (users)",
+    );
+    return checks.issues;
+  }
+  let issuer: URL | undefined;
+  try {
+    issuer = new URL(provider.issuer);
+  } catch {
+    checks.add(
+      "identityProvider.issuer",
+      provider.issuer,
+      "is not a URL",
+      "give the provider's issuer, e.g. https://login.example.com/realms/data",
+    );
+  }
+  // Plain HTTP only to a provider on the same machine (a test or a development provider).
+  if (issuer && issuer.protocol !== "https:" && !(issuer.protocol === "http:" && ["127.0.0.1", "localhost"].includes(issuer.hostname)))
+    checks.add("identityProvider.issuer", provider.issuer, "is not an https URL", "give the provider's https issuer URL");
+  if (typeof provider.clientId !== "string" || provider.clientId.trim() === "")
+    checks.add(
+      "identityProvider.clientId",
+      provider.clientId,
+      "is empty",
+      "give the client id registered for this Cluster at the provider",
+    );
+  if (!(provider.clientSecret instanceof Secret))
+    checks.add(
+      "identityProvider.clientSecret",
+      typeof provider.clientSecret,
+      "is not a Secret",
+      "pass a Secret holding the client's secret",
+    );
+  for (const field of ["userClaim", "groupsClaim"] as const) {
+    const claim = provider[field];
+    if (claim !== undefined && !CLAIM.test(claim))
+      checks.add(
+        `identityProvider.${field}`,
+        claim,
+        "is not a claim name",
+        "give a top-level claim name, e.g. preferred_username or groups",
+      );
+  }
+  if (provider.certificateAuthority !== undefined && !provider.certificateAuthority.includes("-----BEGIN CERTIFICATE-----"))
+    checks.add(
+      "identityProvider.certificateAuthority",
+      `${provider.certificateAuthority.slice(0, 20)}…`,
+      "is not a PEM certificate",
+      "give the PEM text of the provider's certificate authority",
+    );
   return checks.issues;
 }
 
@@ -233,7 +324,15 @@ export type ClusterNative =
       policyCheck?: PolicyCheck;
     }
   /** Kubernetes targets: the Trino chart's release, the credentials Secret and the access-rules ConfigMap. */
-  | { kind: "kubernetes"; release: HelmChartRelease; credentials: KubernetesSecret; accessRules: ConfigMap; storeAccess?: StoreAccess };
+  | {
+      kind: "kubernetes";
+      release: HelmChartRelease;
+      credentials: KubernetesSecret;
+      accessRules: ConfigMap;
+      /** Who may reach Trino's pods. */
+      networkPolicy: NetworkPolicy;
+      storeAccess?: StoreAccess;
+    };
 
 /** What the backends need of a Cluster, computed once. */
 export interface ClusterSpec {
@@ -246,21 +345,31 @@ export interface ClusterSpec {
   users: Record<string, Secret | "generate">;
   /** Every service account the Policies name, sorted. */
   serviceAccounts: string[];
-  /** The Cluster's owner: its generated Secrets have the same. */
-  owner?: string;
   compute: Compute;
   port?: number;
   startTimeoutSeconds: number;
+  /** Kubernetes targets: the people's OpenID Connect provider. */
+  identityProvider?: IdentityProviderArgs;
+}
+
+/**
+ * Where a login's password is kept: a given {@link Secret}, or the file of a
+ * password the Cluster generated. `reference` is the 0600 file on the local target.
+ */
+export interface LoginPassword {
+  readonly reference: pulumi.Output<string>;
+  /** The password, as a Pulumi secret. */
+  readonly value: pulumi.Output<string>;
 }
 
 /** Who logs in to a local Cluster, and how. */
 export interface ClusterLogins {
   /** The stack authority's certificate, which clients check the server against. */
   caFile: string;
-  /** Person -> the Secret holding the password. */
-  people: Record<string, Secret>;
-  /** Service account -> its generated Secret, and the login the plugin uses for it. */
-  serviceAccounts: Record<string, { secret: Secret; login: LocalTrinoLogin }>;
+  /** Person -> where the password is kept. */
+  people: Record<string, LoginPassword>;
+  /** Service account -> where its generated password is kept, and the login the plugin uses for it. */
+  serviceAccounts: Record<string, { password: LoginPassword; login: LocalTrinoLogin }>;
 }
 
 /** A child role for a login's Secret: the name itself when it is a valid role, otherwise a readable form with a hash. */
@@ -285,10 +394,13 @@ export function loginRole(prefix: string, name: string): string {
  * Trino Helm chart (coordinator and autoscaled workers sized and placed by
  * its Compute), catalogs from its Depots with credentials from a Kubernetes
  * Secret through environment references, and its Policies' rules in a
- * ConfigMap the pods mount and reload.
+ * ConfigMap the pods mount and reload; HTTPS on 8443, people signing in
+ * with the `identityProvider`'s tokens, workloads with their projected
+ * service-account tokens, and a NetworkPolicy letting in only the workloads
+ * its Policies name (kubernetes-identity.ts).
  */
 export class Cluster extends StrataComponent {
-  /** `https://127.0.0.1:<port>` (local: HTTPS only, password logins) or `http://<name>-trino.<namespace>.svc.cluster.local:8080` (Kubernetes). */
+  /** `https://127.0.0.1:<port>` (local: password logins) or `https://<name>-trino.<namespace>.svc.cluster.local:8443` (Kubernetes: tokens). */
   readonly endpoint: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
   /** Catalog names, sorted. */
@@ -297,12 +409,20 @@ export class Cluster extends StrataComponent {
   /** What it is made of on its target (escape hatch). */
   readonly native: ClusterNative;
   /**
-   * Local target: the people who log in -> the Secret holding each one's
-   * password (its `reference` is the 0600 file). Empty on Kubernetes targets.
+   * Local target: the people who log in -> where each one's password is
+   * kept (the given Secret, or the generated password's 0600 file, both as
+   * `reference`). Empty on Kubernetes targets.
    */
-  readonly logins: Record<string, Secret>;
+  readonly logins: Record<string, LoginPassword>;
   /** Local target: the certificate authority's file clients trust (`<dataDir>/tls/ca.pem`). */
   readonly caFile?: string;
+  /**
+   * Kubernetes targets: how a workload logs in. Its pods present a projected
+   * service-account token bound to `tokenAudience`, and check the server
+   * against the certificate authority in ConfigMap `caConfigMap` (key
+   * `ca.crt`, in the Cluster's namespace; `certificateAuthority` is its PEM).
+   */
+  readonly workloadLogin?: { tokenAudience: pulumi.Output<string>; caConfigMap: string; certificateAuthority: pulumi.Output<string> };
   private readonly accounts: ClusterLogins["serviceAccounts"];
 
   constructor(name: string, args: ClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
@@ -322,9 +442,9 @@ export class Cluster extends StrataComponent {
         ...(args.users ?? {}),
       },
       serviceAccounts: serviceAccountsOf((args.policies ?? []).map((p) => p.spec)),
-      ...(args.owner === undefined ? {} : { owner: args.owner }),
       compute: args.compute ?? new Compute(this.childName("compute"), { platform: this.platform, owner: args.owner }, this.childOptions()),
       ...(args.port === undefined ? {} : { port: args.port }),
+      ...(args.identityProvider === undefined ? {} : { identityProvider: args.identityProvider }),
       startTimeoutSeconds: args.startTimeoutSeconds ?? 180,
     };
     // A fixed port is claimed for the run: two primitives on one port are refused when the program ends.
@@ -333,7 +453,8 @@ export class Cluster extends StrataComponent {
     this.catalogs = spec.depots.map((d) => d.catalogName);
     const deployed = onKubernetes(this.context.target)
       ? { ...deployClusterOnKubernetes(this.childFactory(), spec), logins: undefined }
-      : deployClusterLocally(this.childFactory(), spec);
+      : { ...deployClusterLocally(this.childFactory(), spec), workloadLogin: undefined };
+    if (deployed.workloadLogin) this.workloadLogin = deployed.workloadLogin;
     this.native = deployed.native;
     this.port = deployed.port;
     this.endpoint = deployed.endpoint;
@@ -366,7 +487,7 @@ export class Cluster extends StrataComponent {
    * this Cluster names it (without a grant it could do nothing), and on
    * Kubernetes targets, where Clusters have no logins of their own yet.
    */
-  serviceAccount(account: string, primitive: string, name: string): { secret: Secret; login: LocalTrinoLogin } {
+  serviceAccount(account: string, primitive: string, name: string): { password: LoginPassword; login: LocalTrinoLogin } {
     const found = this.accounts[account];
     if (found) return found;
     throw new StrataValidationError([

@@ -2,16 +2,36 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   type ChildFactory,
   HelmChartRelease,
+  LocalRandomValue,
+  LocalServerCertificate,
   type StoreAccess,
   capabilitiesFor,
   configMapObject,
+  ingressPolicy,
+  issuerDiscoveryBinding,
   secretObject,
+  stackAuthority,
   strataLabels,
 } from "@strata/cloud-kernel";
 import { compilePolicies, renderRules } from "../policy/compile.js";
-import { TRINO_CHART, compileTrinoHelmValues } from "./helm-values.js";
+import {
+  HTTPS_PORT,
+  IDENTITY_PROVIDER_CA_DIRECTORY,
+  IN_CLUSTER_JWKS_URL,
+  PLAIN_PORT,
+  SERVICE_ACCOUNT_CA_FILE,
+  TLS_KEYSTORE_KEY,
+  TRINO_CHART,
+  compileTrinoHelmValues,
+} from "./helm-values.js";
 import { type ClusterNative, type ClusterSpec, depotRefs, staticColumnTypes } from "./index.js";
-import { renderGroups } from "./trino-config.js";
+import { CLIENT_SECRET_ENV, renderKubernetesAuthentication } from "./kubernetes-identity.js";
+import { SHARED_SECRET_ENV, renderGroups } from "./trino-config.js";
+
+/** The labels the chart gives a release's Trino pods (coordinator and workers). */
+export function trinoPodLabels(release: string): Record<string, string> {
+  return { "app.kubernetes.io/name": "trino", "app.kubernetes.io/instance": release };
+}
 
 /** The chart's service name for a release: the release name, suffixed "-trino" unless it contains it (Helm's fullname rule). */
 export function trinoServiceName(release: string): string {
@@ -22,18 +42,32 @@ export function trinoServiceName(release: string): string {
  * Kubernetes targets: a Secret with the catalogs' credentials (read by Trino
  * as environment variables through `${ENV:...}`), a ConfigMap with the access
  * rules (and one with the groups), and the official Trino chart, its
- * coordinator and workers sized and placed by the Compute.
+ * coordinator and workers sized and placed by the Compute. The coordinator
+ * serves HTTPS on 8443 with a certificate from the stack's authority; people
+ * sign in with their identity provider's access token, workloads with their
+ * projected service-account token (audience `trino.<namespace>.<name>`); the
+ * nodes sign their own calls with a generated shared secret; and a
+ * NetworkPolicy lets in only Trino's own pods and the pods of the workloads
+ * its Policies name.
  */
 export function deployClusterOnKubernetes(
   children: ChildFactory,
   spec: ClusterSpec,
-): { endpoint: pulumi.Output<string>; port: pulumi.Output<number>; native: ClusterNative } {
+): {
+  endpoint: pulumi.Output<string>;
+  port: pulumi.Output<number>;
+  native: ClusterNative;
+  workloadLogin: { tokenAudience: pulumi.Output<string>; caConfigMap: string; certificateAuthority: pulumi.Output<string> };
+} {
   const cluster = children.platform.kubernetes!;
   const { name, depots, compute } = spec;
   const namespace = cluster.namespace;
   const labels = strataLabels("Cluster", name);
   const groups = Object.keys(spec.groups).length > 0 ? spec.groups : undefined;
-  const { rules } = compilePolicies(spec.policies, depotRefs(depots), spec.groups, staticColumnTypes(depots));
+  // With an identity provider, groups the Cluster does not list come from people's tokens.
+  const { rules } = compilePolicies(spec.policies, depotRefs(depots), spec.groups, staticColumnTypes(depots), {
+    identityProviderGroups: spec.identityProvider !== undefined,
+  });
   const environment = pulumi.all(depots.map((d) => d.environment)).apply((envs) => Object.assign({}, ...envs) as Record<string, string>);
   const credentials = secretObject(children, "depot-credentials", { name: `${name}-depot-credentials`, namespace, labels }, environment);
   const accessRules = configMapObject(
@@ -60,14 +94,112 @@ export function deployClusterOnKubernetes(
   const identity = storeAccess
     ? storeAccess.serviceAccountAnnotations.apply((annotations) => ({ serviceAccount, annotations, podLabels: storeAccess!.podLabels }))
     : pulumi.output(undefined);
+  const platform = children.platform;
+  const service = trinoServiceName(name);
+  // HTTPS: a certificate for the coordinator's Service names, from the stack's authority.
+  const authority = stackAuthority(platform);
+  const certificate = new LocalServerCertificate(
+    children.name("certificate"),
+    {
+      authority,
+      commonName: pulumi.interpolate`${service}.${namespace}.svc`,
+      dnsNames: pulumi
+        .output(namespace)
+        .apply((ns) => [service, `${service}.${ns}`, `${service}.${ns}.svc`, `${service}.${ns}.svc.cluster.local`]),
+      ipAddresses: [],
+      inline: true,
+    },
+    children.options(),
+  );
+  const tls = secretObject(
+    children,
+    "tls",
+    { name: `${name}-trino-tls`, namespace, labels },
+    {
+      [TLS_KEYSTORE_KEY]: certificate.keystorePem.apply((pem) => pem ?? ""),
+    },
+  );
+  const caConfigMap = `${name}-trino-ca`;
+  const ca = configMapObject(children, "ca", { name: caConfigMap, namespace, labels }, { "ca.crt": authority.certificatePem });
+  const sharedSecret = new LocalRandomValue(children.name("shared-secret"), { bytes: 48 }, children.options());
+  const people = spec.identityProvider;
+  const securityEnvironment = secretObject(
+    children,
+    "security",
+    { name: `${name}-trino-security`, namespace, labels },
+    {
+      [SHARED_SECRET_ENV]: sharedSecret.value,
+      ...(people ? { [CLIENT_SECRET_ENV]: people.clientSecret.value } : {}),
+    },
+  );
+  const idpCa = people?.certificateAuthority
+    ? configMapObject(
+        children,
+        "identity-provider-ca",
+        { name: `${name}-identity-provider-ca`, namespace, labels },
+        {
+          "ca.crt": people.certificateAuthority,
+        },
+      )
+    : undefined;
+  // Workloads: tokens from the cluster's own issuer, bound to this Cluster. Which workloads is known once the
+  // program is declared (a Workflow declared after the Cluster is one of them).
+  const tokenAudience = pulumi.output(namespace).apply((ns) => `trino.${ns}.${name}`);
+  const issuer = cluster.cloud ? cluster.cloud.cluster.oidcIssuer : pulumi.output(cluster.settings.serviceAccountIssuer);
+  const named = new Set(spec.serviceAccounts);
+  const clients = pulumi.output(
+    platform.allDeclared.then(() => platform.clusterClients.filter((c) => c.cluster === name && named.has(c.account))),
+  );
+  const clientsResolved = clients.apply((list) =>
+    pulumi.all(list.map((c) => pulumi.all([pulumi.output(c.namespace), c.account, c.podLabels]))),
+  );
+  const authentication = pulumi.all([clientsResolved, issuer, tokenAudience]).apply(([list, issuer, audience]) => {
+    const accounts: Record<string, string[]> = {};
+    for (const [ns, account] of list) (accounts[ns] ??= []).push(account);
+    return renderKubernetesAuthentication({
+      ...(people
+        ? {
+            people: {
+              issuer: people.issuer,
+              clientId: people.clientId,
+              userClaim: people.userClaim ?? "preferred_username",
+              groupsClaim: people.groupsClaim ?? "groups",
+              audiences: people.audiences ?? [],
+              ...(people.certificateAuthority ? { caFile: `${IDENTITY_PROVIDER_CA_DIRECTORY}/ca.crt` } : {}),
+            },
+          }
+        : {}),
+      workloads: { issuer, jwksUrl: IN_CLUSTER_JWKS_URL, audience, caFile: SERVICE_ACCOUNT_CA_FILE, accounts },
+    });
+  });
+  // Trino fetches the API server's public keys without credentials of its own.
+  const discovery = issuerDiscoveryBinding(children, "issuer-discovery", pulumi.interpolate`${namespace}-${name}-issuer-discovery`, labels);
+  // In: Trino's own pods (coordinator and workers talk to each other) and the pods of the workloads the Policies name.
+  const network = ingressPolicy(children, "network-policy", {
+    meta: { name: `${name}-trino`, namespace, labels },
+    podLabels: trinoPodLabels(name),
+    from: pulumi
+      .all([pulumi.output(namespace), clientsResolved])
+      .apply(([ns, list]) => [
+        { namespace: ns, labels: trinoPodLabels(name) },
+        ...list.map(([clientNamespace, , podLabels]) => ({ namespace: clientNamespace, labels: podLabels })),
+      ]),
+    ports: [HTTPS_PORT, PLAIN_PORT],
+  });
   const values = pulumi
-    .all([pulumi.all(depots.map((d) => pulumi.all([d.catalogName, d.catalogProperties]))), identity])
-    .apply(([catalogs, identity]) =>
+    .all([pulumi.all(depots.map((d) => pulumi.all([d.catalogName, d.catalogProperties]))), identity, authentication])
+    .apply(([catalogs, identity, authentication]) =>
       compileTrinoHelmValues({
         catalogs: Object.fromEntries(catalogs),
         credentialsSecret: `${name}-depot-credentials`,
         rulesConfigMap: `${name}-access-rules`,
         ...(groups ? { groupsConfigMap: `${name}-groups` } : {}),
+        security: {
+          authentication,
+          environmentSecret: `${name}-trino-security`,
+          tlsSecret: `${name}-trino-tls`,
+          ...(idpCa ? { identityProviderCaConfigMap: `${name}-identity-provider-ca` } : {}),
+        },
         cpus: compute.cpus,
         podMemoryMb: compute.podMemoryMb,
         heapMb: compute.heapMb,
@@ -79,11 +211,23 @@ export function deployClusterOnKubernetes(
   const release = new HelmChartRelease(
     children.name("trino"),
     { platform: children.platform, chart: TRINO_CHART, namespace, releaseName: name, values },
-    children.options({ dependsOn: [credentials, accessRules, ...(groupsMap ? [groupsMap] : [])] }),
+    children.options({
+      dependsOn: [
+        credentials,
+        accessRules,
+        tls,
+        ca,
+        securityEnvironment,
+        discovery,
+        ...(groupsMap ? [groupsMap] : []),
+        ...(idpCa ? [idpCa] : []),
+      ],
+    }),
   );
   return {
-    endpoint: pulumi.interpolate`http://${trinoServiceName(name)}.${namespace}.svc.cluster.local:8080`,
-    port: pulumi.output(8080),
-    native: { kind: "kubernetes", release, credentials, accessRules, ...(storeAccess ? { storeAccess } : {}) },
+    endpoint: pulumi.interpolate`https://${service}.${namespace}.svc.cluster.local:${HTTPS_PORT}`,
+    port: pulumi.output(HTTPS_PORT),
+    native: { kind: "kubernetes", release, credentials, accessRules, networkPolicy: network, ...(storeAccess ? { storeAccess } : {}) },
+    workloadLogin: { tokenAudience, caConfigMap, certificateAuthority: authority.certificatePem },
   };
 }

@@ -9,6 +9,7 @@ import {
   LocalLinks,
   LocalPasswordFile,
   LocalProcess,
+  LocalGeneratedSecret,
   LocalRandomValue,
   LocalServerCertificate,
   type LocalTrinoLogin,
@@ -19,11 +20,11 @@ import {
   stackAuthorityCertificateFile,
 } from "@strata/cloud-kernel";
 import { type ColumnTypes, HEALTH_USER, compilePolicies, renderRules } from "../policy/compile.js";
-import { Secret } from "../secret/index.js";
 import {
   type ClusterLogins,
   type ClusterNative,
   type ClusterSpec,
+  type LoginPassword,
   depotRefs,
   loginRole,
   referencesOf,
@@ -34,16 +35,6 @@ import { RELOAD_SECONDS, SHARED_SECRET_ENV, compileTrinoServerFiles, renderGroup
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
-}
-
-/** A generated password kept as a Secret of the Cluster (its 0600 file is `<dataDir>/secrets/<secret name>`). */
-function generatedSecret(children: ChildFactory, role: string, description: string, owner: string | undefined): Secret {
-  const random = new LocalRandomValue(children.name(`${role}-value`), { bytes: 24 }, children.options());
-  return new Secret(
-    children.name(role),
-    { value: random.value, platform: children.platform, description, ...(owner === undefined ? {} : { owner }) },
-    children.options(),
-  );
 }
 
 /**
@@ -76,28 +67,14 @@ export function deployClusterLocally(
   const authority = stackAuthority(platform);
   const caFile = stackAuthorityCertificateFile(platform.context.dataDir);
   // Who logs in: people (their own Secret, or a generated one), workloads (a generated one each), and the health check.
-  const people: Record<string, Secret> = {};
-  for (const [user, given] of Object.entries(spec.users)) {
-    people[user] =
-      given === "generate"
-        ? generatedSecret(children, loginRole("login", user), `Password of ${user} on Cluster ${name}`, spec.owner)
-        : given;
-  }
-  const accounts: Record<string, Secret> = {};
-  for (const account of spec.serviceAccounts) {
-    accounts[account] = generatedSecret(
-      children,
-      loginRole("account", account),
-      `Password of service account ${account} on Cluster ${name}`,
-      spec.owner,
-    );
-  }
-  const health = generatedSecret(
-    children,
-    "health-login",
-    `Password of ${HEALTH_USER}, the readiness check of Cluster ${name}`,
-    spec.owner,
-  );
+  // A generated password is one resource: its value and its 0600 file `<dataDir>/secrets/<cluster>-<role>.password`.
+  const generatedFile = (role: string) => path.join(secretsDir, `${name}-${role}.password`);
+  const generated = (role: string) => new LocalGeneratedSecret(children.name(role), { file: generatedFile(role) }, children.options());
+  const people: Record<string, LoginPassword> = {};
+  for (const [user, given] of Object.entries(spec.users)) people[user] = given === "generate" ? generated(loginRole("login", user)) : given;
+  const accounts: Record<string, LoginPassword> = {};
+  for (const account of spec.serviceAccounts) accounts[account] = generated(loginRole("account", account));
+  const health = generated("health-login");
   const sharedSecret = new LocalRandomValue(children.name("shared-secret"), { bytes: 48 }, children.options());
   const passwordFile = path.join(etc, "password.db");
   const passwords = new LocalPasswordFile(
@@ -119,7 +96,7 @@ export function deployClusterLocally(
     { authority, commonName: "localhost", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"], keystoreFile },
     children.options(),
   );
-  const healthLogin = { user: HEALTH_USER, passwordFile: path.join(secretsDir, health.resourceName), caFile };
+  const healthLogin = { user: HEALTH_USER, passwordFile: generatedFile("health-login"), caFile };
 
   const plugins = [...new Set([...depots.flatMap((d) => d.plugins), "password-authenticators"])].sort();
   const pluginDir = new LocalLinks(
@@ -265,7 +242,12 @@ export function deployClusterLocally(
     children.options({ dependsOn: guards }),
   );
 
-  const login = (user: string, secret: Secret): LocalTrinoLogin => ({ port: server.port, user, passwordFile: secret.reference, caFile });
+  const login = (user: string, password: LoginPassword): LocalTrinoLogin => ({
+    port: server.port,
+    user,
+    passwordFile: password.reference,
+    caFile,
+  });
   return {
     endpoint: pulumi.interpolate`https://127.0.0.1:${server.port}`,
     port,
@@ -282,7 +264,7 @@ export function deployClusterLocally(
       caFile,
       people,
       serviceAccounts: Object.fromEntries(
-        Object.entries(accounts).map(([account, secret]) => [account, { secret, login: login(account, secret) }]),
+        Object.entries(accounts).map(([account, password]) => [account, { password, login: login(account, password) }]),
       ),
     },
   };

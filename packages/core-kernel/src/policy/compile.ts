@@ -422,6 +422,21 @@ function resolveLevel(rules: NormalizedAccess[], object: Scope): { level: Access
 
 const cmp = (a: string | undefined, b: string | undefined) => (a ?? "").localeCompare(b ?? "");
 
+/** How a Cluster's people are known to the compiler. */
+export interface CompileOptions {
+  /**
+   * People sign in with an identity provider whose tokens carry their groups
+   * (Kubernetes targets): a group the policies name that is not one of the
+   * Cluster's `groups` is the provider's. Its members are known only at
+   * login, so its rules name the group itself and follow every user's own
+   * rules: per object, the most specific rule first, a deny before a grant,
+   * and a wider grant before a narrower one; a person in several such groups
+   * gets the first that covers the object (masks and filters included).
+   * @default false
+   */
+  identityProviderGroups?: boolean;
+}
+
 /**
  * Compiles policies into Trino rules. Returns every problem at once, and the
  * rules (stable: shuffling the policies or their rules gives identical output).
@@ -436,6 +451,7 @@ export function compilePolicies(
   depotList: DepotRef[],
   groups: Record<string, string[]> = {},
   columnTypes: ColumnTypes = {},
+  options: CompileOptions = {},
 ): { rules: TrinoRules; problems: PolicyProblem[] } {
   const depots = new Map(depotList.map((d) => [d.name, d]));
   const problems: PolicyProblem[] = [];
@@ -635,9 +651,13 @@ export function compilePolicies(
 
   // Groups policies name must be the Cluster's: otherwise their rules would reach nobody.
   const known = new Set(Object.keys(groups));
+  // The identity provider's groups: named by policies, members known only from each person's token.
+  const tokenGroups = options.identityProviderGroups
+    ? [...new Set([...access, ...data].flatMap((r) => r.groups))].filter((g) => !known.has(g)).sort()
+    : [];
   for (const r of [...access, ...data]) {
     r.groups.forEach((g, i) => {
-      if (known.has(g)) return;
+      if (known.has(g) || tokenGroups.includes(g)) return;
       const listed = [...known].sort().join(", ") || "none";
       problems.push({
         scope: "grant",
@@ -667,9 +687,9 @@ export function compilePolicies(
   // Per principal: the resolved rule of every object a rule of theirs names.
   const resolvedOf = new Map<string, Resolved[]>();
   const dataUsable = new Map<NormalizedData, boolean>();
-  for (const user of [...principals].sort()) {
-    const mine = access.filter((r) => applies(r, user));
-    const myData = data.filter((d) => applies(d, user));
+  const resolve = (subject: string, appliesHere: (s: { users: string[]; groups: string[] }) => boolean): Resolved[] => {
+    const mine = access.filter(appliesHere);
+    const myData = data.filter(appliesHere);
     const objects = new Map<string, Scope>();
     for (const o of [...mine, ...myData]) objects.set(scopeKey(o), { catalog: o.catalog, schema: o.schema, table: o.table });
     const out: Resolved[] = [];
@@ -694,7 +714,7 @@ export function compilePolicies(
                 policy: d.policy,
                 field: `${d.field}.mask`,
                 value: `${object.catalog}.${object.schema}.${object.table}.${d.mask.column}`,
-                problem: `gives user ${user} a second, different mask on this column (the other: Policy "${earlier.from.policy}" ${earlier.from.field}); Trino applies one mask per column and user`,
+                problem: `gives ${subject} a second, different mask on this column (the other: Policy "${earlier.from.policy}" ${earlier.from.field}); Trino applies one mask per column and user`,
                 fix: "give the column one mask for everyone this user is reached through (user and groups), or take the user out of one of the groups",
               });
             } else if (!earlier) {
@@ -718,13 +738,20 @@ export function compilePolicies(
           : {}),
       });
     }
-    resolvedOf.set(user, out);
-  }
+    return out;
+  };
+  for (const user of [...principals].sort())
+    resolvedOf.set(
+      user,
+      resolve(`user ${user}`, (r) => applies(r, user)),
+    );
+  // Each of the identity provider's groups, resolved as one principal of its own.
+  const groupResolved = new Map(tokenGroups.map((g) => [g, resolve(`group ${g}`, (r) => r.groups.includes(g))]));
 
   // A data policy that no principal it names may use is a mistake (a missing grant, or a typo).
   for (const d of data) {
     if (dataUsable.get(d)) continue;
-    if (d.groups.some((g) => !known.has(g))) continue; // already reported
+    if (d.groups.some((g) => !known.has(g))) continue; // already reported, or the identity provider's
     const who = [...d.users.map((u) => `user ${u}`), ...d.groups.map((g) => `group ${g}`)].join(", ");
     problems.push({
       scope: "grant",
@@ -737,7 +764,8 @@ export function compilePolicies(
   }
 
   // Rules of identical effect for several users become one rule naming them all.
-  const merge = (entries: Array<{ user: string; rule: Record<string, Json>; order: number }>) => {
+  // (Groups of the identity provider: the same, naming the groups, after every user's rules.)
+  const merge = (entries: Entry[], key: "user" | "group" = "user") => {
     const byBody = new Map<string, { users: string[]; rule: Record<string, Json>; order: number }>();
     for (const e of entries) {
       const body = JSON.stringify([e.order, e.rule]);
@@ -748,7 +776,7 @@ export function compilePolicies(
     return [...byBody.values()]
       .map((g) => ({ ...g, regex: exactNames(g.users) }))
       .sort((a, b) => a.order - b.order || cmp(JSON.stringify(a.rule), JSON.stringify(b.rule)) || cmp(a.regex, b.regex))
-      .map((g) => ({ user: g.regex, ...g.rule }) as Json);
+      .map((g) => ({ [key]: g.regex, ...g.rule }) as Json);
   };
   const objectFields = (s: Scope): Record<string, Json> => ({
     catalog: exactNames([s.catalog]),
@@ -756,44 +784,57 @@ export function compilePolicies(
     ...(s.table === undefined ? {} : { table: exactNames([s.table]) }),
   });
 
-  const tableEntries: Array<{ user: string; rule: Record<string, Json>; order: number }> = [];
-  const catalogEntries: Array<{ user: string; rule: Record<string, Json>; order: number }> = [];
-  const schemaEntries: Array<{ user: string; rule: Record<string, Json>; order: number }> = [];
-  for (const [user, resolved] of resolvedOf) {
-    for (const r of resolved) {
-      const rule: Record<string, Json> = { ...objectFields(r), privileges: PRIVILEGES[r.level] };
-      if (r.columns.length > 0) rule.columns = r.columns.map((c) => ({ name: c.name, mask: c.mask }));
-      if (r.filter !== undefined) rule.filter = r.filter;
-      // Most specific first: for each user, the first rule covering a table is its most specific one.
-      tableEntries.push({ user, rule, order: 2 - specificity(r) });
-    }
-    // Catalog access: the widest level the user has anywhere in the depot.
-    const widest = new Map<string, AccessLevel>();
-    for (const r of resolved) {
-      const earlier = widest.get(r.catalog) ?? "none";
-      widest.set(r.catalog, LEVELS.indexOf(r.level) > LEVELS.indexOf(earlier) ? r.level : earlier);
-    }
-    for (const [catalog, level] of widest)
-      catalogEntries.push({
-        user,
-        rule: { catalog: exactNames([catalog]), allow: CATALOG_ACCESS[level] },
-        order: level === "none" ? 0 : 1,
-      });
-    // Schema ownership follows `all` on a whole depot or schema; a schema rule of another level shadows a depot-wide `all`.
-    for (const r of resolved.filter((x) => x.table === undefined)) {
-      const ownsDepot = resolved.some((x) => x.catalog === r.catalog && x.schema === undefined && x.level === "all");
-      if (r.level === "all" || (r.schema !== undefined && ownsDepot)) {
-        schemaEntries.push({ user, rule: { ...objectFields(r), owner: r.level === "all" }, order: r.schema === undefined ? 1 : 0 });
+  type Entry = { user: string; rule: Record<string, Json>; order: number };
+  const emit = (principals: Map<string, Resolved[]>, byLevel: boolean) => {
+    const tableEntries: Entry[] = [];
+    const catalogEntries: Entry[] = [];
+    const schemaEntries: Entry[] = [];
+    // For groups (first match across several of a person's groups): at one object, a deny first, then the widest grant.
+    const rank = (level: AccessLevel) => (byLevel ? (level === "none" ? 0 : LEVELS.length - LEVELS.indexOf(level)) : 0);
+    for (const [user, resolved] of principals) {
+      for (const r of resolved) {
+        const rule: Record<string, Json> = { ...objectFields(r), privileges: PRIVILEGES[r.level] };
+        if (r.columns.length > 0) rule.columns = r.columns.map((c) => ({ name: c.name, mask: c.mask }));
+        if (r.filter !== undefined) rule.filter = r.filter;
+        // Most specific first: for each user, the first rule covering a table is its most specific one.
+        tableEntries.push({ user, rule, order: (2 - specificity(r)) * 10 + rank(r.level) });
+      }
+      // Catalog access: the widest level the user has anywhere in the depot.
+      const widest = new Map<string, AccessLevel>();
+      for (const r of resolved) {
+        const earlier = widest.get(r.catalog) ?? "none";
+        widest.set(r.catalog, LEVELS.indexOf(r.level) > LEVELS.indexOf(earlier) ? r.level : earlier);
+      }
+      for (const [catalog, level] of widest)
+        catalogEntries.push({
+          user,
+          rule: { catalog: exactNames([catalog]), allow: CATALOG_ACCESS[level] },
+          order: level === "none" ? 0 : 1 + rank(level),
+        });
+      // Schema ownership follows `all` on a whole depot or schema; a schema rule of another level shadows a depot-wide `all`.
+      for (const r of resolved.filter((x) => x.table === undefined)) {
+        const ownsDepot = resolved.some((x) => x.catalog === r.catalog && x.schema === undefined && x.level === "all");
+        if (r.level === "all" || (r.schema !== undefined && ownsDepot)) {
+          schemaEntries.push({ user, rule: { ...objectFields(r), owner: r.level === "all" }, order: r.schema === undefined ? 1 : 0 });
+        }
       }
     }
-  }
+    return { tableEntries, catalogEntries, schemaEntries };
+  };
+  const people = emit(resolvedOf, false);
+  const byGroup = emit(groupResolved, true);
 
-  const catalogs: Json[] = [{ user: HEALTH_USER, catalog: "system", allow: "read-only" }, ...merge(catalogEntries)];
+  const catalogs: Json[] = [
+    { user: HEALTH_USER, catalog: "system", allow: "read-only" },
+    ...merge(people.catalogEntries),
+    ...merge(byGroup.catalogEntries, "group"),
+  ];
   const tables: Json[] = [
     { user: HEALTH_USER, catalog: "system", schema: "runtime", table: "nodes", privileges: ["SELECT"] },
-    ...merge(tableEntries),
+    ...merge(people.tableEntries),
+    ...merge(byGroup.tableEntries, "group"),
   ];
-  const schemas: Json[] = merge(schemaEntries);
+  const schemas: Json[] = [...merge(people.schemaEntries), ...merge(byGroup.schemaEntries, "group")];
 
   const unique = [...new Map(problems.map((p) => [JSON.stringify([p.policy, p.field, p.problem]), p])).values()];
   return {

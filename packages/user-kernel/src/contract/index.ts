@@ -221,7 +221,7 @@ export class Contract extends StrataComponent {
         // What `strata check` runs, from the stack's state alone.
         plan: this.plan,
         endpoint: args.cluster.endpoint,
-        passwordFile: account.secret.reference,
+        passwordFile: account.password.reference,
         caFile: account.login.caFile,
         ...(this.report ? { report: this.report } : {}),
       },

@@ -74,7 +74,19 @@ export interface WorkflowPlan {
   podLabels?: Record<string, string>;
   /** Kubernetes: WorkflowTemplates (same namespace) to start after each successful run, by an exit handler. */
   downstream?: string[];
+  /**
+   * Kubernetes: how sql and check steps log in to the Cluster: a projected
+   * token of the run's service account bound to the Cluster's audience, and
+   * the ConfigMap (same namespace, key `ca.crt`) of the authority its certificate is checked against.
+   */
+  trinoLogin?: { tokenAudience: string; caConfigMap: string };
 }
+
+/** Where a run's pods find their token for the Cluster and the Cluster's certificate authority. */
+export const TRINO_TOKEN_DIRECTORY = "/var/run/secrets/strata/trino";
+export const TRINO_CA_DIRECTORY = "/etc/strata/trino-ca";
+/** A token lives an hour; the kubelet renews it before that. */
+const TOKEN_SECONDS = 3600;
 
 /** Prefix of the templates the compiler adds; refused as a step name. */
 export const RESERVED_PREFIX = "strata-";
@@ -112,14 +124,25 @@ export interface ArgoTemplate {
   metadata?: { annotations: Record<string, string> };
   /** `failFast: false`: a failed step stops only its own downstream steps; independent branches run on. */
   dag?: { tasks: ArgoDagTask[]; failFast?: boolean };
-  script?: { image: string; command: string[]; source: string };
+  script?: { image: string; command: string[]; source: string; volumeMounts?: ArgoVolumeMount[] };
   container?: { image: string; command: string[]; args: string[]; env: ArgoEnvVar[]; workingDir?: string };
   retryStrategy?: ArgoRetryStrategy;
   activeDeadlineSeconds?: number;
 }
 
+export interface ArgoVolumeMount {
+  name: string;
+  mountPath: string;
+  readOnly: boolean;
+}
+
+export type ArgoVolume =
+  | { name: string; projected: { sources: { serviceAccountToken: { audience: string; expirationSeconds: number; path: string } }[] } }
+  | { name: string; configMap: { name: string } };
+
 export interface ArgoWorkflowSpec {
   entrypoint: string;
+  volumes?: ArgoVolume[];
   templates: ArgoTemplate[];
   parallelism?: number;
   activeDeadlineSeconds?: number;
@@ -173,22 +196,54 @@ export function parseDepends(expression: string | undefined): string[] {
   });
 }
 
-function compileStep(step: PlannedStep): ArgoTemplate {
+/** Single-quoted for sh. */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The Trino CLI for a script step (Argo saves the script to a file and
+ * appends its path to the command). With a login, a shell reads the pod's
+ * projected token at run time, so the token is in no spec and no argument
+ * list Argo keeps, and the CLI checks the server against the Cluster's authority.
+ */
+function trinoCommand(
+  trino: { server: string; user: string; image: string },
+  login: WorkflowPlan["trinoLogin"],
+): { image: string; command: string[]; volumeMounts?: ArgoVolumeMount[] } {
+  const cli = ["trino", `--server=${trino.server}`, `--user=${trino.user}`];
+  if (login === undefined) return { image: trino.image, command: [...cli, "--file"] };
+  const script = [
+    "exec",
+    ...cli.map(shellQuote),
+    shellQuote(`--truststore-path=${TRINO_CA_DIRECTORY}/ca.crt`),
+    `--access-token="$(cat ${TRINO_TOKEN_DIRECTORY}/token)"`,
+    '--file "$0"',
+  ].join(" ");
+  return {
+    image: trino.image,
+    command: ["sh", "-c", script],
+    volumeMounts: [
+      { name: "strata-trino-token", mountPath: TRINO_TOKEN_DIRECTORY, readOnly: true },
+      { name: "strata-trino-ca", mountPath: TRINO_CA_DIRECTORY, readOnly: true },
+    ],
+  };
+}
+
+function compileStep(step: PlannedStep, login: WorkflowPlan["trinoLogin"]): ArgoTemplate {
   const template: ArgoTemplate = { name: step.name, metadata: { annotations: { [STEP_KIND_ANNOTATION]: step.kind } } };
   if (step.kind === "sql") {
     template.metadata!.annotations[STATEMENTS_ANNOTATION] = JSON.stringify(step.statements);
     // Argo saves `source` to a file and appends its path to the command: the Trino CLI runs it with --file.
     template.script = {
-      image: step.trino.image,
-      command: ["trino", `--server=${step.trino.server}`, `--user=${step.trino.user}`, "--file"],
+      ...trinoCommand(step.trino, login),
       source: step.statements.map((s) => `${s.trim().replace(/;\s*$/, "")};`).join("\n"),
     };
   } else if (step.kind === "check") {
     template.metadata!.annotations[QUALITY_PLAN_ANNOTATION] = JSON.stringify(step.plan);
     // The plan's queries; their thresholds are evaluated by the local runner (check steps run on the local target).
     template.script = {
-      image: step.trino.image,
-      command: ["trino", `--server=${step.trino.server}`, `--user=${step.trino.user}`, "--file"],
+      ...trinoCommand(step.trino, login),
       source: step.plan.queries.map((q) => `${q.sql};`).join("\n"),
     };
   } else {
@@ -237,7 +292,18 @@ export function compileWorkflow(plan: WorkflowPlan): CompiledWorkflow {
       }),
     },
   };
-  const spec: ArgoWorkflowSpec = { entrypoint: ENTRYPOINT, templates: [dag, ...plan.steps.map(compileStep)] };
+  const spec: ArgoWorkflowSpec = { entrypoint: ENTRYPOINT, templates: [dag, ...plan.steps.map((s) => compileStep(s, plan.trinoLogin))] };
+  if (plan.trinoLogin !== undefined && plan.steps.some((s) => s.kind !== "command")) {
+    spec.volumes = [
+      {
+        name: "strata-trino-token",
+        projected: {
+          sources: [{ serviceAccountToken: { audience: plan.trinoLogin.tokenAudience, expirationSeconds: TOKEN_SECONDS, path: "token" } }],
+        },
+      },
+      { name: "strata-trino-ca", configMap: { name: plan.trinoLogin.caConfigMap } },
+    ];
+  }
   if (plan.parallelism !== undefined) spec.parallelism = plan.parallelism;
   if (plan.timeoutSeconds !== undefined) spec.activeDeadlineSeconds = plan.timeoutSeconds;
   if (plan.serviceAccountName !== undefined) spec.serviceAccountName = plan.serviceAccountName;

@@ -1,5 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type ChildFactory, customObject, egressPolicy, strataLabels } from "@strata/core-kernel";
+import {
+  type ChildFactory,
+  configMapObject,
+  customObject,
+  egressPolicy,
+  roleBinding,
+  strataLabels,
+  trinoPodLabels,
+  workloadServiceAccount,
+} from "@strata/core-kernel";
+import { HTTPS_PORT } from "@strata/core-kernel";
 import { compileWorkflow } from "./compile.js";
 import type { WorkflowArgs, WorkflowNative } from "./index.js";
 import { workflowPlan } from "./plan.js";
@@ -10,7 +20,9 @@ import { workflowPlan } from "./plan.js";
  * Workspace's namespace (run by the Workspace's service account) or the
  * platform's. The Argo Workflows controller of the platform runs them: sql
  * steps in the Trino image of the Cluster's release, with the Trino CLI
- * against the Cluster's Service; command steps in their own image.
+ * against the Cluster's Service; command steps in their own image. A
+ * workflow with sql or check steps runs as its own service account (named
+ * as its user), whose projected token, bound to the Cluster, is its login.
  */
 export function deployWorkflowOnKubernetes(
   children: ChildFactory,
@@ -22,14 +34,44 @@ export function deployWorkflowOnKubernetes(
 ): { native: WorkflowNative } {
   const cluster = children.platform.kubernetes!;
   const namespace = args.workspace?.location ?? pulumi.output(cluster.namespace);
-  const account = args.workspace?.native.kind === "kubernetes" ? args.workspace.native.account.metadata.name : undefined;
   const labels = strataLabels("Workflow", name);
   const podLabels = { "strata.dev/workflow": name };
+  const login = args.cluster?.workloadLogin;
+  const queries = login !== undefined && args.steps.some((s) => s.kind !== "command");
+  const loginObjects: pulumi.Resource[] = [];
+  let account = args.workspace?.native.kind === "kubernetes" ? args.workspace.native.account.metadata.name : undefined;
+  if (queries) {
+    // Its own identity: a service account named as its user, whose token Trino maps to that user.
+    const own = workloadServiceAccount(children, "service-account", { name: user, namespace, labels });
+    account = own.metadata.name;
+    loginObjects.push(own);
+    // What Argo's executor does as the pod's service account: the Workspace's role, when it has one.
+    if (args.workspace?.native.kind === "kubernetes")
+      loginObjects.push(
+        roleBinding(
+          children,
+          "role-binding",
+          { name: user, namespace, labels },
+          args.workspace.native.role.metadata.name,
+          own.metadata.name,
+        ),
+      );
+    loginObjects.push(
+      configMapObject(children, "trino-ca", { name: `${name}-trino-ca`, namespace, labels }, { "ca.crt": login.certificateAuthority }),
+    );
+    children.platform.clusterClients.push({ cluster: args.cluster!.resourceName, account: user, namespace, podLabels });
+  }
   const server = args.cluster?.endpoint ?? pulumi.output("");
   // Waits for the whole program: workflows declared later may run after this one.
   const compiled = pulumi
-    .all([server, namespace, account ?? pulumi.output(undefined), pulumi.output(children.platform.allDeclared)])
-    .apply(([server, namespace, account]) =>
+    .all([
+      server,
+      namespace,
+      account ?? pulumi.output(undefined),
+      queries ? login!.tokenAudience : pulumi.output(undefined),
+      pulumi.output(children.platform.allDeclared),
+    ])
+    .apply(([server, namespace, account, tokenAudience]) =>
       compileWorkflow(
         workflowPlan(name, args, {
           server,
@@ -39,6 +81,7 @@ export function deployWorkflowOnKubernetes(
           podLabels,
           downstream: downstream(),
           ...(account === undefined ? {} : { serviceAccountName: account }),
+          ...(tokenAudience === undefined ? {} : { trinoLogin: { tokenAudience, caConfigMap: `${name}-trino-ca` } }),
         }),
       ),
     );
@@ -48,7 +91,7 @@ export function deployWorkflowOnKubernetes(
     children,
     "template",
     { apiVersion: "argoproj.io/v1alpha1", kind: "WorkflowTemplate", metadata, spec: compiled.template.spec },
-    { dependsOn: secrets },
+    { dependsOn: [...secrets, ...loginObjects] },
   );
   const schedules = args.schedules ?? [];
   const cron =
@@ -70,8 +113,8 @@ export function deployWorkflowOnKubernetes(
           toPods: [
             {
               namespace: cluster.namespace,
-              labels: { "app.kubernetes.io/name": "trino", "app.kubernetes.io/instance": args.cluster.resourceName },
-              port: 8080,
+              labels: trinoPodLabels(args.cluster.resourceName),
+              port: HTTPS_PORT,
             },
           ],
         })

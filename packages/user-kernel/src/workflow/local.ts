@@ -109,8 +109,8 @@ export function deployWorkflowLocally(children: ChildFactory, name: string, args
         runs,
         ...(args.cluster ? [args.cluster] : []),
         ...args.steps.flatMap((s) => (s.kind === "check" ? [s.contract.cluster] : [])),
+        // The accounts' password files are the Clusters' children: depending on a Cluster waits for them.
         ...secrets,
-        ...accounts.map(([, { secret }]) => secret),
       ],
     }),
   );

@@ -53,15 +53,18 @@ export function workflowPlan(
     downstream?: string[];
     /** Step -> the endpoint of its Contract's Cluster (check steps). */
     checkServers?: Record<string, string>;
+    /** Kubernetes: the run's login to the Cluster (its pods have one identity, the Workflow's: check steps run as it too). */
+    trinoLogin?: WorkflowPlan["trinoLogin"];
   },
 ): WorkflowPlan {
   return {
     name,
     labels: resolved.labels,
     ...(resolved.namespace === undefined ? {} : { namespace: resolved.namespace }),
-    steps: args.steps.map((s) =>
-      planStep(s, { server: resolved.server, user: resolved.user, image: TRINO_CLI_IMAGE }, resolved.checkServers),
-    ),
+    steps: args.steps.map((s) => {
+      const step = planStep(s, { server: resolved.server, user: resolved.user, image: TRINO_CLI_IMAGE }, resolved.checkServers);
+      return step.kind === "check" && resolved.trinoLogin ? { ...step, trino: { ...step.trino, user: resolved.user } } : step;
+    }),
     schedules: args.schedules ?? [],
     timezone: args.timezone ?? "UTC",
     concurrency: args.concurrency ?? "Forbid",
@@ -71,5 +74,6 @@ export function workflowPlan(
     ...(resolved.serviceAccountName === undefined ? {} : { serviceAccountName: resolved.serviceAccountName }),
     ...(resolved.podLabels === undefined ? {} : { podLabels: resolved.podLabels }),
     ...(resolved.downstream === undefined ? {} : { downstream: resolved.downstream }),
+    ...(resolved.trinoLogin === undefined ? {} : { trinoLogin: resolved.trinoLogin }),
   };
 }

@@ -160,6 +160,42 @@ describe("compileWorkflow", () => {
     });
   });
 
+  test("Kubernetes login: sql steps read the pod's projected token at run time and check the server against the Cluster's authority", () => {
+    const login = { tokenAudience: "trino.strata.analytics", caConfigMap: "daily-trino-ca" };
+    const spec = compileWorkflow(
+      plan([sql("a"), { name: "c", dependencies: [], kind: "command", image: "busybox", command: ["true"], env: {}, secretEnv: {} }], {
+        trinoLogin: login,
+      }),
+    ).template.spec;
+    expect(spec.volumes).toEqual([
+      {
+        name: "strata-trino-token",
+        projected: { sources: [{ serviceAccountToken: { audience: "trino.strata.analytics", expirationSeconds: 3600, path: "token" } }] },
+      },
+      { name: "strata-trino-ca", configMap: { name: "daily-trino-ca" } },
+    ]);
+    const step = spec.templates.find((t) => t.name === "a")!.script!;
+    expect(step.command).toEqual([
+      "sh",
+      "-c",
+      "exec 'trino' '--server=http://127.0.0.1:8080' '--user=workflow-daily' '--truststore-path=/etc/strata/trino-ca/ca.crt' " +
+        '--access-token="$(cat /var/run/secrets/strata/trino/token)" --file "$0"',
+    ]);
+    expect(step.volumeMounts).toEqual([
+      { name: "strata-trino-token", mountPath: "/var/run/secrets/strata/trino", readOnly: true },
+      { name: "strata-trino-ca", mountPath: "/etc/strata/trino-ca", readOnly: true },
+    ]);
+    // Command steps get neither the token nor the mounts.
+    expect(JSON.stringify(spec.templates.find((t) => t.name === "c"))).not.toContain("strata-trino");
+    // Without a login (the local target), the CLI as before.
+    expect(compileWorkflow(plan([sql("a")])).template.spec.templates.find((t) => t.name === "a")!.script!.command).toEqual([
+      "trino",
+      "--server=http://127.0.0.1:8080",
+      "--user=workflow-daily",
+      "--file",
+    ]);
+  });
+
   test("no schedule, no CronWorkflow", () => {
     expect(compileWorkflow(plan([sql("a")])).cron).toBeUndefined();
   });
