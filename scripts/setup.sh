@@ -57,7 +57,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${STRATA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/strata}
 mkdir -p "$CACHE/logs"
 CACHE=$(cd "$CACHE" && pwd)
-STEPS=10
+STEPS=11
 [ "$KUBERNETES_TOOLS" = true ] && STEPS=$((STEPS + 1))
 [ "$TEST_STANDARDS" = true ] && STEPS=$((STEPS + 2))
 STEP=0
@@ -190,6 +190,23 @@ else
   # The unpacked server is the cache; the 784 MB archive is not needed again.
   rm -rf "$M2/io/trino/trino-server"
   done_step "installed"
+fi
+
+# --- The JDK's ahead-of-time cache of that Trino (a training run of the server): Clusters start
+# about 40 % faster with it. Not fatal: without it they start the slower way.
+step "Trino start-up cache (JDK ahead-of-time cache)"
+JAVA_RELEASE=$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$JAVA_HOME_FOUND/release")
+TRINO_AOT="$TRINO_HOME/aot/jdk-$JAVA_RELEASE.aot"
+if [ -f "$TRINO_AOT" ]; then
+  done_step "cached"
+else
+  mkdir -p "$TRINO_HOME/aot"
+  # (About 45 s: the server starts, runs one query and stops, and the JVM writes the cache as it exits.)
+  if node "$REPO/scripts/trino-aot-cache.mjs" "$TRINO_HOME" "$JAVA_HOME_FOUND" "$TRINO_AOT" >"$CACHE/logs/trino-aot.log" 2>&1; then
+    done_step "built"
+  else
+    done_step "skipped (see $CACHE/logs/trino-aot.log): Clusters start without it"
+  fi
 fi
 
 # --- 6. PostgreSQL server binaries from Debian.

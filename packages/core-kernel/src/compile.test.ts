@@ -10,6 +10,7 @@ import {
   renderKubernetesAuthentication,
   renderProperties,
   serviceAccountUserPattern,
+  trinoAotCacheFile,
   validateDepotArgs,
 } from "@strata/core-kernel";
 
@@ -79,6 +80,25 @@ describe("Trino server files", () => {
       "plugin.dir=/d/plugin\nquery.max-memory=819MB\nquery.max-memory-per-node=819MB\ntask.concurrency=2\n",
     );
     expect(files["jvm.config"]).toContain("-Xmx1638m\n");
+    expect(files["jvm.config"]).not.toContain("AOTCache");
+  });
+
+  test("the JDK's ahead-of-time cache, when setup built one for this Trino and JDK", () => {
+    expect(trinoAotCacheFile("/opt/trino", "25.0.3")).toBe("/opt/trino/aot/jdk-25.0.3.aot");
+    const withCache = compileTrinoServerFiles({
+      nodeId: "analytics",
+      port: 18080,
+      heapMb: 1638,
+      cpus: 3,
+      dataDir: "/d/data",
+      pluginDir: "/d/plugin",
+      rulesFile: "/d/etc/rules.json",
+      keystoreFile: "/d/secrets/keystore.pem",
+      caFile: "/d/tls/ca.pem",
+      passwordFile: "/d/etc/password.db",
+      aotCache: "/opt/trino/aot/jdk-25.0.3.aot",
+    });
+    expect(withCache["jvm.config"]!.split("\n")).toContain("-XX:AOTCache=/opt/trino/aot/jdk-25.0.3.aot");
   });
 
   test("HTTPS only, password logins, and a shared secret between nodes read from the environment", () => {

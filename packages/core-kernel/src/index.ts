@@ -115,7 +115,14 @@ export {
   renderKubernetesAuthentication,
   serviceAccountUserPattern,
 } from "./cluster/kubernetes-identity.js";
-export { RELOAD_SECONDS, SHARED_SECRET_ENV, type TrinoServerSpec, compileTrinoServerFiles, renderGroups } from "./cluster/trino-config.js";
+export {
+  RELOAD_SECONDS,
+  SHARED_SECRET_ENV,
+  type TrinoServerSpec,
+  compileTrinoServerFiles,
+  renderGroups,
+  trinoAotCacheFile,
+} from "./cluster/trino-config.js";
 export { COMPUTE_LABEL, Compute, type ComputeArgs, type ComputeNative, validateComputeArgs } from "./compute/index.js";
 export { Database, type DatabaseArgs, type DatabaseNative, readMigrations, validateDatabaseArgs } from "./database/index.js";
 export {

@@ -113,6 +113,7 @@ export {
   type LoginPassword,
   renderKubernetesAuthentication,
   serviceAccountUserPattern,
+  trinoAotCacheFile,
   type ColumnExpectation,
   type ColumnMask,
   type ColumnTypes,

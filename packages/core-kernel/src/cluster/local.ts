@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -31,7 +32,19 @@ import {
   sqlMasksOf,
   staticColumnTypes,
 } from "./index.js";
-import { RELOAD_SECONDS, SHARED_SECRET_ENV, compileTrinoServerFiles, renderGroups } from "./trino-config.js";
+import { RELOAD_SECONDS, SHARED_SECRET_ENV, compileTrinoServerFiles, renderGroups, trinoAotCacheFile } from "./trino-config.js";
+
+/** The JDK's ahead-of-time cache of this Trino for this JDK, when scripts/setup.sh has built it (a faster start). */
+function aotCacheOf(trinoHome: string, javaHome: string): string | undefined {
+  let release: string | undefined;
+  try {
+    release = /^JAVA_VERSION="([^"]+)"/m.exec(fs.readFileSync(path.join(javaHome, "release"), "utf8"))?.[1];
+  } catch {
+    return undefined;
+  }
+  const file = release === undefined ? undefined : trinoAotCacheFile(trinoHome, release);
+  return file !== undefined && fs.existsSync(file) ? file : undefined;
+}
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
@@ -105,6 +118,8 @@ export function deployClusterLocally(
     children.options(),
   );
 
+  // The JVM refuses the cache with a heap of 32 GiB or more (no compressed pointers), and a refused cache is slower than none.
+  const aotCache = spec.compute.heapMb < 32 * 1024 ? aotCacheOf(trinoHome, javaHome) : undefined;
   const serverFiles = port.apply((port) =>
     compileTrinoServerFiles({
       nodeId: name,
@@ -118,6 +133,7 @@ export function deployClusterLocally(
       keystoreFile,
       caFile,
       passwordFile,
+      ...(aotCache === undefined ? {} : { aotCache }),
     }),
   );
   // Child names are fixed per file so adding a file never renames another.
