@@ -4,10 +4,10 @@
 // admin REST API, tokens issued by its password grant.
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadToolchain } from "@strata/cli";
+import { freePort, stopGroup } from "./processes.js";
 
 /** A realm with one confidential client whose access tokens carry its audience and the person's groups. */
 export interface TestRealm {
@@ -23,16 +23,6 @@ export interface Keycloak {
   /** An access token of `user` from `realm`'s client (password grant). */
   token(realm: string, user: string): Promise<string>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 async function form(url: string, fields: Record<string, string>, bearer?: string): Promise<Record<string, unknown>> {
@@ -123,12 +113,7 @@ export async function startKeycloak(realms: TestRealm[], timeoutSeconds = 180): 
   );
   const base = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    if (child.exitCode === null && child.pid !== undefined) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      process.kill(-child.pid, "SIGTERM");
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-      if (child.exitCode === null) process.kill(-child.pid, "SIGKILL");
-    }
+    await stopGroup(child);
     fs.closeSync(log);
     fs.rmSync(dir, { recursive: true, force: true });
   };

@@ -5,24 +5,13 @@
 import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { loadToolchain } from "@strata/cli";
+import { freePort } from "./processes.js";
 
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A process this fixture started: its pid and start time, which together prove it is still that process. */
 export interface OwnedProcess {

@@ -6,9 +6,9 @@
 import { execFile, execFileSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { freePort } from "./processes.js";
 
 export const POSTGRES_BIN = "/usr/lib/postgresql/15/bin";
 
@@ -29,17 +29,6 @@ export function runProgram(command: string, args: string[], env: Record<string, 
     // A program that exits without reading its input closes the pipe early; that is not a failure.
     child.stdin?.on("error", () => undefined);
     child.stdin?.end();
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -7,10 +7,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadToolchain } from "@strata/cli";
+import { freePort, stopGroup } from "./processes.js";
 import { createCertificateAuthority, issueServerCertificate } from "@strata/cloud-kernel";
 import { SHARED_SECRET_ENV, compileTrinoServerFiles, renderProperties } from "@strata/user-kernel";
 
@@ -22,16 +22,6 @@ export interface TestTrino {
   /** The authority of the server's certificate (PEM). */
   ca: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 /** Parses a properties file's text (`key=value` lines). */
@@ -107,12 +97,7 @@ export async function startTestTrino(options: {
     },
   );
   const stop = async () => {
-    if (child.exitCode === null && child.pid !== undefined) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      process.kill(-child.pid, "SIGTERM");
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-      if (child.exitCode === null) process.kill(-child.pid, "SIGKILL");
-    }
+    await stopGroup(child);
     fs.closeSync(log);
     fs.rmSync(root, { recursive: true, force: true });
   };

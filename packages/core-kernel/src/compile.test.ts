@@ -58,7 +58,7 @@ describe("validateDepotArgs", () => {
 });
 
 describe("Trino server files", () => {
-  const files = compileTrinoServerFiles({
+  const spec = {
     nodeId: "analytics",
     port: 18080,
     heapMb: 1638,
@@ -70,7 +70,8 @@ describe("Trino server files", () => {
     keystoreFile: "/d/secrets/keystore.pem",
     caFile: "/d/tls/ca.pem",
     passwordFile: "/d/etc/password.db",
-  });
+  };
+  const files = compileTrinoServerFiles(spec);
 
   test("loopback only, heap and query memory from the Compute, concurrency a power of two", () => {
     expect(files["node.properties"]).toBe(
@@ -85,19 +86,7 @@ describe("Trino server files", () => {
 
   test("the JDK's ahead-of-time cache, when setup built one for this Trino and JDK", () => {
     expect(trinoAotCacheFile("/opt/trino", "25.0.3")).toBe("/opt/trino/aot/jdk-25.0.3.aot");
-    const withCache = compileTrinoServerFiles({
-      nodeId: "analytics",
-      port: 18080,
-      heapMb: 1638,
-      cpus: 3,
-      dataDir: "/d/data",
-      pluginDir: "/d/plugin",
-      rulesFile: "/d/etc/rules.json",
-      keystoreFile: "/d/secrets/keystore.pem",
-      caFile: "/d/tls/ca.pem",
-      passwordFile: "/d/etc/password.db",
-      aotCache: "/opt/trino/aot/jdk-25.0.3.aot",
-    });
+    const withCache = compileTrinoServerFiles({ ...spec, aotCache: "/opt/trino/aot/jdk-25.0.3.aot" });
     expect(withCache["jvm.config"]!.split("\n")).toContain("-XX:AOTCache=/opt/trino/aot/jdk-25.0.3.aot");
   });
 

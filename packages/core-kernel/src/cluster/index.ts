@@ -424,6 +424,8 @@ export class Cluster extends StrataComponent {
    */
   readonly workloadLogin?: { tokenAudience: pulumi.Output<string>; caConfigMap: string; certificateAuthority: pulumi.Output<string> };
   private readonly accounts: ClusterLogins["serviceAccounts"];
+  /** The service accounts its Policies name. */
+  private readonly namedAccounts: Set<string>;
 
   constructor(name: string, args: ClusterArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super({ layer: "core", kind: "Cluster" }, name, args, opts, (platform) => validateClusterArgs(name, args, platform));
@@ -447,6 +449,7 @@ export class Cluster extends StrataComponent {
       ...(args.identityProvider === undefined ? {} : { identityProvider: args.identityProvider }),
       startTimeoutSeconds: args.startTimeoutSeconds ?? 180,
     };
+    this.namedAccounts = new Set(spec.serviceAccounts);
     // A fixed port is claimed for the run: two primitives on one port are refused when the program ends.
     if (args.port !== undefined) this.platform.ports.claim(args.port, `Cluster "${name}"`);
     this.compute = spec.compute;
@@ -488,8 +491,28 @@ export class Cluster extends StrataComponent {
    * Kubernetes targets, where Clusters have no logins of their own yet.
    */
   serviceAccount(account: string, primitive: string, name: string): { password: LoginPassword; login: LocalTrinoLogin } {
+    this.requireServiceAccount(account, primitive, name);
     const found = this.accounts[account];
     if (found) return found;
+    throw new StrataValidationError([
+      {
+        primitive,
+        name,
+        field: "cluster",
+        value: this.resourceName,
+        problem: "has no password logins on Kubernetes targets (workloads sign in with their service-account token)",
+        fix: "use the Cluster's workloadLogin on Kubernetes targets",
+      },
+    ]);
+  }
+
+  /**
+   * Throws a validation error naming the fix unless a Policy of this Cluster
+   * names `account` (a workload without a grant could do nothing, and on
+   * Kubernetes targets its token would map to no user).
+   */
+  requireServiceAccount(account: string, primitive: string, name: string): void {
+    if (this.namedAccounts.has(account)) return;
     throw new StrataValidationError([
       {
         primitive,

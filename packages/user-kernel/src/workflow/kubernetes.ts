@@ -41,6 +41,7 @@ export function deployWorkflowOnKubernetes(
   const loginObjects: pulumi.Resource[] = [];
   let account = args.workspace?.native.kind === "kubernetes" ? args.workspace.native.account.metadata.name : undefined;
   if (queries) {
+    args.cluster!.requireServiceAccount(user, "Workflow", name);
     // Its own identity: a service account named as its user, whose token Trino maps to that user.
     const own = workloadServiceAccount(children, "service-account", { name: user, namespace, labels });
     account = own.metadata.name;
