@@ -50,6 +50,23 @@ function trinoPid(): number {
     .find((p) => /^\d+$/.test(p) && read(p).includes("io.trino.server.TrinoServer") && read(p).includes(folder));
   return Number(pid ?? 0);
 }
+/** The pid of the demo's model API (its server script, run by Node). */
+function modelApiPid(): number {
+  const found = fs
+    .readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .find((p) => {
+      try {
+        const cmdline = fs.readFileSync(`/proc/${p}/cmdline`, "utf8");
+        return cmdline.includes("api-server.js") && cmdline.includes(dataDir);
+      } catch {
+        return false;
+      }
+    });
+  if (found === undefined) throw new Error("the model API is not running");
+  return Number(found);
+}
+
 const isTrino = (pid: number) =>
   fs.existsSync(`/proc/${pid}/cmdline`) && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("TrinoServer");
 
@@ -248,24 +265,24 @@ describe("the strata command", () => {
     expect(history.at(-1)!.slice(2, 4)).toEqual(["up", "succeeded"]);
   });
 
-  test("a killed Trino is started again by the supervisor; strata get shows the restart and its last exit", async () => {
-    const pid = trinoPid();
+  test("a killed engine is started again by the supervisor; strata get shows the restart and its last exit", async () => {
+    // The model API, which starts in a second (Trino's own restart after SIGKILL is platform.test.ts's).
+    const pid = modelApiPid();
     process.kill(pid, "SIGKILL");
     const engineLine = () =>
       strata("get")
         .out.split("\n")
-        .find((line) => line.includes("analytics-server")) ?? "";
+        .find((line) => line.includes("sales-api-service-process")) ?? "";
     const deadline = Date.now() + 30_000;
     while (!/RUNNING/.test(engineLine()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
     const line = engineLine();
     expect(line).toMatch(/RUNNING/);
     expect(line).toMatch(/│ 1 +│/);
     expect(line).toContain("terminated by SIGKILL");
-    const restarted = trinoPid();
-    expect(restarted).not.toBe(pid);
-    expect(isTrino(restarted)).toBe(true);
+    expect(modelApiPid()).not.toBe(pid);
     // Every engine of the stack is listed, each with its log.
     expect(strata("get").out).toMatch(/warehouse-server-server +│ RUNNING/);
+    expect(strata("get").out).toMatch(/analytics-server +│ RUNNING/);
     // Nothing to put right: up converges without recreating anything.
     const up = strata("up");
     expect(up.code, `${up.out}\n${up.err}`).toBe(0);

@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as net from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { Validator } from "@seriousme/openapi-schema-validator";
@@ -15,6 +17,7 @@ import {
   Secret,
   compileMetricQuery,
   passwordFromFile,
+  Service,
   strataProgram,
 } from "@strata/user-kernel";
 import { programHistory, programInfo, supervisorLog } from "@strata/user-kernel";
@@ -75,6 +78,36 @@ const sales: Pick<ModelArgs, "tables" | "joins" | "metrics"> = {
   },
 };
 
+/**
+ * A Service's program: it logs in to its Cluster with what the Service gives
+ * it in its environment (server, user, password file, authority) and answers
+ * `GET /?sql=...` with the statement's rows, or its error.
+ */
+const WHOAMI = `
+const fs = require("node:fs"), http = require("node:http"), https = require("node:https");
+const env = process.env;
+const auth = "Basic " + Buffer.from(env.STRATA_TRINO_USER + ":" + fs.readFileSync(env.STRATA_TRINO_PASSWORD_FILE, "utf8").trim()).toString("base64");
+const ca = fs.readFileSync(env.STRATA_TRINO_CA_FILE);
+const call = (method, url, body) => new Promise((resolve, reject) => {
+  const req = https.request(url, { method, ca, headers: { Authorization: auth } }, (res) => {
+    let text = ""; res.on("data", (c) => (text += c)); res.on("end", () => resolve(JSON.parse(text)));
+  });
+  req.on("error", reject); if (body) req.write(body); req.end();
+});
+http.createServer(async (req, res) => {
+  if (req.url === "/healthz") return res.end("ok");
+  const sql = new URL(req.url, "http://x").searchParams.get("sql");
+  let page = await call("POST", env.STRATA_TRINO_SERVER + "/v1/statement", sql), rows = [];
+  for (;;) {
+    if (page.data) rows.push(...page.data);
+    if (page.error) return res.end(JSON.stringify({ error: page.error.message }));
+    if (!page.nextUri) return res.end(JSON.stringify({ rows }));
+    await new Promise((r) => setTimeout(r, 50));
+    page = await call("GET", page.nextUri);
+  }
+}).listen(Number(env.PORT), env.HOST);
+`;
+
 const program = strataProgram(() => {
   const password = new Secret("warehouse-password", { value: new pulumi.Config().requireSecret("password") });
   const warehouse = new Database("warehouse", { password, migrations: [{ id: "001_shop", sql: SEED }] });
@@ -103,17 +136,21 @@ const program = strataProgram(() => {
           { serviceAccounts: ["model-sales"], depot: "lake", access: "all" },
         ],
       }),
+      // A Service of the team's own that reads TPC-H as its own identity, and nothing else.
+      new Policy("services", { access: [{ serviceAccounts: ["service-whoami"], depot: "tpch", access: "read" }] }),
     ],
   });
   const model = new Model("sales", { cluster, depot: lake, ...sales });
   const api = new ModelApi("sales-api", { model });
-  return { ...clusterConnection(cluster), views: model.views, api: api.url };
+  const whoami = new Service("whoami", { command: [process.execPath, "-e", WHOAMI], cluster, healthPath: "/healthz" });
+  return { ...clusterConnection(cluster), views: model.views, api: api.url, whoami: whoami.url };
 });
 
 const stack = new TestStack("strata-it-model", program);
 let connection: Connection = { endpoint: "" };
 let views: string[] = [];
 let api = "";
+let whoami = "";
 const rows = async (user: string, sql: string) => (await sessionAs(connection, user).query(sql)).rows;
 
 beforeAll(async () => {
@@ -121,6 +158,7 @@ beforeAll(async () => {
   connection = connectionFromResult(result.outputs);
   views = result.outputs.views!.value as string[];
   api = result.outputs.api!.value as string;
+  whoami = result.outputs.whoami!.value as string;
 }, 600_000);
 
 afterAll(async () => {
@@ -299,6 +337,20 @@ describe("the model API, a local Service", () => {
       restarts: 1,
       lastExit: { description: expect.stringContaining("SIGKILL") },
     });
+  });
+
+  test("a Service logs in as its own service account, from the file its environment names, and gets what its Policy grants", async () => {
+    const ask = async (sql: string) =>
+      (await (await fetch(`${whoami}/?sql=${encodeURIComponent(sql)}`)).json()) as { rows?: unknown[][]; error?: string };
+    expect(await ask("SELECT current_user")).toEqual({ rows: [["service-whoami"]] });
+    expect(await ask("SELECT count(*) FROM tpch.tiny.nation")).toEqual({ rows: [[25]] });
+    expect((await ask("SELECT count(*) FROM warehouse.public.customers")).error).toMatch(/^Access Denied: Cannot access catalog warehouse/);
+    // Its environment names files, never a password.
+    const script = fs.readFileSync(path.join(stack.dataDir, "supervisor", "programs", "whoami-process.sh"), "utf8");
+    const file = /STRATA_TRINO_PASSWORD_FILE='?([^'\s]+)/.exec(script)![1]!;
+    expect(path.basename(file)).toBe("analytics-account-service-whoami.password");
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(script).not.toContain(fs.readFileSync(file, "utf8").trim());
   });
 
   test("after destroy nothing listens on the API's port", async () => {

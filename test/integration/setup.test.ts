@@ -27,25 +27,27 @@ describe("scripts/setup.sh", () => {
       spawnSync("bash", [path.join(repo, "scripts", "setup.sh"), ...args], { encoding: "utf8", env: process.env });
     const tests = setup("--tests");
     expect(tests.status).toBe(0);
-    expect(tests.stdout).toMatch(/\[setup 3\/12\] Pulumi CLI v3\.274\.1 \.\.\. cached/);
-    expect(tests.stdout).toMatch(/\[setup 5\/12\] Trino 476 \.\.\. cached/);
-    expect(tests.stdout).toMatch(/\[setup 7\/12\] ODCS v3\.1 JSON Schema \.\.\. cached/);
-    expect(tests.stdout).toMatch(/\[setup 8\/12\] Supervisor 4\.3\.0 \.\.\. cached/);
-    expect(tests.stdout).toMatch(/\[setup 9\/12\] Kubernetes v1\.37\.2, etcd v3\.7\.3, Kubernetes provider v4\.24\.1 \.\.\. cached/);
-    expect(tests.stdout).toMatch(/\[setup 10\/12\] Argo Workflows v4\.0\.5 CRDs, OpenLineage 2-0-2 schemas \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 3\/14\] Pulumi CLI v3\.274\.1 \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 5\/14\] Trino 476 \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 6\/14\] Trino start-up cache \(JDK ahead-of-time cache\) \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 8\/14\] ODCS v3\.1 JSON Schema \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 9\/14\] Supervisor 4\.3\.0 \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 10\/14\] Kubernetes v1\.37\.2, etcd v3\.7\.3, Kubernetes provider v4\.24\.1 \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 11\/14\] Argo Workflows v4\.0\.5 CRDs, OpenLineage 2-0-2 schemas \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 12\/14\] Keycloak 26\.7\.3 \(the identity tests' OpenID Connect provider\) \.\.\. cached/);
     expect(tests.stdout).toMatch(
       /versions: Node 22\.\d+\.\d+, Pulumi CLI 3\.274\.1, @pulumi\/pulumi 3\.270\.0, Java \d+ .*Trino 476, PostgreSQL 15\.\d+/,
     );
     // What the demo needs only: no Kubernetes step, and the toolchain still records the tools built before.
     const demo = setup();
     expect(demo.status).toBe(0);
-    expect(demo.stdout).toMatch(/\[setup 9\/10\] toolchain\.json/);
+    expect(demo.stdout).toMatch(/\[setup 10\/11\] toolchain\.json/);
     expect(demo.stdout).not.toContain("Kubernetes");
     const toolchain = JSON.parse(
       fs.readFileSync(path.join(process.env.STRATA_CACHE ?? path.join(os.homedir(), ".cache", "strata"), "toolchain.json"), "utf8"),
     ) as Record<string, string>;
     expect(Object.keys(toolchain)).toEqual(
-      expect.arrayContaining(["kubernetesPluginDir", "argoCrdDir", "openLineageSchemaDir", "trinoHome", "supervisorHome"]),
+      expect.arrayContaining(["kubernetesPluginDir", "argoCrdDir", "openLineageSchemaDir", "keycloakHome", "trinoHome", "supervisorHome"]),
     );
     expect(setup("--wide").stderr).toBe("setup: unknown argument --wide (use --kubernetes or --tests)\n");
   });

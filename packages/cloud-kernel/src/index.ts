@@ -168,6 +168,10 @@ export {
   issuerDiscoveryBinding,
   workloadServiceAccount,
   roleBinding,
+  TRINO_CA_DIRECTORY,
+  TRINO_LOGIN_MOUNTS,
+  TRINO_TOKEN_DIRECTORY,
+  trinoLoginVolumes,
   type IngressSource,
 } from "./kubernetes/objects.js";
 export {

@@ -281,6 +281,34 @@ export function roleBinding(
   );
 }
 
+/** Where a workload's pods find their token for a Cluster and the Cluster's certificate authority. */
+export const TRINO_TOKEN_DIRECTORY = "/var/run/secrets/strata/trino";
+export const TRINO_CA_DIRECTORY = "/etc/strata/trino-ca";
+/** A token lives an hour; the kubelet renews it before that. */
+const TOKEN_SECONDS = 3600;
+
+/** Where a workload's containers mount the volumes of {@link trinoLoginVolumes}. */
+export const TRINO_LOGIN_MOUNTS = [
+  { name: "strata-trino-token", mountPath: TRINO_TOKEN_DIRECTORY, readOnly: true },
+  { name: "strata-trino-ca", mountPath: TRINO_CA_DIRECTORY, readOnly: true },
+];
+
+/**
+ * The volumes of a workload that logs in to a Cluster: a projected token of
+ * the pod's service account bound to the Cluster's audience
+ * (`<TRINO_TOKEN_DIRECTORY>/token`), and the Cluster's authority from a
+ * ConfigMap of the workload's namespace (`<TRINO_CA_DIRECTORY>/ca.crt`).
+ */
+export function trinoLoginVolumes(tokenAudience: string, caConfigMap: string) {
+  return [
+    {
+      name: "strata-trino-token",
+      projected: { sources: [{ serviceAccountToken: { audience: tokenAudience, expirationSeconds: TOKEN_SECONDS, path: "token" } }] },
+    },
+    { name: "strata-trino-ca", configMap: { name: caConfigMap } },
+  ];
+}
+
 /** A service account whose token is never mounted on its own: its pods get a projected, audience-bound one. */
 export function workloadServiceAccount(children: ChildFactory, role: string, meta: ObjectMeta) {
   return new coreV1Sdk.ServiceAccount(children.name(role), { metadata: meta, automountServiceAccountToken: false }, withProvider(children));

@@ -7,6 +7,7 @@ import { StrataComponent, type PrimitiveArgs } from "../base/index.js";
 import { type Placement, restrictedContainerSecurity, restrictedPodSecurity, awaitAnnotations, strataLabels } from "./placement.js";
 import { platformIssues } from "../platform.js";
 import { lazyPeer } from "../base/peer.js";
+import { TRINO_LOGIN_MOUNTS, trinoLoginVolumes } from "./objects.js";
 
 // Provider SDKs load at first use: a program on another target needs none installed (base/peer.ts).
 const appsV1Sdk = lazyPeer<typeof import("@pulumi/kubernetes/apps/v1/index.js")>(
@@ -42,7 +43,7 @@ export interface ServiceWorkloadArgs extends PrimitiveArgs {
   image: string;
   port: number;
   command?: string[];
-  env: Record<string, string>;
+  env: Record<string, pulumi.Input<string>>;
   secretEnv: Record<string, SecretKeyReference>;
   cpus: number;
   memoryMb: number;
@@ -57,6 +58,8 @@ export interface ServiceWorkloadArgs extends PrimitiveArgs {
   /** Secret holding the Ingress host's TLS certificate. */
   ingressTlsSecret?: string;
   serviceAccountName?: pulumi.Input<string>;
+  /** A Cluster login: the service account's projected token bound to the Cluster's audience, and its authority's ConfigMap. */
+  trinoLogin?: { tokenAudience: pulumi.Input<string>; caConfigMap: string };
 }
 
 /**
@@ -88,6 +91,11 @@ export class ServiceWorkload extends StrataComponent {
         valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
       })),
     ];
+    const trinoLogin = args.trinoLogin;
+    const login = trinoLogin && {
+      volumes: pulumi.output(trinoLogin.tokenAudience).apply((audience) => trinoLoginVolumes(audience, trinoLogin.caConfigMap)),
+      volumeMounts: TRINO_LOGIN_MOUNTS,
+    };
     this.deployment = new appsV1Sdk.Deployment(
       this.childName("deployment"),
       {
@@ -114,10 +122,12 @@ export class ServiceWorkload extends StrataComponent {
                   securityContext: restrictedContainerSecurity(),
                   readinessProbe: { httpGet: { path: args.healthPath, port: "http" }, periodSeconds: 5 },
                   livenessProbe: { httpGet: { path: args.healthPath, port: "http" }, periodSeconds: 10, failureThreshold: 6 },
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(login?.volumeMounts ?? [])],
                 },
               ],
-              volumes: [{ name: "tmp", emptyDir: {} }],
+              volumes: login
+                ? login.volumes.apply((volumes) => [{ name: "tmp", emptyDir: {} }, ...volumes])
+                : [{ name: "tmp", emptyDir: {} }],
             },
           },
         },

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { LocalProcess } from "@strata/core-kernel";
 import {
+  Cluster,
   type Compute,
   IssueCollector,
   type PrimitiveArgs,
@@ -60,6 +61,23 @@ export interface ServiceArgs extends PrimitiveArgs {
   workspace?: Workspace;
   /** Reachable from outside the cluster at this host name, over TLS only. @default cluster-internal only */
   ingress?: { host: string; tlsSecretName?: string };
+  /**
+   * The Cluster it queries. It logs in as its own service account,
+   * `service-<name>` (a Policy of the Cluster must name it), never as a
+   * person; its program finds the way in in its environment:
+   * `STRATA_TRINO_SERVER`, `STRATA_TRINO_USER` and `STRATA_TRINO_CA_FILE`
+   * (the authority the server's certificate is checked against), and
+   * `STRATA_TRINO_PASSWORD_FILE` (local target: its generated password's
+   * 0600 file) or `STRATA_TRINO_TOKEN_FILE` (Kubernetes targets: a projected
+   * service-account token bound to the Cluster, renewed by the kubelet; send
+   * it as `Authorization: Bearer`). @default none
+   */
+  cluster?: Cluster;
+}
+
+/** The Trino user a Service logs in as. */
+export function serviceUser(name: string): string {
+  return `service-${name}`;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -67,6 +85,11 @@ const HOST = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/;
 
 export function validateServiceArgs(name: string, args: ServiceArgs, context: Pick<StrataContext, "target">): ValidationIssue[] {
   const checks = new IssueCollector("Service", name);
+  if (args.cluster !== undefined && !(args.cluster instanceof Cluster))
+    checks.add("cluster", typeof args.cluster, "is not a Cluster", "pass a Cluster created in this program");
+  for (const key of [...Object.keys(args.env ?? {}), ...Object.keys(args.secrets ?? {})])
+    if (args.cluster !== undefined && key.startsWith("STRATA_TRINO_"))
+      checks.add(`env.${key}`, key, "is set by the Service for its Cluster login", "give the variable another name");
   if (!onKubernetes(context.target)) {
     if (!Array.isArray(args.command) || args.command.length === 0 || args.command.some((c) => typeof c !== "string" || c === ""))
       checks.add("command", args.command, "is not a command", 'give the program and its arguments, e.g. ["/usr/bin/python3", "api.py"]');
@@ -176,6 +199,14 @@ export class Service extends StrataComponent {
       : deployServiceLocally(this.childFactory(), name, args);
     this.url = deployed.url;
     this.native = deployed.native;
-    this.finish({ url: this.url }, { inputs: Object.values(args.secrets ?? {}).map((s) => primitiveAddress("Secret", s.resourceName)) });
+    this.finish(
+      { url: this.url, ...(args.cluster ? { user: serviceUser(name) } : {}) },
+      {
+        inputs: [
+          ...(args.cluster ? [primitiveAddress("Cluster", args.cluster.resourceName)] : []),
+          ...Object.values(args.secrets ?? {}).map((s) => primitiveAddress("Secret", s.resourceName)),
+        ],
+      },
+    );
   }
 }

@@ -1,12 +1,27 @@
-import type * as pulumi from "@pulumi/pulumi";
-import { type ChildFactory, ServiceWorkload, tolerationsFor } from "@strata/core-kernel";
-import type { ServiceArgs, ServiceNative } from "./index.js";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  type ChildFactory,
+  HTTPS_PORT,
+  ServiceWorkload,
+  TRINO_CA_DIRECTORY,
+  TRINO_TOKEN_DIRECTORY,
+  configMapObject,
+  egressPolicy,
+  strataLabels,
+  tolerationsFor,
+  trinoPodLabels,
+  workloadServiceAccount,
+} from "@strata/core-kernel";
+import { type ServiceArgs, type ServiceNative, serviceUser } from "./index.js";
 
 /**
  * Kubernetes targets: a Deployment (restricted pod security, placed on its
  * Compute's nodes, secrets as environment references), a ClusterIP
  * Service, a HorizontalPodAutoscaler and, when asked for, a TLS Ingress, in
  * its Workspace's namespace (with its service account) or the platform's.
+ * With a `cluster`, it runs as a service account of its own whose projected
+ * token, bound to the Cluster, is its login, and its Workspace lets its pods
+ * reach the Cluster's Trino.
  */
 export function deployServiceOnKubernetes(
   children: ChildFactory,
@@ -18,18 +33,53 @@ export function deployServiceOnKubernetes(
   const settings = platform.context.kubernetes;
   const replicas = args.replicas ?? { min: 2, max: 5 };
   const workspace = args.workspace?.native.kind === "kubernetes" ? args.workspace.native : undefined;
+  const namespace = args.workspace?.location ?? cluster.namespace;
+  const labels = strataLabels("Service", name);
+  // The pods' labels the workload's objects select on.
+  const podLabels = { "strata.dev/kind": labels["strata.dev/kind"]!, "strata.dev/name": name };
+  const trino = args.cluster;
+  const login = trino?.workloadLogin;
+  const loginObjects: pulumi.Resource[] = [];
+  let account: pulumi.Input<string> | undefined = workspace?.account.metadata.name;
+  let trinoEnv: Record<string, pulumi.Input<string>> = {};
+  if (trino && login) {
+    const user = serviceUser(name);
+    trino.requireServiceAccount(user, "Service", name);
+    const own = workloadServiceAccount(children, "service-account", { name: user, namespace, labels });
+    account = own.metadata.name;
+    loginObjects.push(
+      own,
+      configMapObject(children, "trino-ca", { name: `${name}-trino-ca`, namespace, labels }, { "ca.crt": login.certificateAuthority }),
+    );
+    platform.clusterClients.push({ cluster: trino.resourceName, account: user, namespace, podLabels });
+    trinoEnv = {
+      STRATA_TRINO_SERVER: trino.endpoint,
+      STRATA_TRINO_USER: user,
+      STRATA_TRINO_TOKEN_FILE: `${TRINO_TOKEN_DIRECTORY}/token`,
+      STRATA_TRINO_CA_FILE: `${TRINO_CA_DIRECTORY}/ca.crt`,
+    };
+    // A Workspace lets only DNS out: its pods may also reach the Cluster's Trino.
+    if (workspace)
+      loginObjects.push(
+        egressPolicy(children, "egress", {
+          meta: { name: `service-${name}`, namespace, labels },
+          podLabels,
+          toPods: [{ namespace: cluster.namespace, labels: trinoPodLabels(trino.resourceName), port: HTTPS_PORT }],
+        }),
+      );
+  }
   const workload = new ServiceWorkload(
     children.name("workload"),
     {
       platform,
       primitive: "Service",
       objectName: name,
-      namespace: args.workspace?.location ?? cluster.namespace,
+      namespace,
       // Validated: Kubernetes targets require an image.
       image: args.image!,
       port: args.port ?? 8080,
       ...(args.command === undefined ? {} : { command: args.command }),
-      env: args.env ?? {},
+      env: { ...(args.env ?? {}), ...trinoEnv },
       secretEnv: Object.fromEntries(
         Object.entries(args.secrets ?? {}).map(([key, secret]) => {
           if (secret.native.kind !== "kubernetes") throw new Error(`Secret "${secret.resourceName}" is not a Kubernetes Secret`);
@@ -46,9 +96,10 @@ export function deployServiceOnKubernetes(
       ...(args.ingress === undefined
         ? {}
         : { ingressHost: args.ingress.host, ...(args.ingress.tlsSecretName ? { ingressTlsSecret: args.ingress.tlsSecretName } : {}) }),
-      ...(workspace ? { serviceAccountName: workspace.account.metadata.name } : {}),
+      ...(account === undefined ? {} : { serviceAccountName: account }),
+      ...(login ? { trinoLogin: { tokenAudience: login.tokenAudience, caConfigMap: `${name}-trino-ca` } } : {}),
     },
-    children.options({ dependsOn: Object.values(args.secrets ?? {}) }),
+    children.options({ dependsOn: [...Object.values(args.secrets ?? {}), ...loginObjects] }),
   );
   return { url: workload.url, native: { kind: "kubernetes", workload } };
 }

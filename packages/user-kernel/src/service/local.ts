@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { type ChildFactory, FreePort, LocalProcess, supervisionFor } from "@strata/core-kernel";
-import type { ServiceArgs, ServiceNative } from "./index.js";
+import { type ServiceArgs, type ServiceNative, serviceUser } from "./index.js";
 
 /**
  * Local target: the program is a LocalProcess, so the stack's supervisor
@@ -19,6 +19,16 @@ export function deployServiceLocally(
   const port = args.port !== undefined ? pulumi.output(args.port) : new FreePort(children.name("port"), children.options()).port;
   const [program, ...programArgs] = args.command!;
   const secrets = Object.values(args.secrets ?? {});
+  // Its Cluster login: its own service account's password file and the stack's authority (paths, never values).
+  const login = args.cluster?.serviceAccount(serviceUser(name), "Service", name).login;
+  const trinoEnv = login
+    ? pulumi.all([args.cluster!.endpoint, login.passwordFile, login.caFile]).apply(([server, passwordFile, caFile]) => ({
+        STRATA_TRINO_SERVER: server,
+        STRATA_TRINO_USER: login.user,
+        STRATA_TRINO_PASSWORD_FILE: passwordFile,
+        STRATA_TRINO_CA_FILE: caFile,
+      }))
+    : pulumi.output({});
   const process_ = new LocalProcess(
     children.name("process"),
     {
@@ -26,7 +36,7 @@ export function deployServiceLocally(
       command: program!,
       ...(programArgs.length > 0 ? { args: programArgs } : {}),
       cwd: args.workingDir ?? folder,
-      env: port.apply((p) => ({ ...(args.env ?? {}), PORT: String(p), HOST: "127.0.0.1" })),
+      env: pulumi.all([port, trinoEnv]).apply(([p, trino]) => ({ ...(args.env ?? {}), ...trino, PORT: String(p), HOST: "127.0.0.1" })),
       secretEnv: Object.fromEntries(Object.entries(args.secrets ?? {}).map(([variable, secret]) => [variable, secret.value])),
       logFile: path.join(folder, "service.log"),
       port,
@@ -34,7 +44,7 @@ export function deployServiceLocally(
       ...(args.startTimeoutSeconds === undefined ? {} : { startTimeoutSeconds: args.startTimeoutSeconds }),
       ...(args.restartTrigger === undefined ? {} : { restartTrigger: args.restartTrigger }),
     },
-    children.options({ dependsOn: [...secrets, ...(args.dependsOn ?? [])] }),
+    children.options({ dependsOn: [...secrets, ...(args.cluster ? [args.cluster] : []), ...(args.dependsOn ?? [])] }),
   );
   return { url: pulumi.interpolate`http://127.0.0.1:${port}`, native: { kind: "local", process: process_, folder } };
 }

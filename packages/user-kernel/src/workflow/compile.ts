@@ -2,7 +2,7 @@
 // Argo v4 field names). Pure: unit-tested without Pulumi. The local runner
 // executes this same compiled spec (runner.ts), so Kubernetes and the local
 // target cannot disagree on what a Workflow means.
-import type { QualityPlan } from "@strata/core-kernel";
+import { type QualityPlan, TRINO_CA_DIRECTORY, TRINO_LOGIN_MOUNTS, TRINO_TOKEN_DIRECTORY, trinoLoginVolumes } from "@strata/core-kernel";
 
 /** Annotations the compiler puts on each step template; the local runner reads them. */
 export const STEP_KIND_ANNOTATION = "strata.dev/step-kind";
@@ -81,12 +81,6 @@ export interface WorkflowPlan {
    */
   trinoLogin?: { tokenAudience: string; caConfigMap: string };
 }
-
-/** Where a run's pods find their token for the Cluster and the Cluster's certificate authority. */
-export const TRINO_TOKEN_DIRECTORY = "/var/run/secrets/strata/trino";
-export const TRINO_CA_DIRECTORY = "/etc/strata/trino-ca";
-/** A token lives an hour; the kubelet renews it before that. */
-const TOKEN_SECONDS = 3600;
 
 /** Prefix of the templates the compiler adds; refused as a step name. */
 export const RESERVED_PREFIX = "strata-";
@@ -223,10 +217,7 @@ function trinoCommand(
   return {
     image: trino.image,
     command: ["sh", "-c", script],
-    volumeMounts: [
-      { name: "strata-trino-token", mountPath: TRINO_TOKEN_DIRECTORY, readOnly: true },
-      { name: "strata-trino-ca", mountPath: TRINO_CA_DIRECTORY, readOnly: true },
-    ],
+    volumeMounts: TRINO_LOGIN_MOUNTS,
   };
 }
 
@@ -294,15 +285,7 @@ export function compileWorkflow(plan: WorkflowPlan): CompiledWorkflow {
   };
   const spec: ArgoWorkflowSpec = { entrypoint: ENTRYPOINT, templates: [dag, ...plan.steps.map((s) => compileStep(s, plan.trinoLogin))] };
   if (plan.trinoLogin !== undefined && plan.steps.some((s) => s.kind !== "command")) {
-    spec.volumes = [
-      {
-        name: "strata-trino-token",
-        projected: {
-          sources: [{ serviceAccountToken: { audience: plan.trinoLogin.tokenAudience, expirationSeconds: TOKEN_SECONDS, path: "token" } }],
-        },
-      },
-      { name: "strata-trino-ca", configMap: { name: plan.trinoLogin.caConfigMap } },
-    ];
+    spec.volumes = trinoLoginVolumes(plan.trinoLogin.tokenAudience, plan.trinoLogin.caConfigMap);
   }
   if (plan.parallelism !== undefined) spec.parallelism = plan.parallelism;
   if (plan.timeoutSeconds !== undefined) spec.activeDeadlineSeconds = plan.timeoutSeconds;
