@@ -432,6 +432,7 @@ export function referencesOf(manifest: Manifest): Reference[] {
       one(manifest.spec.compute, ["compute"], ["Compute"]);
       list(manifest.spec.depots, "depots", ["Depot", "Database"]);
       list(manifest.spec.policies, "policies", ["Policy"]);
+      one(manifest.spec.identityProvider?.clientSecret, ["identityProvider", "clientSecret"], ["Secret"]);
       break;
     case "Contract":
       one(manifest.spec.depot, ["depot"], ["Depot", "Database"]);
@@ -459,6 +460,7 @@ export function referencesOf(manifest: Manifest): Reference[] {
       record(manifest.spec.secrets, ["secrets"], ["Secret"]);
       one(manifest.spec.compute, ["compute"], ["Compute"]);
       one(manifest.spec.workspace, ["workspace"], ["Workspace"]);
+      one(manifest.spec.cluster, ["cluster"], ["Cluster"]);
       break;
     case "Compute":
     case "LocalObjectStore":

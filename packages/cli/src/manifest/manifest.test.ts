@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { ManifestError, keyOf, loadManifestSources, loadManifests } from "./load.js";
+import { ManifestError, keyOf, loadManifestSources, loadManifests, referencesOf } from "./load.js";
 
 const cli = path.resolve(import.meta.dirname, "..", "..");
 const stacks = path.resolve(cli, "..", "..", "stacks");
@@ -92,6 +92,21 @@ describe("stacks/local-yaml", () => {
   });
 });
 
+describe("identity in manifests", () => {
+  test("a Cluster's identity provider names its client secret, and a Service the Cluster it logs in to", () => {
+    expect(
+      referencesOf({
+        kind: "Cluster",
+        name: "k",
+        spec: { identityProvider: { issuer: "https://login.example.com", clientId: "trino", clientSecret: "oidc" } },
+      }),
+    ).toEqual([{ at: ["spec", "identityProvider", "clientSecret"], ref: "oidc", kinds: ["Secret"] }]);
+    expect(referencesOf({ kind: "Service", name: "api", spec: { command: ["/usr/bin/true"], cluster: "k" } })).toEqual([
+      { at: ["spec", "cluster"], ref: "k", kinds: ["Cluster"] },
+    ]);
+  });
+});
+
 describe("bad manifests: one located line each, naming primitive, field, value and fix", () => {
   const cases: [string, string, string[]][] = [
     [
@@ -162,6 +177,20 @@ describe("bad manifests: one located line each, naming primitive, field, value a
       "an unknown reference",
       `${SECRET}kind: Database\nname: db\nspec:\n  password: pwd\n`,
       ['/stack/m.yaml:9:3 Database "db": spec.password="pwd" names no Secret manifest. Fix: name one of: pw'],
+    ],
+    [
+      "an identity provider's client secret that is not a Secret",
+      `${SECRET}kind: Compute\nname: c\nspec: {}\n---\nkind: Cluster\nname: k\nspec:\n  identityProvider: { issuer: "https://login.example.com", clientId: trino, clientSecret: c }\n`,
+      [
+        '/stack/m.yaml:13:77 Cluster "k": spec.identityProvider.clientSecret="c" names a Compute, where a Secret is expected. Fix: name one of: pw',
+      ],
+    ],
+    [
+      "a Service's cluster that names no Cluster",
+      "kind: Service\nname: api\nspec:\n  command: [/usr/bin/true]\n  cluster: analytics\n",
+      [
+        '/stack/m.yaml:5:3 Service "api": spec.cluster="analytics" names no Cluster manifest. Fix: declare a Cluster manifest with that name',
+      ],
     ],
     [
       "a reference to another kind",

@@ -138,9 +138,12 @@ export function createPrimitives(manifests: readonly ResolvedManifest[]): Map<st
           object = new Policy(m.name, m.spec);
           break;
         case "Cluster": {
-          const { compute, depots, policies, ...rest } = m.spec;
+          const { compute, depots, policies, identityProvider, ...rest } = m.spec;
           object = new Cluster(m.name, {
             ...rest,
+            ...(identityProvider === undefined
+              ? {}
+              : { identityProvider: { ...identityProvider, clientSecret: required<Secret>(["identityProvider", "clientSecret"]) } }),
             ...(compute === undefined ? {} : { compute: required<Compute>(["compute"]) }),
             ...(depots === undefined ? {} : { depots: list<Primitive>("depots", depots)!.map(depot) }),
             ...(policies === undefined ? {} : { policies: list<Policy>("policies", policies)! }),
@@ -187,9 +190,10 @@ export function createPrimitives(manifests: readonly ResolvedManifest[]): Map<st
           object = new ModelApi(m.name, { ...m.spec, model: required<Model>(["model"]) });
           break;
         case "Service": {
-          const { secrets: named, compute, workspace, ...rest } = m.spec;
+          const { secrets: named, compute, workspace, cluster, ...rest } = m.spec;
           object = new Service(m.name, {
             ...rest,
+            ...(cluster === undefined ? {} : { cluster: required<Cluster>(["cluster"]) }),
             ...(named === undefined ? {} : { secrets: secrets(["secrets"], named)! }),
             ...(compute === undefined ? {} : { compute: required<Compute>(["compute"]) }),
             ...(workspace === undefined ? {} : { workspace: required<Workspace>(["workspace"]) }),

@@ -183,6 +183,26 @@ export interface ClusterSpec extends CommonSpec {
    */
   users?: Record<string, "generate">;
   /**
+   * Kubernetes targets: people sign in with an access token from this OpenID
+   * Connect provider (workloads with their service-account tokens either way).
+   */
+  identityProvider?: {
+    /** The provider's issuer URL (https). */
+    issuer: string;
+    /** The client registered for the Cluster at the provider. */
+    clientId: string;
+    /** The client's secret (a Secret). */
+    clientSecret: Ref;
+    /** The access-token claim naming the person. @default "preferred_username" */
+    userClaim?: string;
+    /** The access-token claim listing the person's groups. @default "groups" */
+    groupsClaim?: string;
+    /** Token audiences accepted besides the client id. */
+    audiences?: string[];
+    /** PEM of the provider's certificate authority, when it is a private one. */
+    certificateAuthority?: string;
+  };
+  /**
    * Local target: HTTPS port on 127.0.0.1. @default a free port, kept
    * @asType integer
    */
@@ -329,6 +349,8 @@ export interface ServiceSpec extends CommonSpec {
   /** The Workspace it runs in (a Workspace). */
   workspace?: Ref;
   ingress?: { host: string; tlsSecretName?: string };
+  /** The Cluster it queries as its own service account, service-<name> (a Cluster). */
+  cluster?: Ref;
 }
 
 /** The spec of each kind. */
