@@ -110,7 +110,7 @@ export {
   type LoginPassword,
   validateClusterArgs,
 } from "./cluster/index.js";
-export { trinoPodLabels, trinoServiceName } from "./cluster/kubernetes.js";
+export { clusterClientObjects, trinoPodLabels, trinoServiceName } from "./cluster/kubernetes.js";
 export { CHART_DEFAULT_CATALOGS, HTTPS_PORT, TRINO_CHART, compileTrinoHelmValues, type TrinoHelmSpec } from "./cluster/helm-values.js";
 export {
   CLIENT_SECRET_ENV,

@@ -102,6 +102,7 @@ export {
   type ClusterArgs,
   type ClusterNative,
   CLIENT_SECRET_ENV,
+  clusterClientObjects,
   compileKubernetesAuthentication,
   configMapObject,
   HTTPS_PORT,

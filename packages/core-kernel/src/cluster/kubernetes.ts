@@ -12,6 +12,7 @@ import {
   secretObject,
   stackAuthority,
   strataLabels,
+  workloadServiceAccount,
 } from "@strata/cloud-kernel";
 import { compilePolicies, renderRules } from "../policy/compile.js";
 import {
@@ -24,7 +25,7 @@ import {
   TRINO_CHART,
   compileTrinoHelmValues,
 } from "./helm-values.js";
-import { type ClusterNative, type ClusterSpec, depotRefs, staticColumnTypes } from "./index.js";
+import { type Cluster, type ClusterNative, type ClusterSpec, depotRefs, staticColumnTypes } from "./index.js";
 import { CLIENT_SECRET_ENV, renderKubernetesAuthentication } from "./kubernetes-identity.js";
 import { SHARED_SECRET_ENV, renderGroups } from "./trino-config.js";
 
@@ -230,4 +231,38 @@ export function deployClusterOnKubernetes(
     native: { kind: "kubernetes", release, credentials, accessRules, networkPolicy: network, ...(storeAccess ? { storeAccess } : {}) },
     workloadLogin: { tokenAudience, caConfigMap, certificateAuthority: authority.certificatePem },
   };
+}
+
+/**
+ * What a workload needs to log in to a Cluster on Kubernetes as `user`: the
+ * check that a Policy of the Cluster names it (at preview), a service account
+ * of that name without a mounted token, the Cluster's authority as the
+ * ConfigMap `<name>-trino-ca` of the workload's namespace, and its record
+ * with the platform, so the Cluster accepts its tokens and lets its pods in.
+ */
+export function clusterClientObjects(
+  children: ChildFactory,
+  cluster: Cluster,
+  workload: {
+    user: string;
+    primitive: string;
+    name: string;
+    namespace: pulumi.Input<string>;
+    labels: Record<string, string>;
+    podLabels: Record<string, string>;
+  },
+) {
+  const login = cluster.workloadLogin!;
+  cluster.requireServiceAccount(workload.user, workload.primitive, workload.name);
+  const { namespace, labels } = workload;
+  const account = workloadServiceAccount(children, "service-account", { name: workload.user, namespace, labels });
+  const caConfigMap = `${workload.name}-trino-ca`;
+  const ca = configMapObject(children, "trino-ca", { name: caConfigMap, namespace, labels }, { "ca.crt": login.certificateAuthority });
+  children.platform.clusterClients.push({
+    cluster: cluster.resourceName,
+    account: workload.user,
+    namespace,
+    podLabels: workload.podLabels,
+  });
+  return { account, ca, caConfigMap, tokenAudience: login.tokenAudience };
 }

@@ -5,12 +5,11 @@ import {
   ServiceWorkload,
   TRINO_CA_DIRECTORY,
   TRINO_TOKEN_DIRECTORY,
-  configMapObject,
+  clusterClientObjects,
   egressPolicy,
   strataLabels,
   tolerationsFor,
   trinoPodLabels,
-  workloadServiceAccount,
 } from "@strata/core-kernel";
 import { type ServiceArgs, type ServiceNative, serviceUser } from "./index.js";
 
@@ -42,16 +41,13 @@ export function deployServiceOnKubernetes(
   const loginObjects: pulumi.Resource[] = [];
   let account: pulumi.Input<string> | undefined = workspace?.account.metadata.name;
   let trinoEnv: Record<string, pulumi.Input<string>> = {};
+  let trinoLogin: { tokenAudience: pulumi.Input<string>; caConfigMap: string } | undefined;
   if (trino && login) {
     const user = serviceUser(name);
-    trino.requireServiceAccount(user, "Service", name);
-    const own = workloadServiceAccount(children, "service-account", { name: user, namespace, labels });
-    account = own.metadata.name;
-    loginObjects.push(
-      own,
-      configMapObject(children, "trino-ca", { name: `${name}-trino-ca`, namespace, labels }, { "ca.crt": login.certificateAuthority }),
-    );
-    platform.clusterClients.push({ cluster: trino.resourceName, account: user, namespace, podLabels });
+    const own = clusterClientObjects(children, trino, { user, primitive: "Service", name, namespace, labels, podLabels });
+    account = own.account.metadata.name;
+    loginObjects.push(own.account, own.ca);
+    trinoLogin = { tokenAudience: own.tokenAudience, caConfigMap: own.caConfigMap };
     trinoEnv = {
       STRATA_TRINO_SERVER: trino.endpoint,
       STRATA_TRINO_USER: user,
@@ -97,7 +93,7 @@ export function deployServiceOnKubernetes(
         ? {}
         : { ingressHost: args.ingress.host, ...(args.ingress.tlsSecretName ? { ingressTlsSecret: args.ingress.tlsSecretName } : {}) }),
       ...(account === undefined ? {} : { serviceAccountName: account }),
-      ...(login ? { trinoLogin: { tokenAudience: login.tokenAudience, caConfigMap: `${name}-trino-ca` } } : {}),
+      ...(trinoLogin ? { trinoLogin } : {}),
     },
     children.options({ dependsOn: [...Object.values(args.secrets ?? {}), ...loginObjects] }),
   );

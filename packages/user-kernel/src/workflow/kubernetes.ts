@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   type ChildFactory,
-  configMapObject,
+  clusterClientObjects,
   customObject,
   egressPolicy,
   roleBinding,
   strataLabels,
   trinoPodLabels,
-  workloadServiceAccount,
 } from "@strata/core-kernel";
 import { HTTPS_PORT } from "@strata/core-kernel";
 import { compileWorkflow } from "./compile.js";
@@ -40,12 +39,13 @@ export function deployWorkflowOnKubernetes(
   const queries = login !== undefined && args.steps.some((s) => s.kind !== "command");
   const loginObjects: pulumi.Resource[] = [];
   let account = args.workspace?.native.kind === "kubernetes" ? args.workspace.native.account.metadata.name : undefined;
+  let caConfigMap = "";
   if (queries) {
-    args.cluster!.requireServiceAccount(user, "Workflow", name);
     // Its own identity: a service account named as its user, whose token Trino maps to that user.
-    const own = workloadServiceAccount(children, "service-account", { name: user, namespace, labels });
-    account = own.metadata.name;
-    loginObjects.push(own);
+    const own = clusterClientObjects(children, args.cluster!, { user, primitive: "Workflow", name, namespace, labels, podLabels });
+    account = own.account.metadata.name;
+    loginObjects.push(own.account, own.ca);
+    caConfigMap = own.caConfigMap;
     // What Argo's executor does as the pod's service account: the Workspace's role, when it has one.
     if (args.workspace?.native.kind === "kubernetes")
       loginObjects.push(
@@ -54,13 +54,9 @@ export function deployWorkflowOnKubernetes(
           "role-binding",
           { name: user, namespace, labels },
           args.workspace.native.role.metadata.name,
-          own.metadata.name,
+          own.account.metadata.name,
         ),
       );
-    loginObjects.push(
-      configMapObject(children, "trino-ca", { name: `${name}-trino-ca`, namespace, labels }, { "ca.crt": login.certificateAuthority }),
-    );
-    children.platform.clusterClients.push({ cluster: args.cluster!.resourceName, account: user, namespace, podLabels });
   }
   const server = args.cluster?.endpoint ?? pulumi.output("");
   // Waits for the whole program: workflows declared later may run after this one.
@@ -82,7 +78,7 @@ export function deployWorkflowOnKubernetes(
           podLabels,
           downstream: downstream(),
           ...(account === undefined ? {} : { serviceAccountName: account }),
-          ...(tokenAudience === undefined ? {} : { trinoLogin: { tokenAudience, caConfigMap: `${name}-trino-ca` } }),
+          ...(tokenAudience === undefined ? {} : { trinoLogin: { tokenAudience, caConfigMap } }),
         }),
       ),
     );
