@@ -158,16 +158,25 @@ export async function statement(
       if (body !== undefined) req.write(body);
       req.end();
     });
-  const first = await request("POST", `${endpoint}/v1/statement`, options.sql);
-  if (first.status !== 200) return { status: first.status };
-  const rows: unknown[][] = [];
-  let page = first.json!;
+  const once = async (): Promise<StatementOutcome> => {
+    const first = await request("POST", `${endpoint}/v1/statement`, options.sql);
+    if (first.status !== 200) return { status: first.status };
+    const rows: unknown[][] = [];
+    let page = first.json!;
+    for (;;) {
+      if (Array.isArray(page.data)) rows.push(...(page.data as unknown[][]));
+      const error = page.error as { message?: string; errorName?: string } | undefined;
+      if (error) return { status: first.status, state: "FAILED", error: `${error.errorName}: ${error.message}` };
+      if (typeof page.nextUri !== "string") return { status: first.status, state: (page.stats as { state: string }).state, rows };
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      page = (await request("GET", page.nextUri)).json!;
+    }
+  };
+  // A server that has just said it started still has no node to run on for a few seconds: asked again, for up to 30 s.
+  const deadline = Date.now() + 30_000;
   for (;;) {
-    if (Array.isArray(page.data)) rows.push(...(page.data as unknown[][]));
-    const error = page.error as { message?: string; errorName?: string } | undefined;
-    if (error) return { status: first.status, state: "FAILED", error: `${error.errorName}: ${error.message}` };
-    if (typeof page.nextUri !== "string") return { status: first.status, state: (page.stats as { state: string }).state, rows };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    page = (await request("GET", page.nextUri)).json!;
+    const outcome = await once();
+    if (!outcome.error?.startsWith("NO_NODES_AVAILABLE") || Date.now() > deadline) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
