@@ -27,10 +27,11 @@ KUBERNETES_VERSION=1.37.2
 # and it is stamped 4.24.1 to pair with the pinned npm @pulumi/kubernetes.
 KUBERNETES_PROVIDER_MODULE=v4.0.0-20260115033456-f47bc2d6f199
 KUBERNETES_PROVIDER_VERSION=4.24.1
-# Standards the tests check our output against, as data files: Argo Workflows' own CRDs (from its Go
-# module; nothing of it is built or run) and the OpenLineage 2-0-2 JSON Schemas (the only registry
+# Standards the tests check our output against, as data files: Argo Workflows' and cert-manager's own CRDs (from their Go
+# modules; nothing of them is built or run) and the OpenLineage 2-0-2 JSON Schemas (the only registry
 # package shipping them unchanged is a Rust crate's test data).
 ARGO_WORKFLOWS_VERSION=4.0.5
+CERT_MANAGER_VERSION=1.21.2
 OPENLINEAGE_CRATE=datafusion-openlineage@0.0.12
 # The Open Data Contract Standard's official JSON Schema (v3.1.0), which Contracts are checked against:
 # the standard's own Python package on PyPI ships it.
@@ -353,11 +354,15 @@ fi
 SCHEMAS="$CACHE/schemas"
 ARGO_CRDS="$SCHEMAS/argo-workflows-v$ARGO_WORKFLOWS_VERSION"
 OPENLINEAGE_SCHEMAS="$SCHEMAS/openlineage-2-0-2"
-standards_ready() { [ -f "$ARGO_CRDS/argoproj.io_cronworkflows.yaml" ] && [ -f "$OPENLINEAGE_SCHEMAS/OpenLineage.json" ]; }
+CERT_MANAGER_CRDS="$SCHEMAS/cert-manager-v$CERT_MANAGER_VERSION"
+standards_ready() {
+  [ -f "$ARGO_CRDS/argoproj.io_cronworkflows.yaml" ] && [ -f "$OPENLINEAGE_SCHEMAS/OpenLineage.json" ] \
+    && [ -f "$CERT_MANAGER_CRDS/cert-manager.io_certificates.yaml" ]
+}
 KEYCLOAK_HOME="$CACHE/keycloak/$KEYCLOAK_VERSION"
 keycloak_ready() { [ -x "$KEYCLOAK_HOME/bin/kc.sh" ] && [ -f "$KEYCLOAK_HOME/.complete" ]; }
 if [ "$TEST_STANDARDS" = true ]; then
-step "Argo Workflows v$ARGO_WORKFLOWS_VERSION CRDs, OpenLineage 2-0-2 schemas"
+step "Argo Workflows v$ARGO_WORKFLOWS_VERSION and cert-manager v$CERT_MANAGER_VERSION CRDs, OpenLineage 2-0-2 schemas"
 if standards_ready; then
   done_step "cached"
 else
@@ -367,11 +372,15 @@ else
     cd "$WRAPPER"
     logged argo-mod go mod init strata-argo-crds
     logged argo-download go mod download "github.com/argoproj/argo-workflows/v4@v$ARGO_WORKFLOWS_VERSION"
+    logged cert-manager-download go mod download "github.com/cert-manager/cert-manager@v$CERT_MANAGER_VERSION"
   )
   rm -rf "$WRAPPER" "$ARGO_CRDS.tmp"; mkdir -p "$ARGO_CRDS.tmp"
   cp "$GOMODCACHE/github.com/argoproj/argo-workflows/v4@v$ARGO_WORKFLOWS_VERSION/manifests/base/crds/full/argoproj.io_workflowtemplates.yaml" \
     "$GOMODCACHE/github.com/argoproj/argo-workflows/v4@v$ARGO_WORKFLOWS_VERSION/manifests/base/crds/full/argoproj.io_cronworkflows.yaml" "$ARGO_CRDS.tmp/"
   chmod 644 "$ARGO_CRDS.tmp"/*; rm -rf "$ARGO_CRDS"; mv "$ARGO_CRDS.tmp" "$ARGO_CRDS"
+  rm -rf "$CERT_MANAGER_CRDS.tmp"; mkdir -p "$CERT_MANAGER_CRDS.tmp"
+  cp "$GOMODCACHE/github.com/cert-manager/cert-manager@v$CERT_MANAGER_VERSION/deploy/crds/cert-manager.io_certificates.yaml" "$CERT_MANAGER_CRDS.tmp/"
+  chmod 644 "$CERT_MANAGER_CRDS.tmp"/*; rm -rf "$CERT_MANAGER_CRDS"; mv "$CERT_MANAGER_CRDS.tmp" "$CERT_MANAGER_CRDS"
   logged openlineage-download env CARGO_HOME="$CACHE/cargo" cargo info -q "$OPENLINEAGE_CRATE"
   CRATE=$(ls "$CACHE"/cargo/registry/cache/*/"${OPENLINEAGE_CRATE/@/-}.crate" | head -n 1)
   rm -rf "$OPENLINEAGE_SCHEMAS.tmp"; mkdir -p "$OPENLINEAGE_SCHEMAS.tmp"
@@ -425,6 +434,7 @@ step "toolchain.json"
   fi
   if standards_ready; then
     echo "  \"argoCrdDir\": \"$ARGO_CRDS\","
+    echo "  \"certManagerCrdDir\": \"$CERT_MANAGER_CRDS\","
     echo "  \"openLineageSchemaDir\": \"$OPENLINEAGE_SCHEMAS\","
   fi
   echo "  \"supervisorHome\": \"$SUPERVISOR_HOME\","

@@ -547,19 +547,23 @@ describe("the local data platform on the real engine, Trino and PostgreSQL", () 
     ).toEqual(["admin:<bcrypt>", "analyst:<bcrypt>", "guest:<bcrypt>", "strata-health:<bcrypt>"]);
   });
 
-  test("the password is in no catalog file, command line, state file or log", () => {
-    const files = stack.filesContaining(PASSWORD).map((f) => path.relative(stack.root, f));
+  test("the passwords are in no catalog file, command line, state file or log", () => {
     const data = path.join("home", "data", "strata-it-platform", "dev");
-    expect(files.sort()).toEqual([
-      // The Secret's own file, and the start script the supervisor runs Trino with (its environment): both 0600.
-      path.join(data, "secrets", "warehouse-password"),
-      path.join(data, "supervisor", "programs", "analytics-server.sh"),
-    ]);
-    for (const file of files) expect(fs.statSync(path.join(stack.root, file)).mode & 0o777).toBe(0o600);
-    expect(stack.log).not.toContain(PASSWORD);
+    const holding = (password: string) => stack.filesContaining(password).map((f) => path.relative(stack.root, f));
+    // The owner's password is in the Secret's own file alone: Trino reads the database with the Cluster's own role.
+    expect(holding(PASSWORD)).toEqual([path.join(data, "secrets", "warehouse-password")]);
+    const roleFile = path.join(data, "secrets", "analytics-depot-warehouse.password");
+    const rolePassword = fs.readFileSync(path.join(stack.root, roleFile), "utf8");
+    expect(rolePassword.length).toBeGreaterThanOrEqual(32);
+    // The role's password: its own file, and the start script the supervisor runs Trino with (its environment).
+    expect(holding(rolePassword).sort()).toEqual([roleFile, path.join(data, "supervisor", "programs", "analytics-server.sh")]);
     const cmdlines = commandLines();
     expect(cmdlines.some((c) => c.includes("io.trino.server.TrinoServer"))).toBe(true);
-    expect(cmdlines.filter((c) => c.includes(PASSWORD))).toEqual([]);
+    for (const password of [PASSWORD, rolePassword]) {
+      for (const file of holding(password)) expect(fs.statSync(path.join(stack.root, file)).mode & 0o777).toBe(0o600);
+      expect(stack.log).not.toContain(password);
+      expect(cmdlines.filter((c) => c.includes(password))).toEqual([]);
+    }
   });
 
   test("destroy leaves no process and no bound port", async () => {

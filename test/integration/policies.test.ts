@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Cluster, Compute, Database, Policy, type PolicyArgs, Secret, TrinoQueryError, strataProgram } from "@strata/user-kernel";
 import { TestStack } from "../support/engine.js";
 import { type Connection, clusterConnection, connectionFromResult, sessionAs } from "../support/logins.js";
+import { POSTGRES_BIN, runProgram } from "../support/postgres.js";
 
 const PASSWORD = "pw-policies-Zq81mVt4";
 
@@ -25,6 +26,14 @@ INSERT INTO orders VALUES (10, 250), (11, 990);
 CREATE SCHEMA finance;
 CREATE TABLE finance.ledger (id integer PRIMARY KEY, amount integer NOT NULL);
 INSERT INTO finance.ledger VALUES (1, 100);
+`;
+
+// A second database on the same server, opened one table at a time.
+const CRM_SEED = `
+CREATE TABLE accounts (id integer PRIMARY KEY, name text NOT NULL);
+INSERT INTO accounts VALUES (1, 'Acme');
+CREATE TABLE notes (id integer PRIMARY KEY, body text NOT NULL);
+INSERT INTO notes VALUES (1, 'call back');
 `;
 
 const SALARIES = { depot: "hr", schema: "public", table: "salaries" } as const;
@@ -119,27 +128,38 @@ const POLICIES: Record<string, PolicyArgs> = {
 };
 
 // Turned by tests between deployments; the program reads it on every run.
-const knobs: { extra: Record<string, PolicyArgs> } = { extra: {} };
+const knobs: { extra: Record<string, PolicyArgs>; crmTable: string } = { extra: {}, crmTable: "accounts" };
 
 const program = strataProgram(() => {
   const password = new Secret("hr-password", { value: new pulumi.Config().requireSecret("password") });
   const hr = new Database("hr", { password, migrations: [{ id: "001_seed", sql: SEED }] });
-  const policies = Object.entries({ ...POLICIES, ...knobs.extra }).map(([name, args]) => new Policy(name, args));
+  if (hr.native.kind !== "local") throw new Error("this test deploys to the local target");
+  const crm = new Database("crm", { password, server: hr.native.server, migrations: [{ id: "001_seed", sql: CRM_SEED }] });
+  const crmPolicy: PolicyArgs = { access: [{ users: ["ann"], depot: "crm", schema: "public", table: knobs.crmTable, access: "read" }] };
+  const policies = Object.entries({ ...POLICIES, crm: crmPolicy, ...knobs.extra }).map(([name, args]) => new Policy(name, args));
   const cluster = new Cluster("governed", {
     compute: new Compute("governed-compute", { memoryMb: 1536 }),
-    depots: [hr.depot],
+    depots: [hr.depot, crm.depot],
     policies,
     groups: GROUPS,
     users: { guest: "generate" },
   });
   if (cluster.native.kind !== "local") throw new Error("this test deploys to the local target");
-  return { ...clusterConnection(cluster), rulesFile: cluster.native.rulesFile };
+  const roles = cluster.native.depotRoles;
+  return {
+    ...clusterConnection(cluster),
+    rulesFile: cluster.native.rulesFile,
+    postgres: { host: crm.host, port: crm.port },
+    roles: Object.fromEntries(Object.entries(roles).map(([catalog, r]) => [catalog, { role: r.role.role, passwordFile: r.password.file }])),
+  };
 });
 
 const stack = new TestStack("strata-it-policies", program);
 const config = { password: { value: PASSWORD, secret: true } };
 let connection: Connection = { endpoint: "" };
 let rulesFile = "";
+let postgres = { host: "", port: 0 };
+let roles: Record<string, { role: string; passwordFile: string }> = {};
 
 const query = (user: string, sql: string) => sessionAs(connection, user).query(sql);
 const rows = async (user: string, sql: string) => (await query(user, sql)).rows;
@@ -158,7 +178,25 @@ beforeAll(async () => {
   const result = await stack.run("up", config);
   connection = connectionFromResult(result.outputs);
   rulesFile = result.outputs.rulesFile!.value as string;
+  postgres = result.outputs.postgres!.value as typeof postgres;
+  roles = result.outputs.roles!.value as typeof roles;
 });
+
+/** Runs SQL in `database` as the role the Cluster reads `catalog` with, over TLS with its own password: the first error, or the rows. */
+async function asClusterRole(catalog: string, database: string, sql: string): Promise<{ ok: boolean; out: string }> {
+  const { role, passwordFile } = roles[catalog]!;
+  const result = await runProgram(`${POSTGRES_BIN}/psql`, ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], {
+    ...process.env,
+    PGHOST: postgres.host,
+    PGPORT: String(postgres.port),
+    PGDATABASE: database,
+    PGUSER: role,
+    PGPASSWORD: fs.readFileSync(passwordFile, "utf8"),
+    PGSSLMODE: "verify-full",
+    PGSSLROOTCERT: connection.caFile!,
+  });
+  return { ok: result.code === 0, out: (result.code === 0 ? result.stdout : result.stderr).trim() };
+}
 
 afterAll(async () => {
   // Whatever happened above, leave no process behind.
@@ -258,6 +296,36 @@ describe("masks and filters on typed columns", () => {
     expect(await rows("olga", "SELECT count(*) FROM hr.public.orders")).toEqual([[2n]]);
     expect(await denied("olga", "SELECT * FROM hr.finance.ledger")).toBe("PERMISSION_DENIED");
     expect(await denied("guest", "SELECT 1 FROM hr.public.orders")).toBe("PERMISSION_DENIED");
+  });
+});
+
+describe("the Cluster reads each Database with a role of its own, granted only what its Policies allow", () => {
+  test("Trino's catalogs log in as the Cluster's roles, not as the databases' owners", () => {
+    expect(roles.hr!.role).toBe("hr_governed");
+    expect(roles.crm!.role).toBe("crm_governed");
+    const catalogs = `${rulesFile.replace(/rules\.json$/, "")}catalog`;
+    expect(fs.readFileSync(`${catalogs}/crm.properties`, "utf8")).toContain("connection-user=crm_governed\n");
+    expect(fs.readFileSync(`${catalogs}/hr.properties`, "utf8")).toContain("connection-user=hr_governed\n");
+    expect(fs.statSync(roles.crm!.passwordFile).mode & 0o777).toBe(0o600);
+  });
+
+  test("hr: read on every schema (several groups), writes only where a write or all rule is; crm: the one table", async () => {
+    expect(await asClusterRole("hr", "hr", "SELECT amount FROM finance.ledger")).toEqual({ ok: true, out: "100" });
+    expect((await asClusterRole("hr", "hr", "INSERT INTO finance.ledger VALUES (2, 1)")).out).toMatch(/permission denied for table ledger/);
+    expect((await asClusterRole("hr", "hr", "CREATE SCHEMA scratch")).out).toMatch(/permission denied for database "?hr"?/);
+    expect(await asClusterRole("hr", "hr", "BEGIN; DELETE FROM public.orders; ROLLBACK")).toMatchObject({ ok: true });
+    expect(await asClusterRole("crm", "crm", "SELECT name FROM public.accounts")).toEqual({ ok: true, out: "Acme" });
+    expect((await asClusterRole("crm", "crm", "SELECT body FROM public.notes")).out).toMatch(/permission denied for table notes/);
+    expect((await asClusterRole("crm", "hr", "SELECT 1")).out).toMatch(/permission denied for database "?hr"?/);
+    expect(await rows("ann", "SELECT name FROM crm.public.accounts")).toEqual([["Acme"]]);
+  });
+
+  test("a Policy that opens another table instead: the role gains it and loses the first, at the same deployment", async () => {
+    knobs.crmTable = "notes";
+    await stack.run("up", config);
+    expect(await asClusterRole("crm", "crm", "SELECT body FROM public.notes")).toEqual({ ok: true, out: "call back" });
+    expect((await asClusterRole("crm", "crm", "SELECT name FROM public.accounts")).out).toMatch(/permission denied for table accounts/);
+    expect(await rows("ann", "SELECT body FROM crm.public.notes")).toEqual([["call back"]]);
   });
 });
 

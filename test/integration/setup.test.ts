@@ -33,7 +33,9 @@ describe("scripts/setup.sh", () => {
     expect(tests.stdout).toMatch(/\[setup 8\/14\] ODCS v3\.1 JSON Schema \.\.\. cached/);
     expect(tests.stdout).toMatch(/\[setup 9\/14\] Supervisor 4\.3\.0 \.\.\. cached/);
     expect(tests.stdout).toMatch(/\[setup 10\/14\] Kubernetes v1\.37\.2, etcd v3\.7\.3, Kubernetes provider v4\.24\.1 \.\.\. cached/);
-    expect(tests.stdout).toMatch(/\[setup 11\/14\] Argo Workflows v4\.0\.5 CRDs, OpenLineage 2-0-2 schemas \.\.\. cached/);
+    expect(tests.stdout).toMatch(
+      /\[setup 11\/14\] Argo Workflows v4\.0\.5 and cert-manager v1\.21\.2 CRDs, OpenLineage 2-0-2 schemas \.\.\. cached/,
+    );
     expect(tests.stdout).toMatch(/\[setup 12\/14\] Keycloak 26\.7\.3 \(the identity tests' OpenID Connect provider\) \.\.\. cached/);
     expect(tests.stdout).toMatch(
       /versions: Node 22\.\d+\.\d+, Pulumi CLI 3\.274\.1, @pulumi\/pulumi 3\.270\.0, Java \d+ .*Trino 476, PostgreSQL 15\.\d+/,
@@ -47,7 +49,15 @@ describe("scripts/setup.sh", () => {
       fs.readFileSync(path.join(process.env.STRATA_CACHE ?? path.join(os.homedir(), ".cache", "strata"), "toolchain.json"), "utf8"),
     ) as Record<string, string>;
     expect(Object.keys(toolchain)).toEqual(
-      expect.arrayContaining(["kubernetesPluginDir", "argoCrdDir", "openLineageSchemaDir", "keycloakHome", "trinoHome", "supervisorHome"]),
+      expect.arrayContaining([
+        "kubernetesPluginDir",
+        "argoCrdDir",
+        "certManagerCrdDir",
+        "openLineageSchemaDir",
+        "keycloakHome",
+        "trinoHome",
+        "supervisorHome",
+      ]),
     );
     expect(setup("--wide").stderr).toBe("setup: unknown argument --wide (use --kubernetes or --tests)\n");
   });

@@ -6,6 +6,7 @@
 // started here with exactly the authentication properties Strata gave the
 // chart accepts a real Keycloak's tokens and the API server's own
 // service-account tokens, and refuses everything else.
+import { execFileSync } from "node:child_process";
 import { createHash, createPrivateKey, createPublicKey, sign } from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
@@ -135,8 +136,14 @@ beforeAll(async () => {
   const crds = loadToolchain().argoCrdDir;
   if (!crds) throw new Error("the toolchain has no Argo CRDs: run scripts/setup.sh");
   // Argo's CRDs are too large for client-side apply (the last-applied annotation): server-side, as Argo documents.
-  for (const file of ["argoproj.io_workflowtemplates.yaml", "argoproj.io_cronworkflows.yaml"]) {
-    const applied = await cluster.kubectl(["apply", "--server-side", "-f", path.join(crds, file)]);
+  const certManagerCrds = loadToolchain().certManagerCrdDir;
+  if (!certManagerCrds) throw new Error("the toolchain has no cert-manager CRDs: run scripts/setup.sh --tests");
+  for (const file of [
+    path.join(crds, "argoproj.io_workflowtemplates.yaml"),
+    path.join(crds, "argoproj.io_cronworkflows.yaml"),
+    path.join(certManagerCrds, "cert-manager.io_certificates.yaml"),
+  ]) {
+    const applied = await cluster.kubectl(["apply", "--server-side", "-f", file]);
     if (applied.code !== 0) throw new Error(applied.stderr);
   }
   // `kubectl wait` fails at once on a CRD whose status has no conditions yet (just created): asked again until 60 s.
@@ -148,6 +155,7 @@ beforeAll(async () => {
       "--timeout=60s",
       "crd/workflowtemplates.argoproj.io",
       "crd/cronworkflows.argoproj.io",
+      "crd/certificates.cert-manager.io",
     ]);
     if (established.code === 0) break;
     if (!/status\.conditions accessor error/.test(established.stderr) || Date.now() > deadline) throw new Error(established.stderr);
@@ -449,6 +457,62 @@ describe("a Workflow on the kubernetes target, under Argo's own CRDs", () => {
     const plain = await statement(trino.plainEndpoint, { ca: trino.ca, headers: { "X-Trino-User": "alice" }, sql: "SELECT 1" });
     expect(plain.status).toBeGreaterThanOrEqual(400);
     expect(plain.status).toBeLessThan(500);
+  });
+
+  test("with the cluster's cert-manager: a Certificate the API server accepts under cert-manager's own CRD replaces the stack's", async () => {
+    // The organisation's authority, which cert-manager's issuer signs with (no cert-manager controller runs here).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-issuer-"));
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=internal-ca",
+        "-days",
+        "2",
+        "-keyout",
+        path.join(dir, "ca.key"),
+        "-out",
+        path.join(dir, "ca.pem"),
+      ],
+      { stdio: "pipe" },
+    );
+    const issuerCa = fs.readFileSync(path.join(dir, "ca.pem"), "utf8");
+    fs.rmSync(dir, { recursive: true, force: true });
+    const withIssuer = {
+      ...config(),
+      "strata:certManagerIssuer": { value: "ClusterIssuer/internal-ca" },
+      "strata:certManagerIssuerCertificate": { value: issuerCa },
+    };
+    await stack.run("up", withIssuer);
+    // Read back from the server: a field cert-manager's schema does not know would have been pruned.
+    const certificate = (await kubectlJson(["get", "certificates.cert-manager.io", "analytics-trino", "-n", "strata"])) as {
+      spec: Record<string, unknown>;
+    };
+    const service = "analytics-trino";
+    expect(certificate.spec).toEqual({
+      secretName: "analytics-trino-tls",
+      commonName: `${service}.strata.svc`,
+      dnsNames: [service, `${service}.strata`, `${service}.strata.svc`, `${service}.strata.svc.cluster.local`],
+      usages: ["server auth", "digital signature", "key encipherment"],
+      privateKey: { algorithm: "RSA", size: 2048, encoding: "PKCS8", rotationPolicy: "Always" },
+      duration: "2160h",
+      renewBefore: "720h",
+      additionalOutputFormats: [{ type: "CombinedPEM" }],
+      secretTemplate: { labels: expect.objectContaining({ "strata.dev/kind": "cluster" }) as unknown },
+      issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: "internal-ca" },
+    });
+    // The Secret is cert-manager's to write now: the one signed by the stack's authority is gone.
+    expect((await cluster.kubectl(["get", "secret", "analytics-trino-tls", "-n", "strata"])).stderr).toMatch(/NotFound/);
+    // Clients trust the issuer's authority: the Cluster's ConfigMap and the workflow's copy in its own namespace.
+    const ca = (await kubectlJson(["get", "configmap", "analytics-trino-ca", "-n", "strata"])) as { data: Record<string, string> };
+    expect(ca.data["ca.crt"]).toBe(issuerCa.trim() + "\n");
+    const copy = (await kubectlJson(["get", "configmap", "nightly-trino-ca", "-n", "pipelines"])) as { data: Record<string, string> };
+    expect(copy.data["ca.crt"]).toBe(ca.data["ca.crt"]);
   });
 
   test("destroy removes them", async () => {

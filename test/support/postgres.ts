@@ -35,6 +35,10 @@ export function runProgram(command: string, args: string[], env: Record<string, 
 /** A running server and how to reach it. */
 export interface TestPostgres {
   readonly port: number;
+  /** The folder of its Unix socket, where the system user `runAs` logs in as the superuser `postgres` (peer authentication; as root). */
+  readonly socketDirectory: string;
+  /** The system user the server runs as ("" = this process's, when not root). */
+  readonly runAs: string;
   /** PG* variables that reach the server over TCP as its superuser `postgres` (no TLS: the test server has no certificate). */
   adminEnv(): Record<string, string>;
   /** Runs psql (`-X`: no psqlrc) as the superuser over TCP; `env` overrides the PG* variables. */
@@ -117,7 +121,7 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
     });
     const psql = (args: string[], env: Record<string, string> = {}) =>
       runProgram(path.join(POSTGRES_BIN, "psql"), ["-X", ...args], { ...process.env, ...adminEnv(), ...env });
-    return { port, adminEnv, psql, log, stop };
+    return { port, socketDirectory: sockets, runAs: root ? "postgres" : "", adminEnv, psql, log, stop };
   } catch (error) {
     await stop();
     throw error;

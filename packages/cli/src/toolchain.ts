@@ -24,6 +24,8 @@ export interface Toolchain {
   readonly kubernetesProviderVersion?: string;
   /** Argo Workflows' own CRDs (WorkflowTemplate, CronWorkflow), for tests against the real API server. */
   readonly argoCrdDir?: string;
+  /** cert-manager's own Certificate CRD, for tests against the real API server. */
+  readonly certManagerCrdDir?: string;
   /** The OpenLineage 2-0-2 JSON Schemas (OpenLineage.json and facets/), for tests of lineage events. */
   readonly openLineageSchemaDir?: string;
   /** Keycloak, built for its file database: the OpenID Connect provider of the identity tests. */

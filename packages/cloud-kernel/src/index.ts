@@ -18,6 +18,7 @@ export {
   CLOUD_TARGETS,
   type CloudTargetName,
   type ConfigSource,
+  type CertManagerIssuer,
   type KubernetesSettings,
   type LocalTools,
   type NodeTaint,
@@ -96,7 +97,17 @@ export {
 } from "./local/identity.js";
 export { type HealthCheck, LocalProcess, type LocalProcessArgs, type Supervision, supervisionFor } from "./local/process.js";
 export { type ProgramHistory, type ProgramInfo, programHistory, programInfo, socketPathFor, supervisorLog } from "./provider/supervisor.js";
-export { type Migration, type PostgresAdminAccess, PostgresDataDirectory, PostgresDatabase, PostgresMigrations } from "./local/postgres.js";
+export {
+  type Migration,
+  type PostgresAdminAccess,
+  PostgresDataDirectory,
+  PostgresDatabase,
+  PostgresDepotRole,
+  type PostgresGrant,
+  PostgresMigrations,
+  type TablePrivilege,
+} from "./local/postgres.js";
+export { depotRoleGrantsSql } from "./provider/postgres.js";
 export { type ColumnReference, PolicyCheck, type PolicyCheckDepot, type PostgresSchemaAccess, type SqlMask } from "./local/policy-check.js";
 export { QualityCheck, type QualityHistory } from "./local/quality-check.js";
 export { TrinoViews } from "./local/trino-views.js";

@@ -53,6 +53,8 @@ describe("Cluster on the local target (mocks)", () => {
     expect(children.sort()).toEqual(
       [
         "File analytics-access-rules",
+        "GeneratedSecret analytics-depot-warehouse",
+        "PostgresDepotRole analytics-depot-warehouse-role",
         "File analytics-config-access-control",
         "File analytics-config-password-authenticator",
         "GeneratedSecret analytics-login-ann",
@@ -88,7 +90,11 @@ describe("Cluster on the local target (mocks)", () => {
     expect(server.env).toEqual({ JAVA_HOME: "/opt/jdk", PATH: "/opt/jdk/bin:/usr/local/bin:/usr/bin:/bin" });
     // The nodes' shared secret is generated, and reaches the server only through its secret environment.
     expect(server.secretEnv).toEqual(
-      secretWrapped({ STRATA_TRINO_SHARED_SECRET: "random-analytics-shared-secret", STRATA_DEPOT_WAREHOUSE_PASSWORD: "hunter2-secret" }),
+      secretWrapped({
+        STRATA_TRINO_SHARED_SECRET: "random-analytics-shared-secret",
+        // The Cluster's own role on the warehouse, with a password of its own: never the owner's.
+        STRATA_DEPOT_WAREHOUSE_PASSWORD: "random-analytics-depot-warehouse",
+      }),
     );
     // The readiness check logs in like anyone else: its password's file and the authority's certificate, never a value.
     expect(server.health).toEqual({
@@ -147,12 +153,31 @@ describe("Cluster on the local target (mocks)", () => {
     expect(rules.tables[1]).toMatchObject({ user: "ann", table: "customers", columns: [{ name: "email" }] });
   });
 
-  test("the policy check reads the warehouse as its owner, password kept secret", async () => {
+  test("the Cluster reads the warehouse with a role of its own, granted what its Policies give there", async () => {
+    platform();
+    await mocks.settle();
+    const role = mocks.byName("analytics-depot-warehouse-role").inputs;
+    expect(role).toMatchObject({
+      database: "warehouse",
+      owner: "warehouse_owner",
+      role: "warehouse_analytics",
+      password: secretWrapped("random-analytics-depot-warehouse"),
+      // ann reads the whole depot (her mask rides on that read).
+      grants: [{ privileges: ["SELECT"] }],
+    });
+    expect(mocks.byName("analytics-depot-warehouse").inputs).toEqual({
+      file: "/srv/strata/secrets/analytics-depot-warehouse.password",
+      bytes: 24,
+    });
+    expect(mocks.byName("analytics-catalogs").inputs.files["warehouse.properties"]).toContain("connection-user=warehouse_analytics\n");
+  });
+
+  test("the policy check reads the warehouse as the Cluster's role, password kept secret", async () => {
     platform();
     await mocks.settle();
     const check = mocks.byName("analytics-policy-check").inputs;
     // The password is kept apart, as a secret; the depots stay plain.
-    expect(check.passwords).toEqual(secretWrapped({ warehouse: "hunter2-secret" }));
+    expect(check.passwords).toEqual(secretWrapped({ warehouse: "random-analytics-depot-warehouse" }));
     expect(check.depots).toEqual([
       {
         depot: "warehouse",
@@ -161,7 +186,7 @@ describe("Cluster on the local target (mocks)", () => {
           psql: "/usr/lib/postgresql/15/bin/psql",
           host: "127.0.0.1",
           database: "warehouse",
-          user: "warehouse_owner",
+          user: "warehouse_analytics",
           caFile: "/srv/strata/tls/ca.pem",
         },
         references: [

@@ -94,6 +94,23 @@ export interface KubernetesSettings {
    * Config `strata:serviceAccountIssuer`. @default "https://kubernetes.default.svc"
    */
   readonly serviceAccountIssuer: string;
+  /**
+   * The cluster's cert-manager issuer that signs Clusters' server
+   * certificates, with its authority's certificate (which workloads trust).
+   * Config `strata:certManagerIssuer` (`ClusterIssuer/<name>`, or
+   * `Issuer/<name>` in the platform namespace) and
+   * `strata:certManagerIssuerCertificate` (PEM). @default none: the stack's
+   * own authority signs them
+   */
+  readonly certManager?: CertManagerIssuer;
+}
+
+/** A cert-manager issuer and the certificate of the authority it signs with. */
+export interface CertManagerIssuer {
+  kind: "Issuer" | "ClusterIssuer";
+  name: string;
+  /** PEM of the authority's certificate. */
+  certificateAuthority: string;
 }
 
 /** Where the local target finds its engines. */
@@ -264,6 +281,7 @@ function kubernetesSettings(config: ConfigSource, checks: IssueCollector): Kuber
       "set the API server's --service-account-issuer, e.g. https://kubernetes.default.svc",
     );
   }
+  const certManager = certManagerIssuer(config.get("certManagerIssuer"), config.get("certManagerIssuerCertificate"), checks);
   return {
     namespacePrefix,
     nodeSelector,
@@ -271,10 +289,47 @@ function kubernetesSettings(config: ConfigSource, checks: IssueCollector): Kuber
     helmCharts: helmCharts as KubernetesSettings["helmCharts"],
     awaitWorkloads: awaitWorkloads !== "false",
     serviceAccountIssuer,
+    ...(certManager ? { certManager } : {}),
   };
 }
 
 /** The context of the stack being deployed, read from its `strata:*` config (namespace `strata`). */
 export function stackContext(): StrataContext {
   return contextFromConfig(new pulumi.Config("strata"), pulumi.getProject(), pulumi.getStack());
+}
+
+/** `strata:certManagerIssuer` and its authority's certificate, checked together. */
+function certManagerIssuer(
+  issuer: string | undefined,
+  certificate: string | undefined,
+  checks: IssueCollector,
+): CertManagerIssuer | undefined {
+  if (issuer === undefined) {
+    if (certificate !== undefined)
+      checks.add(
+        "strata:certManagerIssuerCertificate",
+        "(a certificate)",
+        "is set without strata:certManagerIssuer",
+        "set strata:certManagerIssuer too (e.g. ClusterIssuer/internal-ca), or remove the certificate",
+      );
+    return undefined;
+  }
+  const match = /^(Issuer|ClusterIssuer)\/([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)$/.exec(issuer);
+  if (!match)
+    checks.add(
+      "strata:certManagerIssuer",
+      issuer,
+      "is not a cert-manager issuer reference",
+      "give ClusterIssuer/<name>, or Issuer/<name> for an issuer in the platform namespace",
+    );
+  const pem = certificate?.trim();
+  if (pem === undefined || !/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/.test(pem))
+    checks.add(
+      "strata:certManagerIssuerCertificate",
+      pem === undefined ? undefined : "(not a PEM certificate)",
+      pem === undefined ? "is missing: workloads must know which authority signs the Cluster's certificate" : "is not a PEM certificate",
+      'pulumi config set strata:certManagerIssuerCertificate -- "$(cat issuer-ca.pem)"',
+    );
+  if (!match || pem === undefined) return undefined;
+  return { kind: match[1] as CertManagerIssuer["kind"], name: match[2]!, certificateAuthority: `${pem}\n` };
 }

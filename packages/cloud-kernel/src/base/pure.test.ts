@@ -172,6 +172,27 @@ describe("contextFromConfig", () => {
       expect(message).toContain(key);
   });
 
+  test("a cert-manager issuer: ClusterIssuer or Issuer with a name, and always its authority's certificate", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+    const read = (values: Record<string, string>) => contextFromConfig(config({ target: "kubernetes", ...values }), "p", "s").kubernetes;
+    expect(read({ certManagerIssuer: "ClusterIssuer/internal-ca", certManagerIssuerCertificate: `${pem}\n\n` }).certManager).toEqual({
+      kind: "ClusterIssuer",
+      name: "internal-ca",
+      certificateAuthority: `${pem}\n`,
+    });
+    expect(read({}).certManager).toBeUndefined();
+    expect(() => read({ certManagerIssuer: "Issuer/team-ca" })).toThrow(
+      "strata:certManagerIssuerCertificate=undefined is missing: workloads must know which authority signs the Cluster's certificate",
+    );
+    expect(() => read({ certManagerIssuer: "CertIssuer/x", certManagerIssuerCertificate: pem })).toThrow(
+      'strata:certManagerIssuer="CertIssuer/x" is not a cert-manager issuer reference. Fix: give ClusterIssuer/<name>',
+    );
+    expect(() => read({ certManagerIssuer: "Issuer/x", certManagerIssuerCertificate: "not a pem" })).toThrow(
+      'strata:certManagerIssuerCertificate="(not a PEM certificate)" is not a PEM certificate',
+    );
+    expect(() => read({ certManagerIssuerCertificate: pem })).toThrow("strata:certManagerIssuerCertificate");
+  });
+
   test("rejects an unknown target, a bad environment and a relative data directory at once", () => {
     let error: unknown;
     try {

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { DataDirectoryInputs, Migration, PostgresAdminAccess } from "../provider/postgres.js";
+import type { DataDirectoryInputs, Migration, PostgresAdminAccess, PostgresGrant } from "../provider/postgres.js";
 import { LocalResource } from "./resource.js";
 
-export type { Migration, PostgresAdminAccess } from "../provider/postgres.js";
+export type { Migration, PostgresAdminAccess, PostgresGrant, TablePrivilege } from "../provider/postgres.js";
 
 /** A PostgreSQL data directory made by initdb (peer auth on the socket, SCRAM over TCP). Holds data: protect it outside dev. */
 export class PostgresDataDirectory extends LocalResource {
@@ -65,5 +65,31 @@ export class PostgresMigrations extends LocalResource {
     opts?: pulumi.CustomResourceOptions,
   ) {
     super("PostgresMigrations", name, { ...args, applied: undefined }, opts);
+  }
+}
+
+/**
+ * A login role of a Cluster's own on a local database (SCRAM password),
+ * given exactly `grants` there at every deployment and after every change of
+ * the database's migrations. Deleting it hands its tables to the owner.
+ */
+export class PostgresDepotRole extends LocalResource {
+  declare readonly role: pulumi.Output<string>;
+  declare readonly grants: pulumi.Output<PostgresGrant[]>;
+
+  constructor(
+    name: string,
+    args: {
+      access: pulumi.Input<PostgresAdminAccess>;
+      database: pulumi.Input<string>;
+      owner: pulumi.Input<string>;
+      role: pulumi.Input<string>;
+      password: pulumi.Input<string>;
+      grants: pulumi.Input<PostgresGrant[]>;
+      migrations: pulumi.Input<string[]>;
+    },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super("PostgresDepotRole", name, { ...args, password: pulumi.secret(args.password) }, opts);
   }
 }

@@ -5,7 +5,7 @@ import { CertificateAuthority, GeneratedSecret, PasswordFile, RandomValue, Serve
 import { PolicyCheck } from "./policy-check.js";
 import { QualityCheck } from "./quality-check.js";
 import { TrinoViews } from "./trino-views.js";
-import { PostgresDataDirectory, PostgresDatabase, PostgresMigrations } from "./postgres.js";
+import { PostgresDataDirectory, PostgresDatabase, PostgresDepotRole, PostgresMigrations } from "./postgres.js";
 import { FreePort, Process } from "./process.js";
 import { PROVIDER_VERSION } from "./version.js";
 
@@ -21,6 +21,7 @@ export const RESOURCE_TYPES: AnyResourceType[] = [
   PolicyCheck,
   PostgresDataDirectory,
   PostgresDatabase,
+  PostgresDepotRole,
   PostgresMigrations,
   Process,
   QualityCheck,

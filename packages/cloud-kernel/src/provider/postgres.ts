@@ -329,3 +329,189 @@ export const PostgresMigrations: ResourceType<MigrationsInputs, MigrationsOutput
   },
   // No delete: the schema lives in the database; dropping the database is the Database's job.
 };
+
+// ---------------------------------------------------------------- a Cluster's role on a database
+
+/** A table privilege a Depot's role may be given. */
+export type TablePrivilege = "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "TRUNCATE";
+
+/**
+ * What a Cluster's role may do on one part of a database: every schema (no
+ * `schema`), one schema, or one table. Schemas and tables that do not exist
+ * yet are granted once they do: every schema and one schema by the owner's
+ * default privileges, one table at the next deployment after the migration
+ * that makes it.
+ */
+export interface PostgresGrant {
+  schema?: string;
+  /** Needs `schema`. */
+  table?: string;
+  privileges: TablePrivilege[];
+  /** Create tables in the schema, or in every schema: Trino stages its inserts in a table of its own beside the target. */
+  createTables?: boolean;
+  /** Create schemas in the database (only without `schema`). */
+  createSchemas?: boolean;
+}
+
+/** Schemas of a database that hold its data: PostgreSQL's own are left out. */
+const USER_SCHEMAS = `SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'`;
+
+/**
+ * The SQL that leaves `role` with exactly `grants` in `database`, whatever
+ * it had before: every privilege it was given on what it does not own is
+ * revoked (its own tables, made through Trino, stay its own), with the
+ * owner's default privileges for it, then the grants are given. Run as a
+ * superuser, in one transaction, in the database. Pure.
+ */
+export function depotRoleGrantsSql(database: string, owner: string, role: string, grants: PostgresGrant[]): string {
+  const R = quoteIdent(role);
+  const O = quoteIdent(owner);
+  const roleLiteral = quoteLiteral(role);
+  const ownerLiteral = quoteLiteral(owner);
+  const sql: string[] = [
+    `REVOKE ALL ON DATABASE ${quoteIdent(database)} FROM ${R};`,
+    `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${R};`,
+    ...["TABLES", "SEQUENCES", "SCHEMAS"].map((kind) => `ALTER DEFAULT PRIVILEGES FOR ROLE ${O} REVOKE ALL ON ${kind} FROM ${R};`),
+    `DO $strata$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT n.nspname FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace
+           WHERE d.defaclrole = ${ownerLiteral}::regrole LOOP
+    EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON TABLES FROM %I', ${ownerLiteral}, r.nspname, ${roleLiteral});
+    EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I REVOKE ALL ON SEQUENCES FROM %I', ${ownerLiteral}, r.nspname, ${roleLiteral});
+  END LOOP;
+  FOR r IN SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE c.relowner <> ${roleLiteral}::regrole
+             AND EXISTS (SELECT 1 FROM aclexplode(c.relacl) a WHERE a.grantee = ${roleLiteral}::regrole) LOOP
+    EXECUTE format('REVOKE ALL ON %s %I.%I FROM %I', CASE WHEN r.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+                   r.nspname, r.relname, ${roleLiteral});
+  END LOOP;
+  FOR r IN SELECT nspname FROM pg_namespace
+           WHERE nspowner <> ${roleLiteral}::regrole
+             AND EXISTS (SELECT 1 FROM aclexplode(nspacl) a WHERE a.grantee = ${roleLiteral}::regrole) LOOP
+    EXECUTE format('REVOKE ALL ON SCHEMA %I FROM %I', r.nspname, ${roleLiteral});
+  END LOOP;
+END $strata$;`,
+  ];
+  for (const grant of grants) {
+    const privileges = grant.privileges.join(", ");
+    const writes = grant.privileges.some((p) => p !== "SELECT");
+    const usage = grant.createTables ? "USAGE, CREATE" : "USAGE";
+    if (grant.schema === undefined) {
+      sql.push(`DO $strata$
+DECLARE r record;
+BEGIN
+  FOR r IN ${USER_SCHEMAS} LOOP
+    EXECUTE format('GRANT ${usage} ON SCHEMA %I TO %I', r.nspname, ${roleLiteral});
+    EXECUTE format('GRANT ${privileges} ON ALL TABLES IN SCHEMA %I TO %I', r.nspname, ${roleLiteral});${
+      writes ? `\n    EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA %I TO %I', r.nspname, ${roleLiteral});` : ""
+    }
+  END LOOP;
+END $strata$;`);
+      sql.push(`ALTER DEFAULT PRIVILEGES FOR ROLE ${O} GRANT ${usage} ON SCHEMAS TO ${R};`);
+      sql.push(`ALTER DEFAULT PRIVILEGES FOR ROLE ${O} GRANT ${privileges} ON TABLES TO ${R};`);
+      if (writes) sql.push(`ALTER DEFAULT PRIVILEGES FOR ROLE ${O} GRANT USAGE ON SEQUENCES TO ${R};`);
+      if (grant.createSchemas) sql.push(`GRANT CREATE ON DATABASE ${quoteIdent(database)} TO ${R};`);
+    } else if (grant.table === undefined) {
+      const S = quoteIdent(grant.schema);
+      sql.push(`DO $strata$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ${quoteLiteral(grant.schema)}) THEN
+    GRANT ${usage} ON SCHEMA ${S} TO ${R};
+    GRANT ${privileges} ON ALL TABLES IN SCHEMA ${S} TO ${R};
+    ALTER DEFAULT PRIVILEGES FOR ROLE ${O} IN SCHEMA ${S} GRANT ${privileges} ON TABLES TO ${R};${
+      writes
+        ? `\n    GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${S} TO ${R};\n    ALTER DEFAULT PRIVILEGES FOR ROLE ${O} IN SCHEMA ${S} GRANT USAGE ON SEQUENCES TO ${R};`
+        : ""
+    }
+  END IF;
+END $strata$;`);
+    } else {
+      const S = quoteIdent(grant.schema);
+      const T = `${S}.${quoteIdent(grant.table)}`;
+      sql.push(`DO $strata$
+BEGIN
+  IF to_regclass(${quoteLiteral(T)}) IS NOT NULL THEN
+    GRANT ${usage} ON SCHEMA ${S} TO ${R};
+    GRANT ${privileges} ON TABLE ${T} TO ${R};
+  END IF;
+END $strata$;`);
+    }
+  }
+  return sql.join("\n");
+}
+
+export interface DepotRoleInputs {
+  access: PostgresAdminAccess;
+  database: string;
+  /** The database's owner, whose default privileges give the role new tables. */
+  owner: string;
+  role: string;
+  password: string;
+  grants: PostgresGrant[];
+  /** The database's applied migrations: when they change, the grants are given again (new schemas and tables). */
+  migrations: string[];
+}
+
+export interface DepotRoleOutputs {
+  access: PostgresAdminAccess;
+  database: string;
+  owner: string;
+  role: string;
+  grants: PostgresGrant[];
+}
+
+async function applyDepotRole(inputs: DepotRoleInputs): Promise<DepotRoleOutputs> {
+  const verifier = scramVerifier(inputs.password, inputs.role);
+  // NOINHERIT: were the role ever made a member of another, it would not gain that role's privileges silently.
+  await psql(
+    inputs.access,
+    inputs.database,
+    `DO $strata$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(inputs.role)}) THEN
+    CREATE ROLE ${quoteIdent(inputs.role)} LOGIN NOINHERIT;
+  END IF;
+END $strata$;
+ALTER ROLE ${quoteIdent(inputs.role)} LOGIN NOINHERIT PASSWORD ${quoteLiteral(verifier)};
+${depotRoleGrantsSql(inputs.database, inputs.owner, inputs.role, inputs.grants)}`,
+  );
+  return { access: inputs.access, database: inputs.database, owner: inputs.owner, role: inputs.role, grants: inputs.grants };
+}
+
+/**
+ * A login role of a Cluster's own on a database, with only the grants the
+ * Cluster's Policies need there. Deleting it hands what it made (tables
+ * written through Trino) to the database's owner: no data goes with it.
+ */
+export const PostgresDepotRole: ResourceType<DepotRoleInputs, DepotRoleOutputs> = {
+  name: "PostgresDepotRole",
+  replaceOn: ["role", "database"],
+  async create(inputs) {
+    return { id: `${inputs.database}/${inputs.role}`, outs: await applyDepotRole(inputs) };
+  },
+  // A role dropped by hand is drift: the next up makes it again.
+  async read(_id, outs) {
+    try {
+      const found = await psql(outs.access, "postgres", `SELECT 1 FROM pg_roles WHERE rolname = ${quoteLiteral(outs.role)}`);
+      return found.trim() === "1" ? outs : undefined;
+    } catch (error) {
+      if (unreachable(error)) return outs;
+      throw error;
+    }
+  },
+  async update(_id, _olds, news) {
+    return applyDepotRole(news);
+  },
+  async delete(_id, outs) {
+    const R = quoteIdent(outs.role);
+    try {
+      await psql(outs.access, outs.database, `REASSIGN OWNED BY ${R} TO ${quoteIdent(outs.owner)};\nDROP OWNED BY ${R};\nDROP ROLE ${R};`);
+    } catch (error) {
+      if (unreachable(error)) return;
+      // The database may be gone already (a dev stack's destroy): the role owns nothing else.
+      if (!/database .* does not exist/.test(String(error))) throw error;
+      await psql(outs.access, "postgres", `DROP ROLE IF EXISTS ${R};`);
+    }
+  },
+};

@@ -7,12 +7,14 @@ import {
   type HelmChartRelease,
   IssueCollector,
   type LocalFile,
+  type LocalGeneratedSecret,
   type LocalPasswordFile,
   type LocalProcess,
   type LocalServerCertificate,
   type LocalTrinoLogin,
   type Platform,
   type PolicyCheck,
+  type PostgresDepotRole,
   type SqlMask,
   type StoreAccess,
   StrataComponent,
@@ -322,6 +324,8 @@ export type ClusterNative =
       passwordFile: LocalPasswordFile;
       certificate: LocalServerCertificate;
       policyCheck?: PolicyCheck;
+      /** Per Database depot (by catalog): the role the Cluster reads it with, and that role's generated password. */
+      depotRoles: Record<string, { role: PostgresDepotRole; password: LocalGeneratedSecret }>;
     }
   /** Kubernetes targets: the Trino chart's release, the credentials Secret and the access-rules ConfigMap. */
   | {

@@ -109,3 +109,36 @@ export function compileKubernetesAuthentication(spec: KubernetesSignIn): Record<
 export function renderKubernetesAuthentication(spec: KubernetesSignIn): string {
   return renderProperties(compileKubernetesAuthentication(spec));
 }
+
+/**
+ * The cert-manager Certificate (cert-manager.io/v1) of a Cluster's
+ * coordinator: the Service's names, signed by the stack's issuer, written to
+ * the Secret the chart mounts, with the key and chain also in one PEM
+ * (`tls-combined.pem`, cert-manager's CombinedPEM output), which is the
+ * keystore Trino reads (it reloads the file within a minute of a renewal).
+ * The key is made anew at every renewal. Pure.
+ */
+export function trinoCertificateSpec(args: {
+  issuer: { kind: "Issuer" | "ClusterIssuer"; name: string };
+  secretName: string;
+  service: string;
+  namespace: string;
+  /** Labels of the Secret cert-manager writes. */
+  labels: Record<string, string>;
+}): Record<string, unknown> {
+  const { service, namespace } = args;
+  return {
+    secretName: args.secretName,
+    commonName: `${service}.${namespace}.svc`,
+    dnsNames: [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`],
+    usages: ["server auth", "digital signature", "key encipherment"],
+    // RSA in PKCS#8, as the stack's own authority issues them: the key format Trino's PEM keystore is tested with.
+    privateKey: { algorithm: "RSA", size: 2048, encoding: "PKCS8", rotationPolicy: "Always" },
+    // 90 days, renewed 30 days before they end: cert-manager's defaults, written down so that they are visible.
+    duration: "2160h",
+    renewBefore: "720h",
+    additionalOutputFormats: [{ type: "CombinedPEM" }],
+    secretTemplate: { labels: args.labels },
+    issuerRef: { group: "cert-manager.io", kind: args.issuer.kind, name: args.issuer.name },
+  };
+}

@@ -7,6 +7,7 @@ import {
   type StoreAccess,
   capabilitiesFor,
   configMapObject,
+  customObject,
   ingressPolicy,
   issuerDiscoveryBinding,
   secretObject,
@@ -26,7 +27,7 @@ import {
   compileTrinoHelmValues,
 } from "./helm-values.js";
 import { type Cluster, type ClusterNative, type ClusterSpec, depotRefs, staticColumnTypes } from "./index.js";
-import { CLIENT_SECRET_ENV, renderKubernetesAuthentication } from "./kubernetes-identity.js";
+import { CLIENT_SECRET_ENV, renderKubernetesAuthentication, trinoCertificateSpec } from "./kubernetes-identity.js";
 import { SHARED_SECRET_ENV, renderGroups } from "./trino-config.js";
 
 /** The labels the chart gives a release's Trino pods (coordinator and workers). */
@@ -97,31 +98,11 @@ export function deployClusterOnKubernetes(
     : pulumi.output(undefined);
   const platform = children.platform;
   const service = trinoServiceName(name);
-  // HTTPS: a certificate for the coordinator's Service names, from the stack's authority.
-  const authority = stackAuthority(platform);
-  const certificate = new LocalServerCertificate(
-    children.name("certificate"),
-    {
-      authority,
-      commonName: pulumi.interpolate`${service}.${namespace}.svc`,
-      dnsNames: pulumi
-        .output(namespace)
-        .apply((ns) => [service, `${service}.${ns}`, `${service}.${ns}.svc`, `${service}.${ns}.svc.cluster.local`]),
-      ipAddresses: [],
-      inline: true,
-    },
-    children.options(),
-  );
-  const tls = secretObject(
-    children,
-    "tls",
-    { name: `${name}-trino-tls`, namespace, labels },
-    {
-      [TLS_KEYSTORE_KEY]: certificate.keystorePem.apply((pem) => pem ?? ""),
-    },
-  );
+  // HTTPS: a certificate for the coordinator's Service names in the Secret `<name>-trino-tls`, from the
+  // cluster's cert-manager when the stack names its issuer, else from the stack's own authority.
+  const { tls, certificateAuthority } = serverCertificate(children, name, service, namespace, labels);
   const caConfigMap = `${name}-trino-ca`;
-  const ca = configMapObject(children, "ca", { name: caConfigMap, namespace, labels }, { "ca.crt": authority.certificatePem });
+  const ca = configMapObject(children, "ca", { name: caConfigMap, namespace, labels }, { "ca.crt": certificateAuthority });
   const sharedSecret = new LocalRandomValue(children.name("shared-secret"), { bytes: 48 }, children.options());
   const people = spec.identityProvider;
   const securityEnvironment = secretObject(
@@ -229,8 +210,57 @@ export function deployClusterOnKubernetes(
     endpoint: pulumi.interpolate`https://${service}.${namespace}.svc.cluster.local:${HTTPS_PORT}`,
     port: pulumi.output(HTTPS_PORT),
     native: { kind: "kubernetes", release, credentials, accessRules, networkPolicy: network, ...(storeAccess ? { storeAccess } : {}) },
-    workloadLogin: { tokenAudience, caConfigMap, certificateAuthority: authority.certificatePem },
+    workloadLogin: { tokenAudience, caConfigMap, certificateAuthority },
   };
+}
+
+/**
+ * The coordinator's certificate as the Secret `<name>-trino-tls` (key
+ * `tls-combined.pem`: key and chain), and the authority clients check it
+ * against. With `strata:certManagerIssuer`, cert-manager issues and renews it
+ * in the cluster (a Certificate object; the key never leaves the cluster);
+ * otherwise the stack's authority signs it at deployment and the Secret is
+ * written from here.
+ */
+function serverCertificate(
+  children: ChildFactory,
+  name: string,
+  service: string,
+  namespace: pulumi.Input<string>,
+  labels: Record<string, string>,
+): { tls: pulumi.Resource; certificateAuthority: pulumi.Output<string> } {
+  const secretName = `${name}-trino-tls`;
+  const issuer = children.platform.context.kubernetes.certManager;
+  if (issuer) {
+    const certificate = customObject(children, "cert-manager-certificate", {
+      apiVersion: "cert-manager.io/v1",
+      kind: "Certificate",
+      metadata: { name: `${name}-trino`, namespace, labels },
+      spec: pulumi.output(namespace).apply((ns) => trinoCertificateSpec({ issuer, secretName, service, namespace: ns, labels })),
+    });
+    return { tls: certificate, certificateAuthority: pulumi.output(issuer.certificateAuthority) };
+  }
+  const authority = stackAuthority(children.platform);
+  const certificate = new LocalServerCertificate(
+    children.name("certificate"),
+    {
+      authority,
+      commonName: pulumi.interpolate`${service}.${namespace}.svc`,
+      dnsNames: pulumi
+        .output(namespace)
+        .apply((ns) => [service, `${service}.${ns}`, `${service}.${ns}.svc`, `${service}.${ns}.svc.cluster.local`]),
+      ipAddresses: [],
+      inline: true,
+    },
+    children.options(),
+  );
+  const tls = secretObject(
+    children,
+    "tls",
+    { name: secretName, namespace, labels },
+    { [TLS_KEYSTORE_KEY]: certificate.keystorePem.apply((pem) => pem ?? "") },
+  );
+  return { tls, certificateAuthority: authority.certificatePem };
 }
 
 /**

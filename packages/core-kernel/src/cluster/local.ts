@@ -17,10 +17,13 @@ import {
   supervisionFor,
   PolicyCheck,
   type PolicyCheckDepot,
+  PostgresDepotRole,
   stackAuthority,
   stackAuthorityCertificateFile,
 } from "@strata/cloud-kernel";
-import { type ColumnTypes, HEALTH_USER, compilePolicies, renderRules } from "../policy/compile.js";
+import { type Depot, compileCatalogProperties, passwordVariable, renderProperties } from "../depot/index.js";
+import { type ColumnTypes, HEALTH_USER, type PolicySpec, compilePolicies, renderRules } from "../policy/compile.js";
+import { compilePostgresGrants } from "../policy/postgres-grants.js";
 import {
   type ClusterLogins,
   type ClusterNative,
@@ -155,12 +158,16 @@ export function deployClusterLocally(
     files.push(new LocalFile(children.name(role), { path: path.join(etc, file), content }, children.options()));
     restartInputs.push(content);
   }
+  // Each Database of the stack is read with a role of this Cluster's own, granted only what its Policies allow there.
+  const connections = new Map(depots.map((d) => [d.catalogName, depotConnection(children, name, d, spec.policies, generated)]));
+  const connection = (d: Depot) => connections.get(d.catalogName)!;
+  const depotRoles = Object.fromEntries([...connections].flatMap(([catalog, c]) => (c.role ? [[catalog, c.role] as const] : [])));
   // One resource for the whole catalog folder, so a removed Depot's file is gone before the restart.
-  const catalogFiles = Object.fromEntries(depots.map((d) => [`${d.catalogName}.properties`, d.catalogProperties]));
+  const catalogFiles = Object.fromEntries(depots.map((d) => [`${d.catalogName}.properties`, connection(d).catalogProperties]));
   files.push(
     new LocalFileSet(children.name("catalogs"), { directory: path.join(etc, "catalog"), files: catalogFiles }, children.options()),
   );
-  for (const depot of depots) restartInputs.push(pulumi.interpolate`${depot.catalogName}:${depot.catalogProperties}`);
+  for (const depot of depots) restartInputs.push(pulumi.interpolate`${depot.catalogName}:${connection(depot).catalogProperties}`);
   // The rules are reloaded by the running server: not part of the restart trigger.
   // Tables and columns that policies name are checked against PostgreSQL depots before the rules change.
   if (groups && groupsFile) {
@@ -168,7 +175,7 @@ export function deployClusterLocally(
   }
 
   const secretEnv = pulumi
-    .all([sharedSecret.value, pulumi.all(depots.map((d) => d.environment))])
+    .all([sharedSecret.value, pulumi.all(depots.map((d) => connection(d).environment))])
     .apply(([shared, envs]) => Object.assign({ [SHARED_SECRET_ENV]: shared }, ...envs) as Record<string, string>);
   const server = new LocalProcess(
     children.name("server"),
@@ -200,19 +207,21 @@ export function deployClusterLocally(
     if (depot.source.kind !== "postgresql" || references.length === 0) return [];
     const source = depot.source;
     return [
-      pulumi.all([source.host, source.port, source.database, source.user, source.ready]).apply(([host, port, database, user]) => ({
-        depot: depot.catalogName,
-        // Waits for the source to be ready (its migrations), so new tables and columns are seen.
-        postgres: {
-          psql: path.join(platform.context.tools.postgresBin, "psql"),
-          host,
-          port,
-          database,
-          user,
-          ...(typeof source.tls === "object" ? { caFile: source.tls.caFile } : {}),
-        },
-        references,
-      })),
+      pulumi
+        .all([source.host, source.port, source.database, connection(depot).user!, connection(depot).ready])
+        .apply(([host, port, database, user]) => ({
+          depot: depot.catalogName,
+          // Waits for the source to be ready (its migrations), so new tables and columns are seen.
+          postgres: {
+            psql: path.join(platform.context.tools.postgresBin, "psql"),
+            host,
+            port,
+            database,
+            user,
+            ...(typeof source.tls === "object" ? { caFile: source.tls.caFile } : {}),
+          },
+          references,
+        })),
     ];
   });
   const staticTypes = staticColumnTypes(depots);
@@ -225,7 +234,8 @@ export function deployClusterLocally(
     }));
   let policyCheck: PolicyCheck | undefined;
   let liveTypes: pulumi.Output<ColumnTypes> = pulumi.output(staticTypes);
-  const guards: pulumi.Resource[] = [];
+  // The rules open a table once the roles may read it.
+  const guards: pulumi.Resource[] = Object.values(depotRoles).map((r) => r.role);
   if (checked.length > 0 || sqlMasks.length > 0) {
     const check: PolicyCheck = new PolicyCheck(
       children.name("policy-check"),
@@ -233,9 +243,10 @@ export function deployClusterLocally(
         depots: [...checked, ...known],
         passwords: pulumi
           .all(
-            depots.flatMap((d) =>
-              d.source.kind === "postgresql" ? [d.source.password.value.apply((pw) => [d.catalogName, pw] as const)] : [],
-            ),
+            depots.flatMap((d) => {
+              const password = connection(d).password;
+              return password ? [password.value.apply((pw) => [d.catalogName, pw] as const)] : [];
+            }),
           )
           .apply((pairs) => Object.fromEntries(pairs)),
         // SQL masks are typed by Trino itself, so they are checked once the server runs.
@@ -275,6 +286,7 @@ export function deployClusterLocally(
       passwordFile: passwords,
       certificate,
       ...(policyCheck ? { policyCheck } : {}),
+      depotRoles,
     },
     logins: {
       caFile,
@@ -283,5 +295,84 @@ export function deployClusterLocally(
         Object.entries(accounts).map(([account, password]) => [account, { password, login: login(account, password) }]),
       ),
     },
+  };
+}
+
+/** How a Cluster reads one Depot: the catalog file, the server's environment for it, and its PostgreSQL login. */
+interface DepotConnection {
+  catalogProperties: pulumi.Output<string>;
+  environment: pulumi.Output<Record<string, string>>;
+  /** PostgreSQL depots: who the Cluster reads as, with which password, and when that login can read. */
+  user?: pulumi.Input<string>;
+  password?: LoginPassword;
+  ready?: pulumi.Input<unknown>;
+  /** A Database of the stack: the Cluster's own role there, and its generated password. */
+  role?: { role: PostgresDepotRole; password: LocalGeneratedSecret };
+}
+
+/**
+ * The PostgreSQL role a Cluster reads a local database with:
+ * `<database>_<cluster>`, cut to PostgreSQL's 63 characters with a hash of
+ * the whole name when longer. Pure.
+ */
+export function depotRoleName(database: string, cluster: string): string {
+  const role = `${database}_${cluster.toLowerCase().replace(/[^a-z0-9_]/g, "_")}`;
+  return role.length <= 63 ? role : `${role.slice(0, 54)}_${createHash("sha256").update(role).digest("hex").slice(0, 8)}`;
+}
+
+/**
+ * A Depot as this Cluster reads it. A Database of the stack (a PostgreSQL
+ * depot with `administration`) gets a role of the Cluster's own, with a
+ * generated password and only the grants the Cluster's Policies need. The
+ * server starts beside it (no wait for the database); the access rules wait
+ * for it, and until they are written Trino denies every query. Any other
+ * depot is read as it says.
+ */
+function depotConnection(
+  children: ChildFactory,
+  cluster: string,
+  depot: Depot,
+  policies: PolicySpec[],
+  generated: (role: string) => LocalGeneratedSecret,
+): DepotConnection {
+  const source = depot.source;
+  if (source.kind !== "postgresql") return { catalogProperties: depot.catalogProperties, environment: depot.environment };
+  if (source.administration === undefined)
+    return {
+      catalogProperties: depot.catalogProperties,
+      environment: depot.environment,
+      user: source.user,
+      password: source.password,
+      ready: source.ready,
+    };
+  const catalog = depot.catalogName;
+  const admin = source.administration;
+  const user = pulumi.output(source.database).apply((database) => depotRoleName(database, cluster));
+  const password = generated(`depot-${catalog}`);
+  const role = new PostgresDepotRole(
+    children.name(`depot-${catalog}-role`),
+    {
+      access: admin.access,
+      database: source.database,
+      owner: admin.owner,
+      role: user,
+      password: password.value,
+      grants: compilePostgresGrants(policies, catalog),
+      migrations: admin.migrations,
+    },
+    children.options(),
+  );
+  return {
+    // The server does not wait for the role: its rules deny every query until the role's grants are given.
+    catalogProperties: pulumi
+      .all([source.host, source.port, source.database, user])
+      .apply(([host, port, database, user]) =>
+        renderProperties(compileCatalogProperties(catalog, { kind: "postgresql", host, port, database, user, tls: source.tls ?? false })),
+      ),
+    environment: pulumi.secret(password.value.apply((value) => ({ [passwordVariable(catalog)]: value }))),
+    user: role.role,
+    password,
+    ready: pulumi.all([source.ready, role.grants]),
+    role: { role, password },
   };
 }

@@ -171,11 +171,15 @@ export class Database extends StrataComponent {
   readonly host: pulumi.Output<string>;
   readonly port: pulumi.Output<number>;
   readonly databaseName: string;
-  /** Role owning the database; the Depot reads as this role. */
+  /**
+   * Role owning the database. The Depot names it, but a local Cluster reads
+   * the database with a role of its own (`<databaseName>_<cluster>`) granted
+   * only what its Policies allow; on Kubernetes targets Clusters read as the owner.
+   */
   readonly ownerRole: string;
   /** Ids of the applied migrations, in order. */
   readonly appliedMigrations: pulumi.Output<string[]>;
-  /** A Depot reading this database as its owner; its catalog is named like the database. */
+  /** The Depot of this database (its catalog named like the database); Clusters read it with a role of their own on the local target. */
   readonly depot: Depot;
   /** What it is made of on its target (escape hatch). */
   readonly native: DatabaseNative;
@@ -214,6 +218,15 @@ export class Database extends StrataComponent {
           database: this.databaseName,
           user: this.ownerRole,
           password: args.password,
+          ...(deployed.native.kind === "local"
+            ? {
+                administration: {
+                  access: deployed.native.server.adminAccess,
+                  owner: deployed.native.database.owner,
+                  migrations: this.appliedMigrations,
+                },
+              }
+            : {}),
         },
       },
       this.childOptions(),

@@ -7,7 +7,7 @@ import {
   type ValidationIssue,
   toIdentifier,
 } from "@strata/cloud-kernel";
-import type { ObjectStore } from "@strata/cloud-kernel";
+import type { ObjectStore, PostgresAdminAccess } from "@strata/cloud-kernel";
 import type { Database } from "../database/index.js";
 import type { Secret } from "../secret/index.js";
 import { icebergCatalogTables } from "./lakehouse.js";
@@ -39,6 +39,21 @@ export interface PostgresSource {
    * @default false
    */
   tls?: boolean | { caFile: string };
+  /**
+   * Local target: how a Cluster makes a PostgreSQL role of its own on this
+   * database, granted only what its Policies allow there (a Database of the
+   * stack sets it). Without it, Clusters read as `user`.
+   */
+  administration?: PostgresAdministration;
+}
+
+/** A local PostgreSQL database's superuser access, for the roles Clusters read it with. */
+export interface PostgresAdministration {
+  access: pulumi.Input<PostgresAdminAccess>;
+  /** The database's owner: tables it makes reach a role through its default privileges. */
+  owner: pulumi.Input<string>;
+  /** The applied migrations: the roles' grants are given again when they change. */
+  migrations: pulumi.Input<string[]>;
 }
 
 /** Trino's in-memory connector: tables live as long as the Cluster process. */
