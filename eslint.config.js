@@ -35,12 +35,17 @@ export const layerRules = [
   forbid(
     ["packages/cli/**/*.ts"],
     ["@strata/core-kernel", "@strata/cloud-kernel", "@pulumi/kubernetes", ...CLOUD_SDKS],
-    "cli imports only user-kernel.",
+    "cli imports only user-kernel (and the console, which it serves).",
   ),
   forbid(
     ["packages/policy-pack/**/*.ts"],
     ["@strata/cloud-kernel", "@strata/core-kernel", "@strata/user-kernel", "@strata/cli", ...CLOUD_SDKS, "@pulumi/kubernetes"],
     "the policy pack judges resources by their inputs alone, so it runs on any team's program.",
+  ),
+  forbid(
+    ["packages/console/**/*.ts", "packages/console/**/*.tsx"],
+    ["@strata/cloud-kernel", "@strata/core-kernel", "@strata/user-kernel", "@strata/cli", "@pulumi/pulumi"],
+    "the console reads a stack only through the source the strata command gives it.",
   ),
   forbid(
     ["stacks/**/*.ts", "examples/**/*.ts"],

@@ -27,6 +27,7 @@ function run(label, command, args) {
 const checks = [
   run("type-check packages", "npx", ["--no-install", "tsc", "-b"]),
   run("type-check tests", "npx", ["--no-install", "tsc", "-p", "tsconfig.test.json"]),
+  run("type-check the console's page", "npx", ["--no-install", "tsc", "-p", "packages/console/web"]),
   run("lint", "npx", ["--no-install", "eslint", "--max-warnings", "0", "."]),
   run("format (prettier, 140 columns)", "npx", ["--no-install", "prettier", "--check", "--log-level", "warn", "."]),
 ];

@@ -60,7 +60,7 @@ mkdir -p "$CACHE/logs"
 CACHE=$(cd "$CACHE" && pwd)
 STEPS=11
 [ "$KUBERNETES_TOOLS" = true ] && STEPS=$((STEPS + 1))
-[ "$TEST_STANDARDS" = true ] && STEPS=$((STEPS + 2))
+[ "$TEST_STANDARDS" = true ] && STEPS=$((STEPS + 3))
 STEP=0
 STARTED=$(date +%s)
 
@@ -408,6 +408,19 @@ else
   touch "$KEYCLOAK_HOME/.complete"
   done_step "installed"
 fi
+
+# Debian's Chromium, which the console's tests drive with Playwright (playwright-core, no browser download).
+step "Chromium (the console's browser tests)"
+if [ -x /usr/bin/chromium ]; then
+  done_step "present"
+else
+  command -v apt-get >/dev/null 2>&1 || die "/usr/bin/chromium not found and no apt-get: install Debian's chromium package"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  logged chromium-apt-update $SUDO apt-get update
+  logged chromium-apt-install env DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y chromium
+  [ -x /usr/bin/chromium ] || die "chromium installed but /usr/bin/chromium is missing"
+  done_step "installed"
+fi
 fi
 
 # The Go build cache (gigabytes after the builds above) is not needed once the binaries exist.
@@ -446,8 +459,8 @@ mv "$CACHE/toolchain.json.tmp" "$CACHE/toolchain.json"
 done_step "$CACHE/toolchain.json"
 
 # --- Compile the TypeScript packages and stack templates (incremental).
-step "TypeScript build"
-(cd "$REPO" && logged build npx --no-install tsc -b)
+step "TypeScript build, the console's page"
+(cd "$REPO" && logged build npx --no-install tsc -b && logged console-page npm run --silent build:web -w @strata/console)
 done_step
 
 PULUMI_SDK=$(node -p "require('$REPO/node_modules/@pulumi/pulumi/package.json').version")

@@ -1,13 +1,16 @@
 // The `strata` command itself (the built binary), on the bundled templates:
 // a control-plane stack, and the demo data plane reading its policies through
 // a StackReference, deployed as a non-dev (protected) environment.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse, stringify } from "yaml";
+import AxeBuilder from "@axe-core/playwright";
 import { loadTemplate, openStack } from "@strata/cli";
+import { launchChromium } from "../support/browser.js";
 
 const repo = path.resolve(import.meta.dirname, "..", "..");
 const bin = path.join(repo, "packages", "cli", "dist", "bin.js");
@@ -20,6 +23,9 @@ const controlStack = `test-cp-${process.pid}`;
 const controlFile = path.join(repo, "stacks", "control-plane", `Pulumi.${controlStack}.yaml`);
 const CONTROL_PASSWORD = "cp-shared-warehouse-pw-58Kq";
 const dataDir = path.join(home, "data", "strata-local", stackName);
+// Screenshots of the console's pages, kept after the run.
+const artefacts = path.join(repo, "test", "artefacts", "console");
+fs.mkdirSync(artefacts, { recursive: true });
 
 function strata(...args: string[]) {
   return strataWith({}, ...args);
@@ -288,6 +294,90 @@ describe("the strata command", () => {
     expect(up.code, `${up.out}\n${up.err}`).toBe(0);
     expect(up.out).not.toMatch(/^ +\d+ (to create|created|to replace|replaced|to delete|deleted)$/m);
     expect(up.out).toMatch(/^ +\d+ unchanged$/m);
+  });
+
+  test("console: sign-in through the Cluster, then Overview and Access in Chromium, without console errors or serious accessibility violations", async () => {
+    const outputs = await (await openStack({ ...(await loadTemplate("local")), stackName, home })).outputs();
+    const logins = outputs.logins!.value as Record<string, string>;
+    const server = spawn(process.execPath, [bin, "console", "--port", "0", "--stack", stackName, "--home", home], {
+      env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const browser = await launchChromium();
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        server.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const found = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+          if (found) resolve(found[0]);
+        });
+        server.once("exit", (code) => reject(new Error(`strata console exited (${code}) before listening: ${out}`)));
+      });
+      const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+      const errors: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error") errors.push(message.text());
+      });
+      page.on("pageerror", (error) => errors.push(String(error)));
+      const shot = (name: string) => page.screenshot({ path: path.join(artefacts, `${name}.png`), fullPage: true });
+      const serious = async () =>
+        (await new AxeBuilder({ page }).analyze()).violations
+          .filter((v) => v.impact === "serious" || v.impact === "critical")
+          .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+
+      await page.goto(url);
+      await page.getByRole("textbox", { name: "User" }).fill("analyst");
+      await page.getByRole("textbox", { name: "Password" }).fill("not-the-password");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("alert").filter({ hasText: "the Cluster refused this user and password" }).waitFor();
+      expect(await serious()).toEqual([]);
+      await shot("sign-in");
+      // The refused attempt's 401 is the one error the browser logs on purpose.
+      expect(errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+      errors.length = 0;
+
+      // An engine that restarts: the model API, killed and started again by the supervisor.
+      process.kill(modelApiPid(), "SIGKILL");
+      const deadline = Date.now() + 30_000;
+      const restarted = () => /sales-api-service-process +│ RUNNING .*│ 1 +│/.test(strata("get").out);
+      while (!restarted() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+      await page.getByRole("textbox", { name: "Password" }).fill(fs.readFileSync(logins.analyst!, "utf8"));
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByText("Signed in as analyst").waitFor();
+      const cluster = page.locator('tr[data-address="strata:cluster/analytics"]');
+      await cluster.waitFor();
+      expect(await cluster.textContent()).toContain("running");
+      // The model API's restart shows on the primitive that runs it.
+      expect(await page.getByText("1 restart", { exact: true }).count()).toBe(1);
+      const versions = page.getByRole("table", { name: "Versions" }).locator("tbody tr");
+      expect(await versions.count()).toBeGreaterThanOrEqual(1);
+      expect(await versions.first().textContent()).toContain("succeeded");
+      expect(await serious()).toEqual([]);
+      await shot("overview");
+
+      await page.getByRole("link", { name: "Access" }).click();
+      await page.getByRole("heading", { name: "Cluster analytics" }).waitFor();
+      // The control plane's rules, as Trino loads them: the analyst reads US customers with emails masked.
+      const customers = page.locator("tr", { hasText: "user analyst" }).filter({ hasText: "customers" });
+      expect(await customers.first().textContent()).toContain("region = 'US'");
+      expect(await customers.first().textContent()).toContain("email");
+      expect(await serious()).toEqual([]);
+      await shot("access");
+      expect(errors).toEqual([]);
+      // Signed out, the API answers nothing but the session.
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("button", { name: "Sign in" }).waitFor();
+      expect((await page.request.get(`${url}/api/overview`)).status()).toBe(401);
+      // Another host name (a page whose name was rebound to 127.0.0.1) is refused.
+      const rebound = await new Promise<number>((resolve, reject) =>
+        http.get(`${url}/api/session`, { headers: { host: "evil.example" } }, (r) => resolve(r.statusCode ?? 0)).on("error", reject),
+      );
+      expect(rebound).toBe(421);
+    } finally {
+      await browser.close();
+      server.kill("SIGTERM");
+    }
   });
 
   test("an unknown target is refused at preview with the fix", () => {

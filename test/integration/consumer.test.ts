@@ -13,7 +13,7 @@ import { TrinoQueryError, TrinoSession, passwordFromFile } from "@strata/user-ke
 import { cacheDir } from "@strata/cli";
 
 const repo = path.resolve(import.meta.dirname, "..", "..");
-const PACKAGES = ["cloud-kernel", "core-kernel", "user-kernel", "cli", "policy-pack"];
+const PACKAGES = ["cloud-kernel", "core-kernel", "user-kernel", "console", "cli", "policy-pack"];
 // Short paths: Unix sockets of the local servers live below the project.
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "sc-"));
 // Traversable, like a user's home: PostgreSQL runs as its own system user below it when we are root.
@@ -82,7 +82,7 @@ const projects: string[] = [];
 
 beforeAll(() => {
   fs.mkdirSync(tarballs);
-  timed("npm pack (5 packages)", () =>
+  timed("npm pack (6 packages)", () =>
     ok(
       run(
         "npm",

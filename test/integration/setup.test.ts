@@ -27,16 +27,17 @@ describe("scripts/setup.sh", () => {
       spawnSync("bash", [path.join(repo, "scripts", "setup.sh"), ...args], { encoding: "utf8", env: process.env });
     const tests = setup("--tests");
     expect(tests.status).toBe(0);
-    expect(tests.stdout).toMatch(/\[setup 3\/14\] Pulumi CLI v3\.274\.1 \.\.\. cached/);
-    expect(tests.stdout).toMatch(/\[setup 5\/14\] Trino 476 \.\.\. cached/);
-    expect(tests.stdout).toMatch(/\[setup 6\/14\] Trino start-up cache \(JDK ahead-of-time cache\) \.\.\. cached/);
-    expect(tests.stdout).toMatch(/\[setup 8\/14\] ODCS v3\.1 JSON Schema \.\.\. cached/);
-    expect(tests.stdout).toMatch(/\[setup 9\/14\] Supervisor 4\.3\.0 \.\.\. cached/);
-    expect(tests.stdout).toMatch(/\[setup 10\/14\] Kubernetes v1\.37\.2, etcd v3\.7\.3, Kubernetes provider v4\.24\.1 \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 3\/15\] Pulumi CLI v3\.274\.1 \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 5\/15\] Trino 476 \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 6\/15\] Trino start-up cache \(JDK ahead-of-time cache\) \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 8\/15\] ODCS v3\.1 JSON Schema \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 9\/15\] Supervisor 4\.3\.0 \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 10\/15\] Kubernetes v1\.37\.2, etcd v3\.7\.3, Kubernetes provider v4\.24\.1 \.\.\. cached/);
     expect(tests.stdout).toMatch(
-      /\[setup 11\/14\] Argo Workflows v4\.0\.5 and cert-manager v1\.21\.2 CRDs, OpenLineage 2-0-2 schemas \.\.\. cached/,
+      /\[setup 11\/15\] Argo Workflows v4\.0\.5 and cert-manager v1\.21\.2 CRDs, OpenLineage 2-0-2 schemas \.\.\. cached/,
     );
-    expect(tests.stdout).toMatch(/\[setup 12\/14\] Keycloak 26\.7\.3 \(the identity tests' OpenID Connect provider\) \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 12\/15\] Keycloak 26\.7\.3 \(the identity tests' OpenID Connect provider\) \.\.\. cached/);
+    expect(tests.stdout).toMatch(/\[setup 13\/15\] Chromium \(the console's browser tests\) \.\.\. present/);
     expect(tests.stdout).toMatch(
       /versions: Node 22\.\d+\.\d+, Pulumi CLI 3\.274\.1, @pulumi\/pulumi 3\.270\.0, Java \d+ .*Trino 476, PostgreSQL 15\.\d+/,
     );

@@ -29,6 +29,10 @@ const cases: Array<[string, string, boolean]> = [
   ["packages/cli/src/x.ts", "@strata/user-kernel", true],
   ["packages/cli/src/x.ts", "@strata/core-kernel", false],
   ["packages/cli/src/x.ts", "@strata/cloud-kernel", false],
+  ["packages/cli/src/x.ts", "@strata/console", true],
+  ["packages/console/src/x.ts", "@strata/user-kernel", false],
+  ["packages/console/web/src/x.tsx", "@strata/cli", false],
+  ["packages/console/src/x.ts", "fastify", true],
   ["stacks/local/x.ts", "@strata/user-kernel", true],
   ["stacks/local/x.ts", "@strata/cloud-kernel", false],
   ["examples/x.ts", "@pulumi/aws", false],
@@ -62,7 +66,11 @@ describe("layer rule", () => {
     // fastify: the model API's HTTP server.
     "packages/user-kernel": ["@pulumi/pulumi", "@strata/core-kernel", "ajv", "ajv-formats", "cron-parser", "fastify", "pg", "yaml"],
     // ajv: YAML manifests checked against their published JSON Schema (the same validator as the ODCS contracts).
-    "packages/cli": ["@pulumi/pulumi", "@strata/user-kernel", "ajv", "cli-table3", "commander", "yaml"],
+    // @strata/console: the web page `strata console` serves.
+    "packages/cli": ["@pulumi/pulumi", "@strata/console", "@strata/user-kernel", "ajv", "cli-table3", "commander", "yaml"],
+    // The console reads a stack only through what the strata command hands it: fastify and its cookie, static-file
+    // and security-header plugins; its page's libraries (React, Mantine) are bundled at build time.
+    "packages/console": ["@fastify/cookie", "@fastify/helmet", "@fastify/static", "fastify"],
     "packages/policy-pack": ["@pulumi/pulumi", "@pulumi/policy"],
   };
   test.each(Object.entries(allowedDeps))("%s depends only on what its layer may use", (dir, allowed) => {
@@ -78,7 +86,7 @@ describe("layer rule", () => {
     expect(copies).toEqual(["node_modules/@pulumi/pulumi/package.json"]);
   });
 
-  test.each(["cloud-kernel", "core-kernel", "user-kernel", "cli", "policy-pack"])(
+  test.each(["cloud-kernel", "core-kernel", "user-kernel", "console", "cli", "policy-pack"])(
     "packages/%s/src/index.ts names its public API (no export *)",
     (pkg) => {
       const index = fs.readFileSync(path.join(repo, "packages", pkg, "src", "index.ts"), "utf8");

@@ -6,7 +6,9 @@ import * as path from "node:path";
 import { Command, Option } from "commander";
 import Table from "cli-table3";
 import { TrinoLoginError, TrinoQueryError, formatQualityReport } from "@strata/user-kernel";
+import { startConsole } from "@strata/console";
 import { checkContract, deployedContracts } from "./contracts.js";
+import { CONSOLE_PORT, stackConsoleSource } from "./console.js";
 import { type ClusterConnection, connectionOf, demoPassword, passwordFor, sessionFor } from "./logins.js";
 import { stringify } from "yaml";
 import {
@@ -200,6 +202,22 @@ withCommon(
   }
 });
 
+withCommon(
+  program
+    .command("console")
+    .description("serve a read-only web page of the stack on 127.0.0.1: its primitives, versions and access rules")
+    .addOption(new Option("--port <port>", "port on 127.0.0.1 (0: a free one)").default(String(CONSOLE_PORT))),
+).action(async (options: CommonOptions & { port: string }) => {
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${options.port} is not a port. Fix: give 0 to 65535`);
+  const running = await startConsole({ source: stackConsoleSource(await target(options, { program: false })), port });
+  process.stdout.write(
+    `Strata console of stack ${options.stack}: ${running.url}\nSign in with a user of the stack's Cluster. Ctrl-C stops it.\n`,
+  );
+  await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()).once("SIGTERM", () => resolve()));
+  await running.close();
+});
+
 withCommon(program.command("outputs").description("print a stack's outputs")).action(async (options: CommonOptions) => {
   const stack = await openStack(await target(options, { program: false }));
   printOutputs(await stack.outputs());
@@ -315,7 +333,11 @@ withCommon(program.command("demo").description("deploy the local data platform d
     }
     process.stdout.write("\n== Data contracts, checked now (strata check):\n");
     if (!(await checkContracts(base))) throw new Error("a data contract of the demo failed; see the report above");
-    process.stdout.write(`\nTrino: ${String(endpoint)}. Tear down with: npm run strata -- destroy --stack ${options.stack}\n`);
+    process.stdout.write(
+      `\nTrino: ${String(endpoint)}. In a browser: npm run strata -- console --stack ${options.stack}, then ` +
+        `http://127.0.0.1:${CONSOLE_PORT} (sign in as a demo user with the password in its file under logins above).\n` +
+        `Tear down with: npm run strata -- destroy --stack ${options.stack}\n`,
+    );
   },
 );
 

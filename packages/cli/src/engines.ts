@@ -6,6 +6,8 @@ import { type ProgramHistory, type Supervision, programHistory, programInfo, sup
 export interface EngineStatus {
   /** The resource name, e.g. `analytics-server`. */
   name: string;
+  /** The kinds of the components it was declared in, outermost first (from its URN), e.g. `["Database", "LocalPostgresServer"]`. */
+  parents: string[];
   /** The supervisor's state (RUNNING, STARTING, BACKOFF, FATAL, ...), or `not supervised` when the supervisor is gone. */
   state: string;
   pid?: number;
@@ -36,15 +38,20 @@ export async function localEngines(stack: pulumi.automation.Stack): Promise<Engi
     .map(async (r): Promise<EngineStatus> => {
       const outs = r.outputs!;
       const name = r.urn.split("::").at(-1)!;
+      const parents = (r.urn.split("::").at(-2) ?? "")
+        .split("$")
+        .slice(0, -1)
+        .map((type) => type.split(":").at(-1)!);
       if (outs.program === undefined || outs.supervisor === undefined) {
-        return { name, state: "not supervised", restarts: 0, logFile: outs.logFile };
+        return { name, parents, state: "not supervised", restarts: 0, logFile: outs.logFile };
       }
       const info = await programInfo(outs.supervisor, outs.program);
       if (!logs.has(outs.supervisor.dir)) logs.set(outs.supervisor.dir, supervisorLog(outs.supervisor.dir));
       const history = programHistory(await logs.get(outs.supervisor.dir)!, outs.program, outs.pid);
-      if (!info) return { name, state: "not supervised", ...history, logFile: outs.logFile };
+      if (!info) return { name, parents, state: "not supervised", ...history, logFile: outs.logFile };
       return {
         name,
+        parents,
         state: info.statename,
         ...(info.pid > 0 ? { pid: info.pid } : {}),
         ...(info.statename === "RUNNING" ? { upSeconds: info.now - info.start } : {}),

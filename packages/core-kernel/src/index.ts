@@ -124,6 +124,8 @@ export {
   SHARED_SECRET_ENV,
   type TrinoServerSpec,
   compileTrinoServerFiles,
+  localClusterFolder,
+  localClusterRulesFile,
   renderGroups,
   trinoAotCacheFile,
 } from "./cluster/trino-config.js";

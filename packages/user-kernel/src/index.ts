@@ -119,6 +119,8 @@ export {
   renderKubernetesAuthentication,
   serviceAccountUserPattern,
   trinoAotCacheFile,
+  localClusterFolder,
+  localClusterRulesFile,
   type ColumnExpectation,
   type ColumnMask,
   type ColumnTypes,

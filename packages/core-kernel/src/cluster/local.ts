@@ -35,7 +35,15 @@ import {
   sqlMasksOf,
   staticColumnTypes,
 } from "./index.js";
-import { RELOAD_SECONDS, SHARED_SECRET_ENV, compileTrinoServerFiles, renderGroups, trinoAotCacheFile } from "./trino-config.js";
+import {
+  RELOAD_SECONDS,
+  SHARED_SECRET_ENV,
+  compileTrinoServerFiles,
+  localClusterFolder,
+  localClusterRulesFile,
+  renderGroups,
+  trinoAotCacheFile,
+} from "./trino-config.js";
 
 /** The JDK's ahead-of-time cache of this Trino for this JDK, when scripts/setup.sh has built it (a faster start). */
 function aotCacheOf(trinoHome: string, javaHome: string): string | undefined {
@@ -72,9 +80,9 @@ export function deployClusterLocally(
   const groups = Object.keys(spec.groups).length > 0 ? spec.groups : undefined;
   const trinoHome = platform.context.tools.trinoHome!;
   const javaHome = platform.context.tools.javaHome!;
-  const root = path.join(platform.context.dataDir, "clusters", name);
+  const root = localClusterFolder(platform.context.dataDir, name);
   const etc = path.join(root, "etc");
-  const rulesFile = path.join(etc, "rules.json");
+  const rulesFile = localClusterRulesFile(platform.context.dataDir, name);
   const groupsFile = groups ? path.join(etc, "groups.txt") : undefined;
 
   const port = spec.port === undefined ? new FreePort(children.name("port"), children.options()).port : pulumi.output(spec.port);

@@ -31,6 +31,16 @@ export function trinoAotCacheFile(trinoHome: string, javaRelease: string): strin
   return `${trinoHome}/aot/jdk-${javaRelease}.aot`;
 }
 
+/** A local Cluster's folder under the stack's data directory: `<dataDir>/clusters/<name>`. */
+export function localClusterFolder(dataDir: string, cluster: string): string {
+  return `${dataDir}/clusters/${cluster}`;
+}
+
+/** The access rules a local Cluster's Trino loads (and reloads): `<folder>/etc/rules.json`. */
+export function localClusterRulesFile(dataDir: string, cluster: string): string {
+  return `${localClusterFolder(dataDir, cluster)}/etc/rules.json`;
+}
+
 /**
  * The environment variable the server reads its internal shared secret from
  * (Trino substitutes `${ENV:...}` in its configuration): the secret stays in
