@@ -210,7 +210,7 @@ withCommon(
 ).action(async (options: CommonOptions & { port: string }) => {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${options.port} is not a port. Fix: give 0 to 65535`);
-  const running = await startConsole({ source: stackConsoleSource(await target(options, { program: false })), port });
+  const running = await startConsole({ source: await stackConsoleSource(await target(options, { program: false })), port });
   process.stdout.write(
     `Strata console of stack ${options.stack}: ${running.url}\nSign in with a user of the stack's Cluster. Ctrl-C stops it.\n`,
   );

@@ -12,10 +12,12 @@ import { listVersions } from "./versions.js";
 /** The console's port on 127.0.0.1 unless `--port` says otherwise. */
 export const CONSOLE_PORT = 8415;
 
-/** The console's view of a deployed stack. */
-export function stackConsoleSource(target: StackTarget): ConsoleSource {
-  const stack = openStack(target);
-  const outputs = async () => (await stack).outputs();
+/** The console's view of a deployed stack; refused, with the fix, when the stack was never deployed. */
+export async function stackConsoleSource(target: StackTarget): Promise<ConsoleSource> {
+  const stack = await openStack(target);
+  const outputs = () => stack.outputs();
+  if (!Array.isArray((await outputs()).catalog?.value))
+    throw new Error(`stack ${target.stackName} has no catalog output: deploy it first (strata up --stack ${target.stackName})`);
   const catalog = async (): Promise<CatalogEntryView[]> => {
     const entries = (await outputs()).catalog?.value;
     return Array.isArray(entries) ? (entries as CatalogEntryView[]) : [];
@@ -28,13 +30,13 @@ export function stackConsoleSource(target: StackTarget): ConsoleSource {
         const result = await sessionFor(connection, user, password, "strata-console").query("SELECT current_user");
         return String(result.rows[0]?.[0] ?? user);
       } catch (error) {
-        if (error instanceof TrinoLoginError) throw new Error(`the Cluster refused ${user}`, { cause: error });
+        if (error instanceof TrinoLoginError) return undefined;
         throw error;
       }
     },
     catalog,
     async engines() {
-      return (await localEngines(await stack)).map((e) => ({
+      return (await localEngines(stack)).map((e) => ({
         name: e.name,
         parents: e.parents,
         state: e.state,

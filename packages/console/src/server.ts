@@ -16,10 +16,10 @@ export interface ConsoleSource {
   readonly stackName: string;
   /**
    * Checks a person's password with the stack's Cluster (Trino authenticates
-   * them, as it does every query); resolves to the user Trino names, rejects
-   * when Trino refuses.
+   * them, as it does every query): resolves to the user Trino names, or to
+   * undefined when Trino refuses them; rejects when the Cluster cannot be asked.
    */
-  signIn(user: string, password: string): Promise<string>;
+  signIn(user: string, password: string): Promise<string | undefined>;
   catalog(): Promise<CatalogEntryView[]>;
   engines(): Promise<EngineView[]>;
   /** Oldest first, as recorded. */
@@ -114,12 +114,15 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       },
     },
     async (request, reply) => {
-      let user: string;
+      let user: string | undefined;
       try {
         user = await source.signIn(request.body.user as string, request.body.password as string);
-      } catch {
-        return reply.code(401).send({ error: "the Cluster refused this user and password" });
+      } catch (error) {
+        return reply.code(503).send({ error: `the Cluster could not be asked: ${error instanceof Error ? error.message : String(error)}` });
       }
+      if (user === undefined) return reply.code(401).send({ error: "the Cluster refused this user and password" });
+      const now = Date.now();
+      for (const [id, session] of sessions) if (session.expires < now) sessions.delete(id);
       const id = randomBytes(32).toString("base64url");
       sessions.set(id, { user, expires: Date.now() + sessionMs });
       void reply.setCookie(COOKIE, id, { httpOnly: true, sameSite: "strict", path: "/", maxAge: sessionMs / 1000 });
