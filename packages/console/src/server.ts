@@ -58,7 +58,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const sessionMs = (options.sessionSeconds ?? 8 * 3600) * 1000;
   const sessions = new Map<string, { user: string; expires: number }>();
   const app = Fastify({ logger: false });
-  let origin = "";
+  // Set once it listens: the Host values of our own address.
+  let ownHosts: string[] = [];
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
@@ -82,9 +83,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   await app.register(fastifyCookie);
   // Another site's page in the same browser may not use this one (DNS rebinding): only our own host names pass.
   app.addHook("onRequest", async (request, reply) => {
-    const host = request.headers.host ?? "";
-    const port = new URL(origin || "http://127.0.0.1").port;
-    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return reply.code(421).send({ error: "unknown host" });
+    if (!ownHosts.includes(request.headers.host ?? "")) return reply.code(421).send({ error: "unknown host" });
   });
 
   const signedIn = (request: FastifyRequest): string | undefined => {
@@ -151,6 +150,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     return reply.code(404).send({ error: "not found" });
   });
 
-  origin = await app.listen({ host: "127.0.0.1", port: options.port ?? 0 });
+  const origin = await app.listen({ host: "127.0.0.1", port: options.port ?? 0 });
+  const port = new URL(origin).port;
+  ownHosts = [`127.0.0.1:${port}`, `localhost:${port}`];
   return { url: origin, close: () => app.close() };
 }

@@ -110,6 +110,14 @@ export function renderKubernetesAuthentication(spec: KubernetesSignIn): string {
   return renderProperties(compileKubernetesAuthentication(spec));
 }
 
+/** The names a Service's certificate is for: the common name `<service>.<namespace>.svc`, and every name a pod may use. Pure. */
+export function serviceCertificateNames(service: string, namespace: string): { commonName: string; dnsNames: string[] } {
+  return {
+    commonName: `${service}.${namespace}.svc`,
+    dnsNames: [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`],
+  };
+}
+
 /**
  * The cert-manager Certificate (cert-manager.io/v1) of a Cluster's
  * coordinator: the Service's names, signed by the stack's issuer, written to
@@ -129,8 +137,7 @@ export function trinoCertificateSpec(args: {
   const { service, namespace } = args;
   return {
     secretName: args.secretName,
-    commonName: `${service}.${namespace}.svc`,
-    dnsNames: [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`],
+    ...serviceCertificateNames(service, namespace),
     usages: ["server auth", "digital signature", "key encipherment"],
     // RSA in PKCS#8, as the stack's own authority issues them: the key format Trino's PEM keystore is tested with.
     privateKey: { algorithm: "RSA", size: 2048, encoding: "PKCS8", rotationPolicy: "Always" },

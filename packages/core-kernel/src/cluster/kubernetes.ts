@@ -27,7 +27,7 @@ import {
   compileTrinoHelmValues,
 } from "./helm-values.js";
 import { type Cluster, type ClusterNative, type ClusterSpec, depotRefs, staticColumnTypes } from "./index.js";
-import { CLIENT_SECRET_ENV, renderKubernetesAuthentication, trinoCertificateSpec } from "./kubernetes-identity.js";
+import { CLIENT_SECRET_ENV, renderKubernetesAuthentication, serviceCertificateNames, trinoCertificateSpec } from "./kubernetes-identity.js";
 import { SHARED_SECRET_ENV, renderGroups } from "./trino-config.js";
 
 /** The labels the chart gives a release's Trino pods (coordinator and workers). */
@@ -241,14 +241,13 @@ function serverCertificate(
     return { tls: certificate, certificateAuthority: pulumi.output(issuer.certificateAuthority) };
   }
   const authority = stackAuthority(children.platform);
+  const names = pulumi.output(namespace).apply((ns) => serviceCertificateNames(service, ns));
   const certificate = new LocalServerCertificate(
     children.name("certificate"),
     {
       authority,
-      commonName: pulumi.interpolate`${service}.${namespace}.svc`,
-      dnsNames: pulumi
-        .output(namespace)
-        .apply((ns) => [service, `${service}.${ns}`, `${service}.${ns}.svc`, `${service}.${ns}.svc.cluster.local`]),
+      commonName: names.apply((n) => n.commonName),
+      dnsNames: names.apply((n) => n.dnsNames),
       ipAddresses: [],
       inline: true,
     },
