@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse, stringify } from "yaml";
 import AxeBuilder from "@axe-core/playwright";
 import { loadTemplate, openStack } from "@strata/cli";
+import { TrinoSession, passwordFromFile } from "@strata/user-kernel";
 import { launchChromium } from "../support/browser.js";
 
 const repo = path.resolve(import.meta.dirname, "..", "..");
@@ -71,6 +72,52 @@ function modelApiPid(): number {
     });
   if (found === undefined) throw new Error("the model API is not running");
   return Number(found);
+}
+
+/** The demo users' password files (the stack's `logins` output). */
+function logins(): Record<string, string> {
+  return (parse(strata("outputs").out) as { logins: Record<string, string> }).logins;
+}
+
+/** `strata console` on a free port and a Chromium page, with the page's errors, an axe-core check and screenshots. */
+async function openConsole() {
+  const server = spawn(process.execPath, [bin, "console", "--port", "0", "--stack", stackName, "--home", home], {
+    env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    server.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const found = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+      if (found) resolve(found[0]);
+    });
+    server.once("exit", (code) => reject(new Error(`strata console exited (${code}) before listening: ${out}`)));
+  });
+  const browser = await launchChromium().catch((error: unknown) => {
+    server.kill("SIGTERM");
+    throw error;
+  });
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(String(error)));
+  return {
+    url,
+    page,
+    errors,
+    shot: (name: string) => page.screenshot({ path: path.join(artefacts, `${name}.png`), fullPage: true }),
+    serious: async () =>
+      (await new AxeBuilder({ page }).analyze()).violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+    close: async () => {
+      await browser.close();
+      server.kill("SIGTERM");
+    },
+  };
 }
 
 const isTrino = (pid: number) =>
@@ -297,35 +344,8 @@ describe("the strata command", () => {
   });
 
   test("console: sign-in through the Cluster, then Overview and Access in Chromium, without console errors or serious accessibility violations", async () => {
-    const outputs = await (await openStack({ ...(await loadTemplate("local")), stackName, home })).outputs();
-    const logins = outputs.logins!.value as Record<string, string>;
-    const server = spawn(process.execPath, [bin, "console", "--port", "0", "--stack", stackName, "--home", home], {
-      env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const browser = await launchChromium();
+    const { url, page, errors, serious, shot, close } = await openConsole();
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        server.stdout.on("data", (chunk: Buffer) => {
-          out += chunk.toString();
-          const found = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
-          if (found) resolve(found[0]);
-        });
-        server.once("exit", (code) => reject(new Error(`strata console exited (${code}) before listening: ${out}`)));
-      });
-      const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-      const errors: string[] = [];
-      page.on("console", (message) => {
-        if (message.type() === "error") errors.push(message.text());
-      });
-      page.on("pageerror", (error) => errors.push(String(error)));
-      const shot = (name: string) => page.screenshot({ path: path.join(artefacts, `${name}.png`), fullPage: true });
-      const serious = async () =>
-        (await new AxeBuilder({ page }).analyze()).violations
-          .filter((v) => v.impact === "serious" || v.impact === "critical")
-          .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-
       await page.goto(url);
       await page.getByRole("textbox", { name: "User" }).fill("analyst");
       await page.getByRole("textbox", { name: "Password" }).fill("not-the-password");
@@ -342,7 +362,10 @@ describe("the strata command", () => {
       const deadline = Date.now() + 30_000;
       const restarted = () => /sales-api-service-process +│ RUNNING .*│ 1 +│/.test(strata("get").out);
       while (!restarted() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
-      await page.getByRole("textbox", { name: "Password" }).fill(fs.readFileSync(logins.analyst!, "utf8"));
+      // Drift: the marketing Workspace's folder, moved away by hand.
+      const workspace = path.join(dataDir, "workspaces", "marketing");
+      fs.renameSync(workspace, `${workspace}.moved`);
+      await page.getByRole("textbox", { name: "Password" }).fill(fs.readFileSync(logins().analyst!, "utf8"));
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByText("Signed in as analyst").waitFor();
       const cluster = page.locator('tr[data-address="strata:cluster/analytics"]');
@@ -353,6 +376,13 @@ describe("the strata command", () => {
       const versions = page.getByRole("table", { name: "Versions" }).locator("tbody tr");
       expect(await versions.count()).toBeGreaterThanOrEqual(1);
       expect(await versions.first().textContent()).toContain("succeeded");
+      // The refresh preview finds the folder gone, and says so on its Workspace.
+      await page.getByText(/^Drift checked at/).waitFor({ timeout: 60_000 });
+      fs.renameSync(`${workspace}.moved`, workspace);
+      const marketing = await page.locator('tr[data-address="strata:workspace/marketing"]').textContent();
+      expect(marketing).toContain("drifted");
+      expect(marketing).toContain("marketing-directory: gone");
+      expect(await page.locator('tr[data-address="strata:database/warehouse"]').textContent()).toContain("none");
       expect(await serious()).toEqual([]);
       await shot("overview");
 
@@ -369,14 +399,149 @@ describe("the strata command", () => {
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.getByRole("button", { name: "Sign in" }).waitFor();
       expect((await page.request.get(`${url}/api/overview`)).status()).toBe(401);
+      expect((await page.request.get(`${url}/api/datasets`)).status()).toBe(401);
       // Another host name (a page whose name was rebound to 127.0.0.1) is refused.
       const rebound = await new Promise<number>((resolve, reject) =>
         http.get(`${url}/api/session`, { headers: { host: "evil.example" } }, (r) => resolve(r.statusCode ?? 0)).on("error", reject),
       );
       expect(rebound).toBe(421);
     } finally {
-      await browser.close();
-      server.kill("SIGTERM");
+      await close();
+    }
+  });
+
+  test("console: the analyst's Datasets (masked preview, a failed contract), Lineage and Runs (a retried step) in Chromium", async () => {
+    // A run whose build fails once and is retried, then whose check fails: the lake table has a wrong column
+    // type when the run starts, and a row the contract refuses once the type is mended.
+    const outputs = parse(strata("outputs").out) as { endpoint: string; caFile: string };
+    const admin = new TrinoSession({
+      endpoint: outputs.endpoint,
+      user: "admin",
+      password: passwordFromFile(logins().admin!),
+      ca: fs.readFileSync(outputs.caFile, "utf8"),
+    });
+    const table = "lake.sales.daily_revenue";
+    const columns = (orders: string) => `(day date, region varchar, nation varchar, orders ${orders}, revenue_cents bigint)`;
+    await admin.query(`DROP TABLE ${table}`);
+    await admin.query(`CREATE TABLE ${table} ${columns("varchar")}`);
+    const started = strata("run", "daily-revenue");
+    expect(started.code, started.err).toBe(0);
+    const id = /started run ([0-9a-f-]{36})/.exec(started.out)![1]!;
+    const scheduler = JSON.parse(fs.readFileSync(path.join(dataDir, "workflows", "daily-revenue", "workflow.json"), "utf8")) as {
+      port: number;
+    };
+    const runOf = async () =>
+      (await (await fetch(`http://127.0.0.1:${scheduler.port}/runs/${id}`)).json()) as {
+        status: string;
+        attempts: { step: string; attempt: number; status?: string }[];
+      };
+    const until = async (done: (run: Awaited<ReturnType<typeof runOf>>) => boolean, what: string) => {
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const run = await runOf();
+        if (done(run)) return run;
+        if (Date.now() > deadline) throw new Error(`${what}: not after 90 s: ${JSON.stringify(run)}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    };
+    // The first attempt fails on the column type; the retry comes 10 s later (the step's backoff).
+    await until((run) => run.attempts.some((a) => a.step === "build" && a.attempt === 0 && a.status === "Failed"), "build failed once");
+    await admin.query(`DROP TABLE ${table}`);
+    await admin.query(`CREATE TABLE ${table} ${columns("bigint")}`);
+    await admin.query(`INSERT INTO ${table} VALUES (DATE '1999-01-01', 'MARS', 'FRANCE', 1, 100)`);
+    const run = await until((r) => r.status !== "Running", "run ended");
+    expect(run.status).toBe("Failed");
+    expect(run.attempts.filter((a) => a.step === "build").map((a) => a.status)).toEqual(["Failed", "Succeeded"]);
+
+    const { url, page, errors, serious, shot, close } = await openConsole();
+    try {
+      await page.goto(url);
+      await page.getByRole("textbox", { name: "User" }).fill("analyst");
+      await page.getByRole("textbox", { name: "Password" }).fill(fs.readFileSync(logins().analyst!, "utf8"));
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByText("Signed in as analyst").waitFor();
+
+      // Datasets: what Trino lists to the analyst, with owners and the contract's state.
+      await page.getByRole("link", { name: "Datasets" }).click();
+      const list = page.getByRole("table", { name: "Datasets" });
+      await list.waitFor();
+      expect(await list.locator('tr[data-address="strata://warehouse/public/orders"]').textContent()).toContain("sales-engineering");
+      expect(await list.locator('tr[data-address="strata://lake/sales/daily_revenue"]').textContent()).toContain("failed");
+      expect(await serious()).toEqual([]);
+      await shot("datasets");
+
+      // A preview as the analyst: emails masked, and the control plane's region (US) only.
+      await page.getByRole("link", { name: "warehouse.public.customers" }).click();
+      const preview = page.getByRole("table", { name: "Preview" });
+      await preview.waitFor();
+      const rows = await preview.locator("tbody tr").allTextContents();
+      expect(rows.length).toBe(2);
+      for (const row of rows) {
+        expect(row).toMatch(/\*\*\*@example\./);
+        expect(row).toContain("US");
+        expect(row).not.toMatch(/\b(EU|APAC)\b/);
+      }
+      // Column descriptions from the Model.
+      expect(await page.getByRole("table", { name: "Columns" }).textContent()).toContain("Contact address (Model sales)");
+      expect(await serious()).toEqual([]);
+      await shot("dataset-preview");
+
+      // The lake table's contract: the failed rule with its observed value, from the run's check step.
+      await page.goto(`${url}/datasets/lake/sales/daily_revenue`);
+      const contract = page.getByRole("table", { name: "Contract daily-revenue" });
+      await contract.waitFor();
+      const failed = contract.locator("tr", { hasText: "invalidValues(region)" });
+      expect(await failed.textContent()).toMatch(/= 0 rows\s*1\s*failed/);
+      expect(await failed.textContent()).toContain(`run ${id.slice(0, 8)} of daily-revenue`);
+      expect(await page.locator(".recharts-bar-rectangle").count()).toBeGreaterThan(0);
+      expect(await serious()).toEqual([]);
+      await shot("dataset-contract");
+
+      // Lineage: daily_revenue is downstream of the warehouse orders and of TPC-H's nations.
+      for (const source of ["strata://warehouse/public/orders", "strata://tpch/tiny/nation"]) {
+        await page.goto(`${url}/lineage?node=${encodeURIComponent(source)}`);
+        await page.locator(".react-flow__node").first().waitFor();
+        const nodes = await page.locator(".react-flow__node").allTextContents();
+        expect(nodes).toContain("lake.sales.daily_revenue");
+        expect(nodes.some((n) => /^Workflow daily-revenue\s*last run fail/.test(n))).toBe(true);
+        // The graph reaches no table that is neither upstream nor downstream.
+        expect(nodes).not.toContain("warehouse.public.strata_migrations");
+      }
+      expect(await serious()).toEqual([]);
+      await shot("lineage");
+
+      // Runs: the failed run; its build step's two attempts, the first one's error, and the retry's log.
+      await page.getByRole("link", { name: "Runs" }).click();
+      await page.locator(`tr[data-run="${id}"]`).getByRole("link").click();
+      const build = page.locator('section[data-step="build"]');
+      await build.waitFor();
+      expect(await build.textContent()).toContain("2 attempts");
+      expect(await build.textContent()).toMatch(/Attempt 1: Failed[\s\S]*retried[\s\S]*Attempt 2: Succeeded/);
+      expect(await page.locator('section[data-step="check"]').textContent()).toContain("Failed");
+      await build.getByRole("button", { name: "Show the log of build" }).click();
+      const log = page.getByLabel("Log of build");
+      await log.waitFor();
+      expect(await log.textContent()).toMatch(/==> build \(attempt 1\) <==[\s\S]*==> build \(attempt 2\) <==[\s\S]*-- INSERT: 10 rows/);
+      expect(await serious()).toEqual([]);
+      await shot("run");
+      expect(errors).toEqual([]);
+
+      // The guest, granted nothing, is listed no table, and a preview is Trino's refusal.
+      const signIn = await fetch(`${url}/api/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ user: "guest", password: fs.readFileSync(logins().guest!, "utf8") }),
+      });
+      expect(signIn.status).toBe(200);
+      const cookie = { cookie: signIn.headers.get("set-cookie")!.split(";")[0]! };
+      const seen = (await (await fetch(`${url}/api/datasets`, { headers: cookie })).json()) as { datasets: unknown[] };
+      expect(seen.datasets).toEqual([]);
+      const refused = await fetch(`${url}/api/datasets/warehouse/public/customers/preview`, { headers: cookie });
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { error: string }).error).toContain("Access Denied");
+    } finally {
+      await close();
+      await admin.query(`DELETE FROM ${table} WHERE region = 'MARS'`);
     }
   });
 

@@ -66,11 +66,12 @@ describe("layer rule", () => {
     // fastify: the model API's HTTP server.
     "packages/user-kernel": ["@pulumi/pulumi", "@strata/core-kernel", "ajv", "ajv-formats", "cron-parser", "fastify", "pg", "yaml"],
     // ajv: YAML manifests checked against their published JSON Schema (the same validator as the ODCS contracts).
-    // @strata/console: the web page `strata console` serves.
-    "packages/cli": ["@pulumi/pulumi", "@strata/console", "@strata/user-kernel", "ajv", "cli-table3", "commander", "yaml"],
+    // @strata/console: the web page `strata console` serves; pg: the Contracts' kept results it shows.
+    "packages/cli": ["@pulumi/pulumi", "@strata/console", "@strata/user-kernel", "ajv", "cli-table3", "commander", "pg", "yaml"],
     // The console reads a stack only through what the strata command hands it: fastify and its cookie, static-file
-    // and security-header plugins; its page's libraries (React, Mantine) are bundled at build time.
-    "packages/console": ["@fastify/cookie", "@fastify/helmet", "@fastify/static", "fastify"],
+    // and security-header plugins; dagre lays the lineage graph out on the server. Its page's libraries (React,
+    // Mantine, recharts, React Flow) are bundled at build time.
+    "packages/console": ["@dagrejs/dagre", "@fastify/cookie", "@fastify/helmet", "@fastify/static", "fastify"],
     "packages/policy-pack": ["@pulumi/pulumi", "@pulumi/policy"],
   };
   test.each(Object.entries(allowedDeps))("%s depends only on what its layer may use", (dir, allowed) => {

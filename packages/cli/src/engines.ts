@@ -26,7 +26,7 @@ interface ProcessOutputs {
 }
 
 /** Reads the stack's Process resources from state and asks their supervisor about each. */
-export async function localEngines(stack: pulumi.automation.Stack): Promise<EngineStatus[]> {
+export async function localEngines(stack: Pick<pulumi.automation.Stack, "exportStack">): Promise<EngineStatus[]> {
   const resources = ((await stack.exportStack()).deployment?.resources ?? []) as {
     type: string;
     urn: string;

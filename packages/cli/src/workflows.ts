@@ -4,32 +4,12 @@
 // directly, so the command needs no database password.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { RunDetailView, RunView } from "@strata/console";
 import type { SchedulerConfig } from "@strata/user-kernel";
 
-export interface RunView {
-  id: string;
-  workflow: string;
-  trigger: string;
-  status: string;
-  requestedAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  message?: string;
-}
-
-export interface RunDetail extends RunView {
-  steps: Record<string, string>;
-  attempts: {
-    step: string;
-    attempt: number;
-    startedAt: string;
-    finishedAt?: string;
-    status?: string;
-    exitCode?: number;
-    error?: string;
-    rowsWritten?: number;
-  }[];
-}
+/** A run and its attempts as the schedulers serve them (JSON: times are ISO strings); the console shows the same. */
+export type { RunView } from "@strata/console";
+export type RunDetail = RunDetailView;
 
 /** The stack's local Workflows: name -> scheduler address, from `<dataDir>/workflows/<name>/workflow.json`. */
 export function localWorkflows(dataDir: string): Map<string, string> {

@@ -54,17 +54,49 @@ export interface Overview {
 }
 
 /**
- * The primitive an engine belongs to: of the primitives it was declared in
- * (its URN's component kinds) whose name prefixes its own, the innermost
- * (`sales-api-service-process` to the Service `sales-api-service`, not the
- * ModelApi `sales-api` around it; `daily-revenue-scheduler` to the Workflow
- * `daily-revenue`, not the Contract of that name).
+ * The primitive a resource (an engine, a drifted file) belongs to: of the
+ * primitives it was declared in (its URN's component kinds) whose name
+ * prefixes its own, the innermost (`sales-api-service-process` to the
+ * Service `sales-api-service`, not the ModelApi `sales-api` around it;
+ * `daily-revenue-scheduler` to the Workflow `daily-revenue`, not the
+ * Contract of that name).
  */
-function ownerOf(engine: EngineView, catalog: CatalogEntryView[]): CatalogEntryView | undefined {
-  const depth = (e: CatalogEntryView) => engine.parents.lastIndexOf(e.kind);
+function ownerOf(resource: { name: string; parents: string[] }, catalog: CatalogEntryView[]): CatalogEntryView | undefined {
+  const depth = (e: CatalogEntryView) => resource.parents.lastIndexOf(e.kind);
   return catalog
-    .filter((e) => engine.name.startsWith(`${e.name}-`) && depth(e) >= 0)
+    .filter((e) => resource.name.startsWith(`${e.name}-`) && depth(e) >= 0)
     .sort((a, b) => depth(b) - depth(a) || b.name.length - a.name.length)[0];
+}
+
+/** A resource whose live state differs from the last deployment's (a refresh would change it). */
+export interface DriftedResource {
+  /** Its resource name, e.g. `marketing-directory`. */
+  name: string;
+  /** The kinds of the components it was declared in, outermost first. */
+  parents: string[];
+  /** `gone`: it no longer exists; `changed`: it exists, with other values. */
+  change: "gone" | "changed";
+}
+
+/** The drift check for the Overview: drifted resources by the primitive they belong to. */
+export interface DriftView {
+  checkedAt: string;
+  /** Primitive address -> its drifted resources. */
+  primitives: Record<string, { name: string; change: DriftedResource["change"] }[]>;
+  /** Drifted resources of no primitive (e.g. a provider). */
+  elsewhere: { name: string; change: DriftedResource["change"] }[];
+}
+
+/** Drifted resources by primitive. Pure. */
+export function driftView(catalog: CatalogEntryView[], drifted: DriftedResource[], checkedAt: string): DriftView {
+  const view: DriftView = { checkedAt, primitives: {}, elsewhere: [] };
+  for (const resource of [...drifted].sort((a, b) => a.name.localeCompare(b.name))) {
+    const owner = ownerOf(resource, catalog);
+    const item = { name: resource.name, change: resource.change };
+    if (owner) (view.primitives[owner.address] ??= []).push(item);
+    else view.elsewhere.push(item);
+  }
+  return view;
 }
 
 /** The Overview from the catalog, the engines and the versions. */

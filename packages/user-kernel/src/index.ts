@@ -75,6 +75,7 @@ export {
 } from "./workflow/compile.js";
 export { type RunEvent } from "./workflow/lineage.js";
 export { type SchedulerConfig } from "./workflow/daemon-config.js";
+export { localLineageFile } from "./workflow/local.js";
 // The local runner: the compiled spec's executor, the scheduler and the run records (the scheduler process wires them).
 export { localRunExecutor, readRunLogs, runLogDir } from "./workflow/execute-run.js";
 export {

@@ -189,6 +189,31 @@ function datasetOf(object: OdcsSchemaObject, target: ContractTarget): { schema?:
 
 const columnOf = (property: OdcsProperty) => property.physicalName ?? property.name;
 
+/** What a contract says of one table: its description and its columns' (for catalogs and the console). */
+export interface ContractDocumentation {
+  /** `catalog.schema.table` */
+  dataset: string;
+  description?: string;
+  /** Physical column name -> description. */
+  columns: Record<string, string>;
+}
+
+/** The descriptions a contract gives its tables and columns, by physical name. Objects naming no schema are left out. Pure. */
+export function contractDocumentation(document: OdcsDocument, target: Pick<ContractTarget, "catalog" | "schema">): ContractDocumentation[] {
+  return (document.schema ?? []).flatMap((object) => {
+    const where = datasetOf(object, { ...target, enforcement: "block" });
+    if (where.schema === undefined) return [];
+    const columns = Object.fromEntries((object.properties ?? []).flatMap((p) => (p.description ? [[columnOf(p), p.description]] : [])));
+    return [
+      {
+        dataset: `${target.catalog}.${where.schema}.${where.table}`,
+        ...(object.description ? { description: object.description } : {}),
+        columns,
+      },
+    ];
+  });
+}
+
 /**
  * Compiles a contract into a quality plan for the tables of one catalog.
  * Supported: logicalType, required, unique, primaryKey; library metrics

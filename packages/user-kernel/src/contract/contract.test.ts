@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { type QualityPlan, evaluatePlan, meets } from "@strata/core-kernel";
-import { compileContract } from "./compile.js";
+import { compileContract, contractDocumentation } from "./compile.js";
 import { ContractDocumentError, type OdcsDocument, odcsSchemaProblems, readContractFile } from "./odcs.js";
 
 const header = { apiVersion: "v3.1.0", kind: "DataContract", id: "urn:t", version: "1.0.0", status: "active" } as const;
@@ -186,6 +186,34 @@ describe("compileContract", () => {
     expect(noSchema[0]).toMatchObject({
       path: ["schema", 0, "physicalName"],
       problem: "names no Trino schema, and the Contract has no `schema`",
+    });
+  });
+});
+
+describe("contractDocumentation", () => {
+  test("each table's description and its columns' by physical name; a table naming no schema is left out", () => {
+    const doc: OdcsDocument = {
+      ...header,
+      schema: [
+        {
+          name: "orders",
+          physicalName: "sales.orders_v2",
+          description: "One row per order",
+          properties: [
+            { name: "id", description: "Order number" },
+            { name: "amt", physicalName: "amount", description: "Cents" },
+            { name: "x" },
+          ],
+        },
+        { name: "plain", properties: [{ name: "id", description: "Key" }] },
+      ],
+    };
+    expect(contractDocumentation(doc, { catalog: "shop" })).toEqual([
+      { dataset: "shop.sales.orders_v2", description: "One row per order", columns: { id: "Order number", amount: "Cents" } },
+    ]);
+    expect(contractDocumentation(doc, { catalog: "shop", schema: "public" })[1]).toEqual({
+      dataset: "shop.public.plain",
+      columns: { id: "Key" },
     });
   });
 });

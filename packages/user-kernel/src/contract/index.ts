@@ -16,7 +16,7 @@ import {
   platformIssues,
   primitiveAddress,
 } from "@strata/core-kernel";
-import { compileContract } from "./compile.js";
+import { compileContract, contractDocumentation } from "./compile.js";
 import { type DocumentPath, type LocatedDocument, type OdcsDocument, odcsSchemaProblems, readContractFile, showPath } from "./odcs.js";
 
 export type { OdcsDocument, OdcsProperty, OdcsQuality, OdcsSchemaObject, OdcsSlaProperty } from "./odcs.js";
@@ -220,10 +220,17 @@ export class Contract extends StrataComponent {
         enforcement: this.enforcement,
         // What `strata check` runs, from the stack's state alone.
         plan: this.plan,
+        // What it says of its tables and columns, for the console.
+        documentation: contractDocumentation(args.document, {
+          catalog: args.depot.catalogName,
+          ...(args.schema === undefined ? {} : { schema: args.schema }),
+        }),
         endpoint: args.cluster.endpoint,
         passwordFile: account.password.reference,
         caFile: account.login.caFile,
         ...(this.report ? { report: this.report } : {}),
+        // Where its reports are kept (the owner's password file, never the password), for the console's charts.
+        ...historyOutput(args.history),
       },
       {
         inputs: this.plan.datasets
@@ -234,5 +241,21 @@ export class Contract extends StrataComponent {
   }
 }
 
-export { compileContract, LOGICAL_TYPES, NON_BLOCKING_SEVERITIES } from "./compile.js";
+/** The history Database's address and the reference of its owner's password (a file on the local target). */
+function historyOutput(history: Database | undefined): Record<string, unknown> {
+  const source = history?.depot.source as PostgresSource | undefined;
+  if (!history || !source) return {};
+  return {
+    history: {
+      host: history.host,
+      port: history.port,
+      database: history.databaseName,
+      user: history.ownerRole,
+      passwordFile: source.password.reference,
+      ...(typeof source.tls === "object" ? { caFile: source.tls.caFile } : {}),
+    },
+  };
+}
+
+export { compileContract, contractDocumentation, type ContractDocumentation, LOGICAL_TYPES, NON_BLOCKING_SEVERITIES } from "./compile.js";
 export { ContractDocumentError, ODCS_SCHEMA_FILE, odcsSchemaProblems, readContractFile } from "./odcs.js";

@@ -7,6 +7,11 @@ import { type ChildFactory, FreePort, LocalFile, LocalProcess, type PostgresSour
 import { compileWorkflow } from "./compile.js";
 import type { SchedulerConfig } from "./daemon-config.js";
 import type { WorkflowArgs, WorkflowNative } from "./index.js";
+
+/** The OpenLineage events of a stack's local workflows (JSONL), under its data folder. */
+export function localLineageFile(dataDir: string): string {
+  return path.join(dataDir, "lineage", "events.jsonl");
+}
 import { workflowPlan } from "./plan.js";
 
 /** A hash of the scheduler's compiled modules (the workflow folder of this package): changes with the program, not its path. */
@@ -80,7 +85,7 @@ export function deployWorkflowLocally(children: ChildFactory, name: string, args
         logins,
         secretFiles: Object.fromEntries(secretFiles),
         lineage: {
-          file: path.join(context.dataDir, "lineage", "events.jsonl"),
+          file: localLineageFile(context.dataDir),
           namespace: `strata://${pulumi.getProject()}/${pulumi.getStack()}`,
           ...(context.lineageUrl === undefined ? {} : { url: context.lineageUrl }),
         },

@@ -11,7 +11,7 @@ export function AccessPage() {
         {error}
       </Alert>
     );
-  if (!data) return <Loader aria-label="Loading the access rules" />;
+  if (!data) return <Loader role="status" aria-label="Loading the access rules" />;
   return (
     <Stack>
       <Title order={2}>Access</Title>
