@@ -13,7 +13,8 @@ const demo = (await import("../../stacks/local/program.js")) as { default: () =>
 const { Secret, strataProgram } = await import("@strata/user-kernel");
 const { WORKSPACE_ROLE_RULES } = await import("@strata/cloud-kernel");
 const { scramVerifier } = await import("@strata/cloud-kernel");
-const { openStack, runPulumiCli } = await import("@strata/cli");
+const { openStack, runPulumiCli, stackConsoleSource } = await import("@strata/cli");
+const { accessRows } = await import("@strata/console");
 
 const WAREHOUSE_PASSWORD = "k8s-warehouse-pw-7f3a9c";
 const ADMIN_PASSWORD = "k8s-admin-pw-1b2c3d";
@@ -206,6 +207,15 @@ describe("the demo platform on the kubernetes target, against a real API server"
     const rules = await kubectlJson(["get", "configmap", "analytics-access-rules", "-n", "strata"]);
     expect((rules.data as Record<string, string>)["rules.json"]).toContain("region = 'US'");
   }, 240_000);
+
+  test("the console's Access page shows the rules Trino mounts: the ConfigMap as last deployed", async () => {
+    const rules = await (await stackConsoleSource(stack.target())).accessRules();
+    expect(rules.map((r) => r.cluster)).toEqual(["analytics"]);
+    const customers = accessRows(rules[0]!.rules).filter((r) => r.table === "customers" && r.filter !== undefined);
+    expect(customers.map((r) => [r.subject, r.catalog, r.filter, Object.keys(r.masks)])).toEqual([
+      ["user analyst", "warehouse", "(region = 'US')", ["email"]],
+    ]);
+  });
 
   test("neither the stack's state and config nor the engine's output holds a secret, in clear or in base64", () => {
     // Encrypted state and stack config hold ciphertext only, so no file may hold a secret in any form; the values

@@ -213,9 +213,14 @@ export async function stackConsoleSource(target: StackTarget): Promise<ConsoleSo
     },
     async accessRules() {
       const clusters = (await catalog()).filter((e) => e.kind === "Cluster").map((e) => e.name);
+      const state = await resources();
       return clusters.flatMap((cluster) => {
         const file = localClusterRulesFile(dataDir, cluster);
-        return fs.existsSync(file) ? [{ cluster, rules: JSON.parse(fs.readFileSync(file, "utf8")) as unknown }] : [];
+        if (fs.existsSync(file)) return [{ cluster, rules: JSON.parse(fs.readFileSync(file, "utf8")) as unknown }];
+        // Kubernetes targets: the ConfigMap Trino mounts, as last deployed.
+        const map = state.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && nameOf(r) === `${cluster}-access-rules`);
+        const text = (map?.outputs?.data as Record<string, unknown> | undefined)?.["rules.json"];
+        return typeof text === "string" ? [{ cluster, rules: JSON.parse(text) as unknown }] : [];
       });
     },
     async documentation() {

@@ -55,3 +55,4 @@ export {
   templateSources,
 } from "./new.js";
 export { type RunDetail, type RunView, findRun, listRuns, localWorkflows, runLogs, startRun, waitForRun } from "./workflows.js";
+export { CONSOLE_PORT, modelDocumentation, readLineageEvents, stackConsoleSource } from "./console.js";
