@@ -6,11 +6,10 @@ import { defineConfig } from "vitest/config";
 // plain tsc output in unit tests under mocks just as in real deployments.
 const compiled = [/\/packages\/[^/]+\/dist\//, /\/stacks\//, /\/examples\/dist\//];
 
-// The real engine, Trino and PostgreSQL: two lines of files side by side (each
-// file's stacks live in their own folders on free ports, so two never meet),
-// each line one file at a time. Much of a file's time is waiting on engines,
-// so the two lines share the two cores well. The setup's own test rebuilds the
-// packages every other file loads, so it runs alone, last.
+// The real engine, Trino and PostgreSQL: one file at a time in each project.
+// The test command (scripts/run-tests.mjs) runs lines A and B side by side in
+// two vitest processes, then the setup's own test alone: it rebuilds the
+// packages every other file loads.
 const INTEGRATION = "test/integration/**/*.test.ts";
 const SETUP = "test/integration/setup.test.ts";
 // About half the integration time (figures of the last CI); every file not named here is in the other line.
@@ -22,8 +21,6 @@ const integration = { testTimeout: 300_000, hookTimeout: 300_000, fileParallelis
 export default defineConfig({
   test: {
     server: { deps: { external: compiled } },
-    // Both integration lines and the unit tests at once.
-    maxWorkers: 3,
     projects: [
       {
         extends: true,
@@ -35,7 +32,7 @@ export default defineConfig({
       },
       { extends: true, test: { name: "integration-a", include: LINE_A, ...integration } },
       { extends: true, test: { name: "integration-b", include: [INTEGRATION], exclude: [...LINE_A, SETUP], ...integration } },
-      { extends: true, test: { name: "integration-setup", include: [SETUP], ...integration, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: "integration-setup", include: [SETUP], ...integration } },
     ],
   },
 });

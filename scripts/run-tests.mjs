@@ -1,6 +1,6 @@
 // The whole test suite: type-check, lint, then every vitest project, ending
 // with one plain line `N passed, N failed` and a non-zero exit on any failure.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -32,17 +32,42 @@ const checks = [
   run("format (prettier, 140 columns)", "npx", ["--no-install", "prettier", "--check", "--log-level", "warn", "."]),
 ];
 
+// Vitest runs the files of a project without file parallelism one at a time, whatever the projects: the
+// integration files are split into two lines (vitest.config.ts), run by two vitest processes side by side.
+// Each file's stacks have their own folders and free ports, and much of a file's time is spent waiting on
+// engines, so the two lines share the two cores well. setup.test.ts rebuilds the packages every other file
+// loads: it runs alone, after them.
 const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-vitest-"));
-const report = path.join(reportDir, "report.json");
-run("vitest", "npx", [
-  "--no-install",
-  "vitest",
-  "run",
-  "--reporter=default",
-  "--reporter=json",
-  `--outputFile.json=${report}`,
-  ...process.argv.slice(2),
-]);
+const reports = [];
+function vitest(label, projects) {
+  const report = path.join(reportDir, `report-${reports.length}.json`);
+  const entry = { report, code: undefined };
+  reports.push(entry);
+  const args = [
+    "--no-install",
+    "vitest",
+    "run",
+    "--passWithNoTests",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${report}`,
+  ];
+  for (const project of projects) args.push("--project", project);
+  args.push(...process.argv.slice(2));
+  const t0 = Date.now();
+  console.log(`[test] vitest: ${label}`);
+  return new Promise((resolve) => {
+    spawn("npx", args, { stdio: "inherit" }).on("exit", (code) => {
+      entry.code = code;
+      console.log(`[test] vitest: ${label}: ${code === 0 ? "ok" : "FAILED"} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      resolve();
+    });
+  });
+}
+const vitestStarted = Date.now();
+await Promise.all([vitest("unit, then integration line A", ["unit", "integration-a"]), vitest("integration line B", ["integration-b"])]);
+await vitest("integration: the setup's own test", ["integration-setup"]);
+console.log(`[test] vitest: ${((Date.now() - vitestStarted) / 1000).toFixed(1)} s in all`);
 
 // Every test stack is destroyed and its folder removed at the end: a local engine or supervisor still
 // running for a folder that is gone was left behind (each carries its supervisor's folder in its environment).
@@ -77,7 +102,12 @@ checks.push(left.length === 0);
 let passed = checks.filter(Boolean).length;
 let failed = checks.length - passed;
 let skipped = 0;
-if (fs.existsSync(report)) {
+let total = 0;
+for (const { report, code } of reports) {
+  if (!fs.existsSync(report)) {
+    failed += 1;
+    continue;
+  }
   const json = JSON.parse(fs.readFileSync(report, "utf8"));
   passed += json.numPassedTests;
   // A file that failed to load has no failed test of its own: count it once.
@@ -85,11 +115,12 @@ if (fs.existsSync(report)) {
     (r) => r.status === "failed" && !r.assertionResults.some((a) => a.status === "failed"),
   ).length;
   failed += json.numFailedTests + brokenFiles;
+  // Vitest failed without a failed test (an unhandled error): count it once.
+  if (code !== 0 && json.numFailedTests + brokenFiles === 0) failed += 1;
   skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
-  if (json.numTotalTests === 0) failed += 1;
-} else {
-  failed += 1;
+  total += json.numTotalTests;
 }
+if (total === 0) failed += 1;
 fs.rmSync(reportDir, { recursive: true, force: true });
 console.log(`[test] total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);

@@ -56,7 +56,7 @@ function ContractSection({ contract }: { contract: DatasetContractView }) {
         </Table.Thead>
         <Table.Tbody>
           {contract.latest.map((r) => (
-            <Table.Tr key={r.rule} data-rule={r.rule}>
+            <Table.Tr key={`${r.rule} ${r.metric}`} data-rule={r.rule}>
               <Table.Td>
                 <Code>{r.rule}</Code>
               </Table.Td>

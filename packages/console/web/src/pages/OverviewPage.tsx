@@ -23,8 +23,8 @@ function Drift({ address, drift }: { address: string; drift: { data?: DriftView;
       <Badge color="grape.9" variant="filled">
         drifted
       </Badge>
-      {resources.map((r) => (
-        <Text key={r.name} size="xs">
+      {resources.map((r, i) => (
+        <Text key={i} size="xs">
           {r.name}: {r.change}
         </Text>
       ))}
