@@ -1,7 +1,7 @@
 // The tables the signed-in person sees through Trino, and one table: its
 // columns as Models and Contracts describe them, its Contracts' results over
 // time, and its first rows as Trino shows them to this person.
-import { BarChart } from "@mantine/charts";
+import { LazyBarChart } from "./Chart.tsx";
 import { Alert, Anchor, Badge, Code, Group, Loader, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useCallback, useMemo, useState } from "react";
 import type { PageProps } from "../App.tsx";
@@ -76,7 +76,7 @@ function ContractSection({ contract }: { contract: DatasetContractView }) {
       <Text size="sm" mt="sm" id={`${id}-chart`}>
         Rules passed and failed at each of the last {contract.checks.length} checks
       </Text>
-      <BarChart
+      <LazyBarChart
         h={180}
         aria-labelledby={`${id}-chart`}
         data={chart}

@@ -28,6 +28,7 @@ function flow(graph: LaidOutGraph, focus: string | undefined): { nodes: Node[]; 
       // Sized as laid out, so React Flow draws at once instead of measuring every node first.
       width: graph.nodeSize.width,
       height: graph.nodeSize.height,
+      measured: graph.nodeSize,
       data: { label: label(n) },
       ariaLabel: `${n.kind === "dataset" ? "dataset" : n.kind === "job" ? "job" : (n.primitive ?? "primitive")} ${label(n)}`,
       style: {

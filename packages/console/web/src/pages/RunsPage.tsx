@@ -1,6 +1,6 @@
 // Recent workflow runs, and one run as the timeline of its steps' attempts
 // (retries visible), with each step's log.
-import { BarChart } from "@mantine/charts";
+import { LazyBarChart } from "./Chart.tsx";
 import { Alert, Anchor, Badge, Button, Code, Group, Loader, Stack, Table, Text, Timeline, Title } from "@mantine/core";
 import { useCallback, useState } from "react";
 import type { PageProps } from "../App.tsx";
@@ -81,7 +81,7 @@ function RunDetail({ id }: { id: string }) {
       <Text size="sm" id="run-timeline">
         Every attempt on the run's clock: when it started and how long it ran (seconds after the run started)
       </Text>
-      <BarChart
+      <LazyBarChart
         h={Math.max(120, 40 * chart.length + 40)}
         aria-labelledby="run-timeline"
         data={chart}
