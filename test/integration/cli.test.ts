@@ -413,11 +413,11 @@ describe("the strata command", () => {
   test("console: the analyst's Datasets (masked preview, a failed contract), Lineage and Runs (a retried step) in Chromium", async () => {
     // A run whose build fails once and is retried, then whose check fails: the lake table has a wrong column
     // type when the run starts, and a row the contract refuses once the type is mended.
-    const outputs = parse(strata("outputs").out) as { endpoint: string; caFile: string };
+    const outputs = parse(strata("outputs").out) as { endpoint: string; caFile: string; logins: Record<string, string> };
     const admin = new TrinoSession({
       endpoint: outputs.endpoint,
       user: "admin",
-      password: passwordFromFile(logins().admin!),
+      password: passwordFromFile(outputs.logins.admin!),
       ca: fs.readFileSync(outputs.caFile, "utf8"),
     });
     const table = "lake.sales.daily_revenue";
@@ -457,7 +457,7 @@ describe("the strata command", () => {
     try {
       await page.goto(url);
       await page.getByRole("textbox", { name: "User" }).fill("analyst");
-      await page.getByRole("textbox", { name: "Password" }).fill(fs.readFileSync(logins().analyst!, "utf8"));
+      await page.getByRole("textbox", { name: "Password" }).fill(fs.readFileSync(outputs.logins.analyst!, "utf8"));
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByText("Signed in as analyst").waitFor();
 
@@ -531,7 +531,7 @@ describe("the strata command", () => {
       const signIn = await fetch(`${url}/api/session`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ user: "guest", password: fs.readFileSync(logins().guest!, "utf8") }),
+        body: JSON.stringify({ user: "guest", password: fs.readFileSync(outputs.logins.guest!, "utf8") }),
       });
       expect(signIn.status).toBe(200);
       const cookie = { cookie: signIn.headers.get("set-cookie")!.split(";")[0]! };

@@ -151,15 +151,17 @@ export async function stackConsoleSource(target: StackTarget): Promise<ConsoleSo
   const opened = await openStack(target);
   // The stack's outputs and state are read again only after a new version (or a minute): each read runs the Pulumi CLI.
   const stale = () => `${listVersions(target).at(-1)?.version}:${Math.floor(Date.now() / 60_000)}`;
-  const remembered = <T>(read: () => Promise<T>): (() => Promise<T>) => {
+  /** A read kept (and shared while it runs) until `keyOf` changes; a failed one is not kept. */
+  const remembered = <T>(read: () => Promise<T>, keyOf: () => string = stale): (() => Promise<T>) => {
     let kept: { key: string; value: Promise<T> } | undefined;
     return () => {
-      const key = stale();
+      const key = keyOf();
       if (kept === undefined || kept.key !== key) {
         const value = read();
         kept = { key, value };
-        // A failed read is not kept.
-        value.catch(() => (kept = undefined));
+        value.catch(() => {
+          if (kept?.value === value) kept = undefined;
+        });
       }
       return kept.value;
     };
@@ -169,7 +171,11 @@ export async function stackConsoleSource(target: StackTarget): Promise<ConsoleSo
   const stack = { exportStack: exported };
   const dataDir = stackDataDir(target);
   const resources = async () => ((await exported()).deployment?.resources ?? []) as StateResource[];
-  let drift: { at: number; value: Promise<DriftedResource[]> } | undefined;
+  // One refresh preview at a time, its answer kept for half a minute: each one reads every resource.
+  const drift = remembered(
+    () => driftOf(opened),
+    () => String(Math.floor(Date.now() / 30_000)),
+  );
   const nameOf = (r: StateResource) => r.urn.split("::").at(-1)!;
   if (!Array.isArray((await outputs()).catalog?.value))
     throw new Error(`stack ${target.stackName} has no catalog output: deploy it first (strata up --stack ${target.stackName})`);
@@ -253,14 +259,6 @@ export async function stackConsoleSource(target: StackTarget): Promise<ConsoleSo
     async runLog(id, step) {
       return runLogs(localWorkflows(dataDir), id, step);
     },
-    drift() {
-      // One refresh preview at a time, its answer kept for half a minute: each one reads every resource.
-      if (drift === undefined || Date.now() - drift.at > 30_000) {
-        const value = driftOf(opened);
-        drift = { at: Date.now(), value };
-        value.catch(() => (drift = undefined));
-      }
-      return drift.value;
-    },
+    drift,
   };
 }
