@@ -520,7 +520,7 @@ describe("the strata command", () => {
       expect(await build.textContent()).toMatch(/Attempt 1: Failed[\s\S]*retried[\s\S]*Attempt 2: Succeeded/);
       expect(await page.locator('section[data-step="check"]').textContent()).toContain("Failed");
       await build.getByRole("button", { name: "Show the log of build" }).click();
-      const log = page.getByLabel("Log of build");
+      const log = page.getByLabel("Log of build", { exact: true });
       await log.waitFor();
       expect(await log.textContent()).toMatch(/==> build \(attempt 1\) <==[\s\S]*==> build \(attempt 2\) <==[\s\S]*-- INSERT: 10 rows/);
       expect(await serious()).toEqual([]);
